@@ -1,0 +1,231 @@
+#include "core/store/schema.h"
+
+#include <chrono>
+#include <string>
+
+#include "core/store/series_names.h"
+
+namespace gossiplab::store::schema {
+
+namespace {
+
+// Version 1. Times are Unix seconds (REAL, UTC). Points tables are WITHOUT ROWID and keyed by
+// (run, series, worker, seq): reading one series of one run in order is a single range scan of the
+// primary key, with no separate index to keep up to date while recording. `seq` numbers every row
+// of a run in the order it was recorded; it is also the "newer than X" cursor of live readers.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE schema_version (
+    version    INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+);
+
+CREATE TABLE runs (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a deleted run's id is never reused
+    uuid                TEXT NOT NULL UNIQUE,               -- identity across files (import skips duplicates)
+    name                TEXT NOT NULL,
+    algorithm           TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN
+                          ('running', 'finished', 'stopped', 'diverged', 'failed', 'interrupted')),
+    created_at          REAL NOT NULL,
+    started_at          REAL,
+    ended_at            REAL,
+    host                TEXT NOT NULL DEFAULT '',
+    config_json         TEXT NOT NULL,                      -- the whole validated RunConfig (toJson)
+    seed                INTEGER NOT NULL,                   -- uint64 stored as its int64 bit pattern
+    workers             INTEGER NOT NULL,
+    notes               TEXT NOT NULL DEFAULT '',
+    message             TEXT NOT NULL DEFAULT '',           -- why it ended (the error for failed runs)
+    parameter_count     INTEGER,
+    model_description   TEXT,
+    dataset_description TEXT,
+    train_size          INTEGER,
+    test_size           INTEGER,
+    images_budget       INTEGER,                            -- per worker; 0 for a time budget
+    worker_devices      TEXT,                               -- comma-separated, one per worker
+    intra_op_threads    INTEGER,
+    -- live progress, updated with every committed batch
+    progress            REAL,
+    images_done         INTEGER,
+    elapsed_s           REAL,
+    -- the RunResult, written when the run ends
+    wall_s              REAL,
+    messages            INTEGER,
+    final_mean_loss     REAL,
+    alpha_sum           REAL,
+    final_test_loss     REAL,
+    final_test_accuracy REAL,
+    consensus_distance  REAL,
+    images_per_second   REAL,
+    worker_final_loss   BLOB                                -- little-endian float64, one per worker
+);
+CREATE INDEX runs_by_status ON runs(status);
+CREATE INDEX runs_by_created ON runs(created_at);
+
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL,
+    tag    TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_by_tag ON run_tags(tag);
+
+CREATE TABLE series (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    per_worker INTEGER NOT NULL
+);
+
+CREATE TABLE worker_points (
+    run_id    INTEGER NOT NULL,
+    series_id INTEGER NOT NULL,
+    worker    INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    images    INTEGER NOT NULL,
+    wall_s    REAL NOT NULL,
+    value     REAL,                                         -- NULL: not a finite number (e.g. a diverged loss)
+    PRIMARY KEY (run_id, series_id, worker, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE run_points (
+    run_id    INTEGER NOT NULL,
+    series_id INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,                             -- per-worker mean
+    images    INTEGER NOT NULL,                             -- per-worker mean
+    wall_s    REAL NOT NULL,
+    value     REAL,
+    PRIMARY KEY (run_id, series_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE distance_snapshots (
+    id        INTEGER PRIMARY KEY,
+    run_id    INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    images    INTEGER NOT NULL,
+    wall_s    REAL NOT NULL,
+    workers   INTEGER NOT NULL,
+    distances BLOB NOT NULL                                 -- workers x workers little-endian float64, row-major
+);
+CREATE INDEX distance_snapshots_by_run ON distance_snapshots(run_id, seq);
+
+-- The last point of every (run, series, worker): the run list and "latest values" read this
+-- instead of scanning the points. worker = -1 for run-level series.
+CREATE TABLE latest_values (
+    run_id    INTEGER NOT NULL,
+    series_id INTEGER NOT NULL,
+    worker    INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    images    INTEGER NOT NULL,
+    wall_s    REAL NOT NULL,
+    value     REAL,
+    PRIMARY KEY (run_id, series_id, worker)
+) WITHOUT ROWID;
+
+-- runs_version goes up with every change to the run list, whoever makes it (triggers), so a UI in
+-- another process can poll one integer to know when to reload the list.
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('runs_version', 0);
+CREATE TRIGGER runs_version_insert AFTER INSERT ON runs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'runs_version'; END;
+CREATE TRIGGER runs_version_update AFTER UPDATE ON runs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'runs_version'; END;
+CREATE TRIGGER runs_version_delete AFTER DELETE ON runs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'runs_version'; END;
+CREATE TRIGGER runs_version_tag_insert AFTER INSERT ON run_tags
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'runs_version'; END;
+CREATE TRIGGER runs_version_tag_delete AFTER DELETE ON run_tags
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'runs_version'; END;
+)sql";
+
+// Version 2: the dashboard's event log.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE setting_changes (
+    id        INTEGER PRIMARY KEY,
+    run_id    INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    images    INTEGER NOT NULL,                             -- per worker (mean)
+    wall_s    REAL NOT NULL,
+    field     TEXT NOT NULL,                                -- "p" or "learning-rate"
+    old_value REAL,
+    new_value REAL,
+    source    TEXT NOT NULL                                 -- "user" or "schedule"
+);
+CREATE INDEX setting_changes_by_run ON setting_changes(run_id, id);
+
+CREATE TABLE run_messages (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    wall_s     REAL,                                        -- seconds since the run started
+    text       TEXT NOT NULL
+);
+CREATE INDEX run_messages_by_run ON run_messages(run_id, id);
+)sql";
+
+double unixNow() {
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+void applyVersion1(sql::Database& db) {
+    db.exec(kVersion1);
+    auto insert = db.prepare("INSERT INTO series (id, name, per_worker) VALUES (?1, ?2, ?3)");
+    for (const series::Definition& definition : series::kDefinitions) {
+        insert.bind(1, definition.id).bind(2, definition.name).bind(3, definition.per_worker ? 1 : 0);
+        insert.run();
+    }
+    db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+}
+
+void applyVersion2(sql::Database& db) { db.exec(kVersion2); }
+
+bool tableExists(sql::Database& db, const char* name) {
+    auto query = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    query.bind(1, name);
+    return query.step();
+}
+
+}  // namespace
+
+Probe probe(sql::Database& db) {
+    // The first read of the file: this is where "file is not a database" surfaces.
+    const int64_t objects = db.queryInt("SELECT count(*) FROM sqlite_schema");
+    const int64_t application_id = db.queryInt("PRAGMA application_id");
+    if (objects == 0 && application_id == 0) return {FileKind::Empty, 0};
+    if (application_id != kApplicationId || !tableExists(db, "schema_version")) return {FileKind::Foreign, 0};
+    return {FileKind::History, static_cast<int>(db.queryInt("SELECT max(version) FROM schema_version"))};
+}
+
+void migrate(sql::Database& db, int target_version) {
+    sql::Transaction transaction(db);
+    // Read the version again under the write lock: another process may have migrated meanwhile.
+    const Probe now = probe(db);
+    if (now.kind == FileKind::Foreign || now.version >= target_version) return;
+    auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");
+    for (int version = now.version + 1; version <= target_version; ++version) {
+        switch (version) {
+            case 1: applyVersion1(db); break;
+            case 2: applyVersion2(db); break;
+            default: break;
+        }
+        record.bind(1, version).bind(2, unixNow());
+        record.run();
+    }
+    transaction.commit();
+}
+
+void configureWriterConnection(sql::Database& db) {
+    // WAL: readers (the dashboard, another process) read while the recorder writes, and a
+    // process killed mid-batch loses only that uncommitted batch. synchronous=NORMAL in WAL mode
+    // survives a killed process; a power loss may drop the last batches but never corrupts.
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = OFF");
+}
+
+}  // namespace gossiplab::store::schema

@@ -1,0 +1,50 @@
+#include "core/train/devices.h"
+
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace gossiplab {
+
+std::vector<torch::Device> parseDevices(const std::string& devices) {
+    std::vector<torch::Device> out;
+    const int cuda_count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+    if (devices == "cpu") return {torch::Device(torch::kCPU)};
+    if (devices == "cuda") {
+        if (cuda_count == 0)
+            throw std::runtime_error("devices: 'cuda' was asked for, but LibTorch sees no CUDA device "
+                                     "(a CPU-only LibTorch build, or no GPU); use --devices cpu");
+        for (int k = 0; k < cuda_count; ++k) out.emplace_back(torch::kCUDA, static_cast<c10::DeviceIndex>(k));
+        return out;
+    }
+    std::stringstream in(devices);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (item == "cpu") { out.emplace_back(torch::kCPU); continue; }
+        const int index = std::stoi(item.substr(5));
+        if (index >= cuda_count)
+            throw std::runtime_error("devices: '" + item + "' was asked for, but LibTorch sees " +
+                                     std::to_string(cuda_count) + " CUDA device(s)");
+        out.emplace_back(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+    }
+    return out;
+}
+
+torch::Device deviceForWorker(const std::vector<torch::Device>& devices, int worker) {
+    return devices[static_cast<size_t>(worker) % devices.size()];
+}
+
+int intraOpThreadsPerWorker(int requested, int workers) {
+    if (requested > 0) return requested;
+    const int cores = std::max(1u, std::thread::hardware_concurrency());
+    return std::max(1, cores / std::max(1, workers));
+}
+
+std::vector<std::string> availableCudaDevices() {
+    std::vector<std::string> names;
+    if (!torch::cuda::is_available()) return names;
+    for (size_t k = 0; k < torch::cuda::device_count(); ++k) names.push_back("cuda:" + std::to_string(k));
+    return names;
+}
+
+}  // namespace gossiplab

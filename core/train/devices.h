@@ -1,0 +1,22 @@
+#pragma once
+// Device lists and thread counts.
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace gossiplab {
+
+// "cpu", "cuda" (every visible GPU), or "cuda:0,cuda:1,...". Throws std::runtime_error naming the
+// field when a CUDA device is asked for and LibTorch does not see it.
+std::vector<torch::Device> parseDevices(const std::string& devices);
+// Worker i runs on devices[i % devices.size()].
+torch::Device deviceForWorker(const std::vector<torch::Device>& devices, int worker);
+// LibTorch intra-op threads per worker thread: `requested` when > 0, otherwise
+// max(1, cores / workers), so that M worker threads never oversubscribe the cores.
+int intraOpThreadsPerWorker(int requested, int workers);
+// Names of the CUDA devices LibTorch sees (empty on a CPU-only build or machine).
+std::vector<std::string> availableCudaDevices();
+
+}  // namespace gossiplab

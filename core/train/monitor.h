@@ -1,0 +1,63 @@
+#pragma once
+// The run's monitor: delivers worker samples, computes the run-level series (the paper's mean
+// loss, alpha sum, throughput), the distance matrix and the test model's evaluation, applies
+// schedules, and reports progress. It runs on the run's own thread, the only thread that calls
+// the observer.
+
+#include "core/train/run_shared.h"
+
+namespace gossiplab {
+
+// Pairwise Euclidean distances (row-major M x M) and the mean distance to the uniform average.
+std::vector<double> pairwiseDistances(const std::vector<torch::Tensor>& weights, double* consensus);
+
+// Evaluates weights on the (preprocessed) test set with a network of the run's architecture.
+class Evaluator {
+public:
+    Evaluator(const RunShared& shared, torch::Device device);
+    // {loss, accuracy}
+    std::pair<double, double> evaluate(const torch::Tensor& weights);
+    int64_t testImages() const { return labels_.size(0); }
+
+private:
+    std::shared_ptr<Network> net_;
+    FlatParameters flat_;
+    torch::Tensor images_, labels_;
+};
+
+class Monitor {
+public:
+    Monitor(RunShared& shared, RunObserver* observer);
+    // One round: deliver what the workers posted, sample, maybe distances/evaluation.
+    void tick();
+    // After the workers joined and the inboxes were drained: final samples, distances and
+    // evaluation from the final weights. Fills the result's metrics.
+    void finish(RunResult& result);
+
+private:
+    void deliverPending();
+    void applySchedules(const SamplePoint& at);
+    void sampleRun(const SamplePoint& at);
+    void maybeDistances();
+    void maybeEvaluate(const SamplePoint& at);
+    torch::Tensor testModelWeights(const std::vector<torch::Tensor>& weights, const std::vector<double>& alphas);
+    void emitDistances(const std::vector<torch::Tensor>& weights, const SamplePoint& at);
+    void emitEvaluation(const torch::Tensor& weights, const SamplePoint& at, EvalSample* out = nullptr);
+    double meanLoss() const;
+    int64_t totalImages() const;
+    int64_t totalMessages() const;
+
+    RunShared& shared_;
+    RunObserver* observer_;
+    Evaluator evaluator_;
+    std::vector<int64_t> last_snapshot_seq_;
+    int64_t next_eval_images_ = 0;
+    bool eval_pending_ = false;
+    size_t next_p_step_ = 0, next_lr_step_ = 0;
+    double last_sample_time_ = 0.0;
+    int64_t last_sample_images_ = 0;
+    double images_per_second_ = 0.0;
+    double last_consensus_ = 0.0;
+};
+
+}  // namespace gossiplab

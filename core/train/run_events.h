@@ -1,0 +1,148 @@
+#pragma once
+// What a run reports while it trains: plain structs delivered to a RunObserver.
+// Torch-free and Qt-free: the run history (core/store) and the UI bridge consume these.
+//
+// Threading contract: a Run calls its observer from ONE thread (its monitor thread), in order:
+// onRunStarted first, onRunEnded last. Observers must not block for long (queue and return).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/train/run_config.h"
+
+namespace gossiplab {
+
+enum class RunStatus { Running, Finished, Stopped, Diverged, Failed, Interrupted };
+std::string toString(RunStatus status);
+bool parseRunStatus(const std::string& text, RunStatus* status);
+
+// Where on the three x axes a sample sits. For run-level samples, iterations and images are the
+// per-worker mean.
+struct SamplePoint {
+    int64_t iteration = 0;
+    int64_t images = 0;     // images processed (by this worker, or per worker on average)
+    double wall_s = 0.0;    // seconds since the run started
+};
+
+struct RunInfo {
+    RunConfig config;               // validated, defaults applied (easgd alpha/tau made explicit)
+    int64_t parameter_count = 0;
+    std::string model_description;
+    std::string dataset_description;
+    int64_t train_size = 0;
+    int64_t test_size = 0;
+    int64_t images_per_worker_budget = 0;  // 0 for a time budget
+    std::vector<std::string> worker_devices;  // one per worker
+    std::string host;
+    int intra_op_threads = 1;
+};
+
+// Per worker, every `metrics_every` iterations.
+struct WorkerSample {
+    int worker = 0;
+    SamplePoint at;
+    double loss = 0.0;             // mean training loss over this worker's last 50 mini-batches
+    double alpha = 0.0;            // GoSGD sum weight; NaN for other algorithms
+    double alpha_sum = 0.0;        // sum over workers and messages in flight (GoSGD), NaN otherwise
+    int64_t messages_sent = 0;
+    int64_t messages_received = 0;
+    double center_distance = 0.0;  // EASGD: |x_i - center| at the last elastic step; NaN otherwise
+};
+
+// Run-level series, sampled by the monitor (every ~100 ms and at the end).
+struct RunSample {
+    SamplePoint at;
+    double mean_loss = 0.0;        // the paper's curve: mean of the workers' last-50 losses
+    double alpha_sum = 0.0;        // NaN unless GoSGD
+    int64_t messages = 0;          // exchanges so far (GoSGD pushes, EASGD elastic steps)
+    double images_per_second = 0.0;  // all workers together, over the last interval
+};
+
+// Pairwise Euclidean distances between the workers' flat weights (row-major M x M), from
+// per-worker snapshots taken at iteration boundaries, and the consensus distance: the mean
+// distance of the workers to their (uniform) average.
+struct DistanceSnapshot {
+    SamplePoint at;
+    int workers = 0;
+    std::vector<double> distances;
+    double consensus_distance = 0.0;
+};
+
+struct EvalSample {
+    SamplePoint at;
+    TestModel model = TestModel::Uniform;
+    double test_loss = 0.0;
+    double test_accuracy = 0.0;  // in [0, 1]
+    int64_t test_images = 0;
+};
+
+struct ProgressUpdate {
+    double elapsed_s = 0.0;
+    int64_t images_done = 0;        // all workers together
+    int64_t images_budget = 0;      // all workers together; 0 for a time budget
+    double budget_s = 0.0;          // for a time budget
+    double fraction = 0.0;          // [0, 1]
+    double images_per_second = 0.0;
+    double eta_s = 0.0;             // NaN when unknown
+    int64_t messages = 0;
+    double alpha_sum = 0.0;         // NaN unless GoSGD
+};
+
+// A live setting changed (by the UI, an API call or a schedule step).
+struct SettingChange {
+    SamplePoint at;
+    std::string field;   // "p" or "learning-rate"
+    double old_value = 0.0;
+    double new_value = 0.0;
+    std::string source;  // "user" or "schedule"
+};
+
+struct RunResult {
+    RunStatus status = RunStatus::Finished;
+    std::string message;            // why it ended (for diverged/failed: which worker, which step)
+    double wall_s = 0.0;
+    int64_t images_done = 0;
+    int64_t messages = 0;
+    double final_mean_loss = 0.0;
+    double alpha_sum = 0.0;         // after the final drain of the inboxes (GoSGD), NaN otherwise
+    double final_test_loss = 0.0;   // NaN if not evaluated
+    double final_test_accuracy = 0.0;
+    double consensus_distance = 0.0;
+    double images_per_second = 0.0;
+    std::vector<double> worker_final_loss;
+};
+
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void onRunStarted(const RunInfo&) {}
+    virtual void onWorkerSample(const WorkerSample&) {}
+    virtual void onRunSample(const RunSample&) {}
+    virtual void onDistances(const DistanceSnapshot&) {}
+    virtual void onEvaluation(const EvalSample&) {}
+    virtual void onProgress(const ProgressUpdate&) {}
+    virtual void onSettingChange(const SettingChange&) {}
+    virtual void onMessage(const std::string& /*text*/) {}  // warnings and notices, human-readable
+    virtual void onRunEnded(const RunResult&) {}
+};
+
+// Forwards every event to several observers in order (e.g. the store and the UI bridge).
+class ObserverFanOut final : public RunObserver {
+public:
+    void add(RunObserver* observer) { observers_.push_back(observer); }
+    void onRunStarted(const RunInfo& e) override { for (auto* o : observers_) o->onRunStarted(e); }
+    void onWorkerSample(const WorkerSample& e) override { for (auto* o : observers_) o->onWorkerSample(e); }
+    void onRunSample(const RunSample& e) override { for (auto* o : observers_) o->onRunSample(e); }
+    void onDistances(const DistanceSnapshot& e) override { for (auto* o : observers_) o->onDistances(e); }
+    void onEvaluation(const EvalSample& e) override { for (auto* o : observers_) o->onEvaluation(e); }
+    void onProgress(const ProgressUpdate& e) override { for (auto* o : observers_) o->onProgress(e); }
+    void onSettingChange(const SettingChange& e) override { for (auto* o : observers_) o->onSettingChange(e); }
+    void onMessage(const std::string& e) override { for (auto* o : observers_) o->onMessage(e); }
+    void onRunEnded(const RunResult& e) override { for (auto* o : observers_) o->onRunEnded(e); }
+
+private:
+    std::vector<RunObserver*> observers_;
+};
+
+}  // namespace gossiplab

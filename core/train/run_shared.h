@@ -1,0 +1,132 @@
+#pragma once
+// State shared by a run's worker threads and its monitor thread (internal to core/train).
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/models/models.h"
+#include "core/train/flat_parameters.h"
+#include "core/train/inbox.h"
+#include "core/train/run_config.h"
+#include "core/train/run_events.h"
+
+namespace gossiplab {
+
+struct WorkerState {
+    int index = 0;
+    torch::Device device{torch::kCPU};
+    std::shared_ptr<Network> net;
+    FlatParameters flat;
+    std::unique_ptr<MergingInbox> inbox;  // GoSGD only
+
+    // Written by the owner thread, read by the monitor.
+    std::atomic<double> alpha{0.0};           // GoSGD sum weight
+    std::atomic<int64_t> iteration{0};
+    std::atomic<int64_t> images{0};
+    std::atomic<int64_t> sent{0};
+    std::atomic<int64_t> received{0};
+    std::atomic<double> window_loss{std::numeric_limits<double>::quiet_NaN()};
+    std::atomic<double> center_distance{std::numeric_limits<double>::quiet_NaN()};
+    std::atomic<bool> done{false};
+
+    // Weight snapshot taken at an iteration boundary, for distances and the test model.
+    std::mutex snapshot_mutex;
+    torch::Tensor snapshot;
+    double snapshot_alpha = 0.0;
+    std::atomic<int64_t> snapshot_seq{0};           // bumped at every snapshot
+    std::atomic<int64_t> served_snapshot_request{0};
+};
+
+struct RunShared {
+    using Clock = std::chrono::steady_clock;
+
+    RunConfig config;
+    std::unique_ptr<Dataset> data;
+    std::vector<std::unique_ptr<WorkerState>> workers;
+    int intra_op_threads = 1;
+    int64_t images_budget_per_worker = 0;  // 0: a time budget
+    double seconds_budget = 0.0;
+    Clock::time_point start_time;
+
+    std::atomic<double> p{0.0};
+    std::atomic<double> learning_rate{0.0};
+    std::atomic<bool> stop{false};
+
+    // GoSGD: pushes and drains hold it shared; the monitor holds it exclusively for an instant to
+    // read a consistent sum of alphas (workers' plus in flight).
+    std::shared_mutex ledger;
+
+    // EASGD center variable.
+    std::mutex center_mutex;
+    torch::Tensor center;
+    std::atomic<int64_t> elastic_steps{0};
+
+    // The monitor asks every worker for a fresh snapshot by raising this.
+    std::atomic<int64_t> snapshot_request{0};
+
+    // Events from workers (and live-setting changes) waiting for the monitor to deliver them.
+    std::mutex events_mutex;
+    std::vector<WorkerSample> pending_samples;
+    std::vector<SettingChange> pending_changes;
+    std::vector<std::string> pending_messages;
+    std::condition_variable wake_monitor;
+
+    // The first reason to end wins.
+    std::mutex end_mutex;
+    bool end_requested = false;
+    RunStatus end_status = RunStatus::Finished;
+    std::string end_message;
+
+    double elapsedSeconds() const {
+        return std::chrono::duration<double>(Clock::now() - start_time).count();
+    }
+    void endWith(RunStatus status, const std::string& message) {
+        {
+            std::lock_guard lock(end_mutex);
+            if (!end_requested) {
+                end_requested = true;
+                end_status = status;
+                end_message = message;
+            }
+        }
+        stop.store(true);
+        wake_monitor.notify_all();
+    }
+    void postMessage(const std::string& text) {
+        std::lock_guard lock(events_mutex);
+        pending_messages.push_back(text);
+    }
+    // Mean iterations and images per worker.
+    SamplePoint meanPoint() const {
+        SamplePoint at;
+        for (const auto& w : workers) {
+            at.iteration += w->iteration.load();
+            at.images += w->images.load();
+        }
+        const auto m = static_cast<int64_t>(std::max<size_t>(1, workers.size()));
+        at.iteration /= m;
+        at.images /= m;
+        at.wall_s = elapsedSeconds();
+        return at;
+    }
+    // Exact total of the alphas, including messages in flight.
+    double alphaSum() {
+        std::unique_lock lock(ledger);
+        double sum = 0.0;
+        for (const auto& w : workers) sum += w->alpha.load() + (w->inbox ? w->inbox->pendingWeight() : 0.0);
+        return sum;
+    }
+};
+
+// The body of one worker thread (worker.cpp). Never throws: failures end the run.
+void runWorker(RunShared& shared, WorkerState& self);
+
+}  // namespace gossiplab

@@ -1,0 +1,218 @@
+// One worker: drain the inbox (GoSGD), elastic step (EASGD), local SGD step, maybe push (GoSGD).
+
+#include <array>
+#include <cmath>
+#include <random>
+
+#include "core/train/run_shared.h"
+
+namespace gossiplab {
+
+namespace {
+
+// splitmix64: independent, well-mixed seeds for each worker's streams from one run seed.
+uint64_t mixSeed(uint64_t seed, uint64_t stream) {
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// The mean of the last 50 mini-batch losses: the paper's smoothing window.
+class LossWindow {
+public:
+    void add(double loss) {
+        sum_ += loss - values_[next_];
+        values_[next_] = loss;
+        next_ = (next_ + 1) % values_.size();
+        count_ = std::min(count_ + 1, values_.size());
+        // Re-sum now and then so float drift never accumulates.
+        if (next_ == 0) { sum_ = 0; for (double v : values_) sum_ += v; }
+    }
+    double mean() const { return count_ ? sum_ / static_cast<double>(count_) : std::nan(""); }
+
+private:
+    std::array<double, 50> values_{};
+    size_t next_ = 0, count_ = 0;
+    double sum_ = 0.0;
+};
+
+std::string errorText(const std::exception& e) {
+    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+    return e.what();
+}
+
+class Worker {
+public:
+    Worker(RunShared& shared, WorkerState& self)
+        : shared_(shared), self_(self), config_(shared.config),
+          sampler_(*shared.data, mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index))),
+          gossip_rng_(mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index) + 1)),
+          nesterov_(config_.algorithm == Algorithm::Easgd && config_.momentum > 0.0),
+          tau_(config_.effectiveEasgdTau()), easgd_alpha_(config_.effectiveEasgdAlpha()) {
+        if (config_.momentum > 0.0) velocity_ = torch::zeros_like(self_.flat.weights);
+        if (config_.algorithm == Algorithm::Easgd) elastic_diff_ = torch::empty_like(self_.flat.weights);
+    }
+
+    void run() {
+        at::set_num_threads(shared_.intra_op_threads);  // per thread under OpenMP
+        self_.net->train();
+        int64_t step = 0;
+        while (!shared_.stop.load(std::memory_order_relaxed) && !budgetReached()) {
+            iterate(step);
+            ++step;
+        }
+        takeSnapshot();  // the last word for the monitor's distances and test model
+    }
+
+private:
+    bool budgetReached() const {
+        if (shared_.images_budget_per_worker > 0) return self_.images.load() >= shared_.images_budget_per_worker;
+        return shared_.elapsedSeconds() >= shared_.seconds_budget;
+    }
+
+    void iterate(int64_t step) {
+        const double lr = shared_.learning_rate.load(std::memory_order_relaxed);
+        if (config_.algorithm == Algorithm::GoSgd) drainInbox();
+        if (config_.algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
+
+        auto [input, labels] = sampler_.next(config_.batch_size, self_.device);
+        auto& x = self_.flat.weights;
+        if (nesterov_) x.add_(velocity_, config_.momentum);  // gradient at the look-ahead point
+        self_.flat.grads.zero_();
+        auto loss = torch::cross_entropy_loss(self_.net->forward(input), labels);
+        loss.backward();
+        if (nesterov_) x.sub_(velocity_, config_.momentum);
+        const double loss_value = loss.item<double>();
+        if (!std::isfinite(loss_value)) {
+            shared_.endWith(RunStatus::Diverged, "worker " + std::to_string(self_.index) + " diverged at step " +
+                                                     std::to_string(step) + ": loss is " + std::to_string(loss_value));
+            return;
+        }
+        applyUpdate(lr);
+
+        self_.iteration.store(step + 1, std::memory_order_relaxed);
+        self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed);
+        window_.add(loss_value);
+        self_.window_loss.store(window_.mean(), std::memory_order_relaxed);
+
+        if (config_.algorithm == Algorithm::GoSgd) maybePush();
+        if ((step + 1) % config_.distance_every == 0 ||
+            self_.served_snapshot_request.load() < shared_.snapshot_request.load())
+            takeSnapshot();
+        if ((step + 1) % config_.metrics_every == 0) postSample();
+    }
+
+    void applyUpdate(double lr) {
+        torch::NoGradGuard no_grad;
+        auto& x = self_.flat.weights;
+        auto& g = self_.flat.grads;
+        if (config_.weight_decay > 0.0) g.add_(x, config_.weight_decay);
+        if (nesterov_) {
+            // EAMSGD: v <- delta v - lr grad(x + delta v); x <- x + v
+            velocity_.mul_(config_.momentum).add_(g, -lr);
+            x.add_(velocity_);
+        } else if (config_.momentum > 0.0) {
+            // Heavy ball, as torch.optim.SGD: v <- mu v + g; x <- x - lr v
+            velocity_.mul_(config_.momentum).add_(g);
+            x.add_(velocity_, -lr);
+        } else {
+            x.add_(g, -lr);
+        }
+    }
+
+    void drainInbox() {
+        std::shared_lock ledger(shared_.ledger);
+        double a = self_.alpha.load(std::memory_order_relaxed);
+        const int64_t merged = self_.inbox->drainInto(self_.flat.weights, a);
+        if (merged > 0) {
+            self_.alpha.store(a);
+            self_.received.fetch_add(merged, std::memory_order_relaxed);
+        }
+    }
+
+    void maybePush() {
+        const int m = static_cast<int>(shared_.workers.size());
+        const double p = shared_.p.load(std::memory_order_relaxed);
+        if (m < 2 || p <= 0.0) return;
+        if (std::uniform_real_distribution<double>(0.0, 1.0)(gossip_rng_) >= p) return;
+        // A peer j != i, uniformly: draw from M-1 and skip over ourselves.
+        int peer = std::uniform_int_distribution<int>(0, m - 2)(gossip_rng_);
+        if (peer >= self_.index) ++peer;
+        std::shared_lock ledger(shared_.ledger);
+        const double half = self_.alpha.load(std::memory_order_relaxed) / 2.0;
+        self_.alpha.store(half);
+        shared_.workers[static_cast<size_t>(peer)]->inbox->merge(self_.flat.weights, half);
+        self_.sent.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    void elasticStep() {
+        torch::NoGradGuard no_grad;
+        auto& x = self_.flat.weights;
+        std::lock_guard lock(shared_.center_mutex);
+        const auto& center = shared_.center;
+        // d = alpha (x - c) from the weights before the local step; x -= d; c += d.
+        if (center.device() == x.device()) elastic_diff_.copy_(x).sub_(center);
+        else elastic_diff_.copy_(x).sub_(center.to(x.device()));
+        self_.center_distance.store(elastic_diff_.norm().item<double>(), std::memory_order_relaxed);
+        elastic_diff_.mul_(easgd_alpha_);
+        x.sub_(elastic_diff_);
+        if (center.device() == x.device()) shared_.center.add_(elastic_diff_);
+        else shared_.center.add_(elastic_diff_.to(center.device()));
+        shared_.elastic_steps.fetch_add(1, std::memory_order_relaxed);
+        self_.sent.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    void takeSnapshot() {
+        const int64_t request = shared_.snapshot_request.load();
+        std::lock_guard lock(self_.snapshot_mutex);
+        if (!self_.snapshot.defined()) self_.snapshot = torch::empty_like(self_.flat.weights);
+        self_.snapshot.copy_(self_.flat.weights);
+        self_.snapshot_alpha = self_.alpha.load();
+        self_.snapshot_seq.fetch_add(1);
+        self_.served_snapshot_request.store(request);
+    }
+
+    void postSample() {
+        WorkerSample s;
+        s.worker = self_.index;
+        s.at.iteration = self_.iteration.load();
+        s.at.images = self_.images.load();
+        s.at.wall_s = shared_.elapsedSeconds();
+        s.loss = window_.mean();
+        s.alpha = config_.algorithm == Algorithm::GoSgd ? self_.alpha.load() : std::nan("");
+        s.messages_sent = self_.sent.load();
+        s.messages_received = self_.received.load();
+        s.center_distance = self_.center_distance.load();
+        std::lock_guard lock(shared_.events_mutex);
+        shared_.pending_samples.push_back(s);
+    }
+
+    RunShared& shared_;
+    WorkerState& self_;
+    const RunConfig& config_;
+    BatchSampler sampler_;
+    std::mt19937_64 gossip_rng_;
+    const bool nesterov_;
+    const int tau_;
+    const double easgd_alpha_;
+    torch::Tensor velocity_, elastic_diff_;
+    LossWindow window_;
+};
+
+}  // namespace
+
+void runWorker(RunShared& shared, WorkerState& self) {
+    try {
+        Worker worker(shared, self);
+        worker.run();
+    } catch (const std::exception& e) {
+        shared.endWith(RunStatus::Failed, "worker " + std::to_string(self.index) + " failed: " + errorText(e));
+    } catch (...) {
+        shared.endWith(RunStatus::Failed, "worker " + std::to_string(self.index) + " failed with an unknown error");
+    }
+    self.done.store(true);
+    shared.wake_monitor.notify_all();
+}
+
+}  // namespace gossiplab
