@@ -116,6 +116,8 @@ const std::vector<FlagSpec>& flagTable() {
         {"lr-schedule", "IMG:LR,...", "learning rates at increasing images per worker", "change the learning rate during the run", scheduleField(&RunConfig::lr_schedule), ""},
         {"allow-zero-lr", "", "", "allow --lr 0 (consensus without gradients)",
          [](RunFlags& f, const std::string&) -> std::optional<std::string> { f.config.allow_zero_learning_rate = true; return std::nullopt; }, ""},
+        {"init-noise", "SIGMA", "0 to 10", "add seeded Gaussian noise of this std to each worker's initial weights",
+         doubleField(&RunConfig::init_noise), "init-noise"},
         {"db", "FILE", "", "run history file (default: $XDG_DATA_HOME/gossiplab/history.sqlite3)",
          [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.db = v; return std::nullopt; }, ""},
         {"no-record", "", "", "do not record the run in the history",

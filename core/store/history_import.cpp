@@ -91,7 +91,7 @@ private:
 }  // namespace
 
 Result<ImportSummary> RunHistory::importRuns(const std::string& other_path) {
-    return impl_->edit<ImportSummary>("import runs", [&]() -> Result<ImportSummary> {
+    return impl_->edit<ImportSummary>("import the runs of " + other_path, [&]() -> Result<ImportSummary> {
         OpenOptions read_only;
         read_only.mode = OpenMode::ReadOnly;
         read_only.busy_timeout_ms = 5000;
@@ -120,13 +120,17 @@ Result<ImportSummary> RunHistory::importRuns(const std::string& other_path) {
             auto statement = db.prepare("ATTACH DATABASE ?1 AS source");
             statement.bind(1, sql::readOnlyUri(fs::absolute(source_path).string(), immutable));
             statement.run();
-            db.queryInt("SELECT count(*) FROM source.sqlite_schema");  // opens the file now
+            try {
+                db.queryInt("SELECT count(*) FROM source.sqlite_schema");  // opens the file now
+            } catch (const sql::SqliteFailure&) {
+                db.exec("DETACH DATABASE source");
+                throw;
+            }
         };
         try {
             attach(false);
         } catch (const sql::SqliteFailure& failure) {
             if (sql::classify(failure) != ErrorKind::CannotOpen) throw;
-            db.exec("DETACH DATABASE source");
             attach(true);  // a file on a read-only medium: nobody can be writing it
         }
         struct Detach {

@@ -68,8 +68,16 @@ std::optional<StoreError> checkPath(const std::string& path, const OpenOptions& 
     return std::nullopt;
 }
 
+// Committed rows not yet copied into the file itself live in "<path>-wal".
+bool hasWriteAheadLog(const std::string& path) {
+    std::error_code ec;
+    const auto size = fs::file_size(path + "-wal", ec);
+    return !ec && size > 0;
+}
+
 // Open and probe; in ReadOnly mode fall back to an immutable open when SQLite cannot create the
-// WAL index beside a file on a read-only medium (nobody can be writing it then).
+// WAL index beside a file in a folder we cannot write: with no write-ahead log present, the file
+// alone holds every committed row, and no writer can be at work (it would need that log).
 Result<std::pair<sql::Database, schema::Probe>> openAndProbe(const std::string& path, const OpenOptions& options) {
     using Access = sql::Database::Access;
     const bool write = options.mode == OpenMode::ReadWrite;
@@ -83,7 +91,8 @@ Result<std::pair<sql::Database, schema::Probe>> openAndProbe(const std::string& 
         try {
             return attempt(sql::readOnlyUri(fs::absolute(path).string(), false), Access::ReadOnly);
         } catch (const sql::SqliteFailure& failure) {
-            if (sql::classify(failure) != ErrorKind::CannotOpen) throw;
+            const ErrorKind kind = sql::classify(failure);
+            if ((kind != ErrorKind::CannotOpen && kind != ErrorKind::ReadOnly) || hasWriteAheadLog(path)) throw;
             return attempt(sql::readOnlyUri(fs::absolute(path).string(), true), Access::ReadOnly);
         }
     } catch (const sql::SqliteFailure& failure) {
@@ -164,7 +173,11 @@ Result<OpenedHistory> openHistoryFile(const std::string& path, const OpenOptions
         if (result.db.isReadOnly()) {
             return error(ErrorKind::ReadOnly, path, "cannot open for writing: the file is read-only");
         }
-        schema::migrate(result.db);
+        // Only an old or new file takes the write lock here: opening an up-to-date history must
+        // work while a recorder is writing to it.
+        if (probe.kind == schema::FileKind::Empty || probe.version < schema::kCurrentVersion) {
+            schema::migrate(result.db);
+        }
         if (path != ":memory:") {
             result.locks = RunLockFile::open(path, /*create=*/true);
             if (!result.locks.isOpen()) {

@@ -206,13 +206,13 @@ void migrate(sql::Database& db, int target_version) {
     // Read the version again under the write lock: another process may have migrated meanwhile.
     const Probe now = probe(db);
     if (now.kind == FileKind::Foreign || now.version >= target_version) return;
-    auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");
     for (int version = now.version + 1; version <= target_version; ++version) {
         switch (version) {
             case 1: applyVersion1(db); break;
             case 2: applyVersion2(db); break;
             default: break;
         }
+        auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");
         record.bind(1, version).bind(2, unixNow());
         record.run();
     }

@@ -1,10 +1,13 @@
 #include "core/store/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 #include <utility>
 
@@ -12,14 +15,34 @@ namespace gossiplab::store::sql {
 
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, int code) {
+SqliteFailure failure(sqlite3* db, int code) {
     const int extended = db ? sqlite3_extended_errcode(db) : code;
     const int system_errno = db ? sqlite3_system_errno(db) : 0;
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-    throw SqliteFailure(extended ? extended : code, system_errno, message);
+    return SqliteFailure(extended ? extended : code, system_errno, message);
 }
 
+[[noreturn]] void fail(sqlite3* db, int code) { throw failure(db, code); }
+
 bool isDiskFullErrno(int error) { return error == ENOSPC || error == EFBIG || error == EDQUOT; }
+
+// SQLite reports a write past RLIMIT_FSIZE as a plain I/O error and does not always keep the
+// errno (EFBIG), so look at the situation itself: little space left in the folder, or the file or
+// its write-ahead log at the file-size limit.
+bool diskLooksFull(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path folder = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+    const fs::space_info space = fs::space(folder, ec);
+    if (!ec && space.available < (1u << 20)) return true;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+    for (const char* suffix : {"", "-wal", "-journal"}) {
+        const auto size = fs::file_size(path + suffix, ec);
+        if (!ec && size + 65536 >= limit.rlim_cur) return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -41,7 +64,8 @@ ErrorKind classify(const SqliteFailure& failure) {
 }
 
 StoreError describe(const SqliteFailure& failure, const std::string& path, std::string_view doing) {
-    const ErrorKind kind = classify(failure);
+    ErrorKind kind = classify(failure);
+    if (kind == ErrorKind::Io && failure.primaryCode() == SQLITE_IOERR && diskLooksFull(path)) kind = ErrorKind::DiskFull;
     std::string why;
     switch (kind) {
         case ErrorKind::Locked:
@@ -55,6 +79,12 @@ StoreError describe(const SqliteFailure& failure, const std::string& path, std::
     }
     std::string message = path + ": cannot " + std::string(doing) + ": ";
     message += why.empty() ? std::string(failure.what()) : why + " (" + failure.what() + ")";
+    if (kind == ErrorKind::Io) {
+        // Unclassified: give what a bug report needs.
+        message += " [SQLite code " + std::to_string(failure.code());
+        if (failure.systemErrno() != 0) message += ", " + std::string(std::strerror(failure.systemErrno()));
+        message += "]";
+    }
     return StoreError{kind, path, message};
 }
 
@@ -119,9 +149,11 @@ bool Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    // Reset so that the statement can be reused (and releases its read lock) after the failure.
+    // Read the error first (the OS errno tells a full disk from other I/O errors), then reset so
+    // that the statement can be reused and releases its locks.
+    SqliteFailure error = failure(db_, rc);
     sqlite3_reset(stmt_);
-    fail(db_, rc);
+    throw error;
 }
 
 void Statement::run() {

@@ -33,6 +33,7 @@ public:
     // After the workers joined and the inboxes were drained: final samples, distances and
     // evaluation from the final weights. Fills the result's metrics.
     void finish(RunResult& result);
+    bool waitingForSnapshots() const { return eval_pending_; }
 
 private:
     void deliverPending();

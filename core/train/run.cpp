@@ -37,7 +37,7 @@ struct Run::Impl {
     RunObserver* observer = nullptr;
     RunShared shared;
     RunInfo info;
-    torch::Tensor initial_weights;
+    torch::Tensor initial_weights, initial_mean;
     std::thread run_thread;
     std::atomic<bool> running{false};
     bool started = false;
@@ -77,6 +77,11 @@ void Run::Impl::prepare() {
         w->net = makeNetwork(config.model, shape);
         w->flat = flattenParameters(*w->net, w->device);
         w->flat.weights.copy_(initial_weights);
+        if (config.init_noise > 0.0) {
+            auto gen = at::make_generator<at::CPUGeneratorImpl>(config.seed * 1000003ull + static_cast<uint64_t>(i) + 1);
+            w->flat.weights.add_(torch::randn({initial_weights.numel()}, gen).to(w->device), config.init_noise);
+        }
+        initial_mean = i == 0 ? w->flat.weights.to(torch::kCPU).clone() : initial_mean.add_(w->flat.weights.to(torch::kCPU));
         if (config.algorithm == Algorithm::GoSgd) {
             w->inbox = std::make_unique<MergingInbox>(w->flat.weights);
             w->alpha.store(1.0 / m);
@@ -84,6 +89,7 @@ void Run::Impl::prepare() {
         info.worker_devices.push_back(w->device.str());
         shared.workers.push_back(std::move(w));
     }
+    initial_mean.div_(m);
     if (config.algorithm == Algorithm::Easgd) shared.center = initial_weights.to(devices[0]).clone();
 
     const int64_t train = data.train.size();
@@ -129,7 +135,8 @@ void Run::Impl::runThreadBody() {
         while (!allDone()) {
             {
                 std::unique_lock lock(shared.events_mutex);
-                shared.wake_monitor.wait_for(lock, std::chrono::milliseconds(100));
+                // Tick quickly while a test-model evaluation waits for the workers' snapshots.
+                shared.wake_monitor.wait_for(lock, std::chrono::milliseconds(monitor.waitingForSnapshots() ? 5 : 100));
             }
             monitor.tick();
         }
@@ -232,6 +239,7 @@ FinalState Run::finalState() const {
     }
     if (impl_->shared.center.defined()) state.center = toVector(impl_->shared.center);
     if (impl_->initial_weights.defined()) state.initial_weights = toVector(impl_->initial_weights);
+    if (impl_->initial_mean.defined()) state.initial_mean = toVector(impl_->initial_mean);
     return state;
 }
 

@@ -18,6 +18,7 @@ struct FinalState {
     std::vector<double> alphas;               // per worker (GoSGD), after the final drain
     std::vector<float> center;                // EASGD center, empty otherwise
     std::vector<float> initial_weights;       // the shared initialisation
+    std::vector<float> initial_mean;          // mean of the workers' initial weights (differs with init-noise)
 };
 
 class Run {

@@ -173,6 +173,8 @@ std::vector<ConfigError> validate(const RunConfig& c) {
         add("model", "model is '" + c.model + "'; allowed: " + listOf(kModels));
     if (c.intra_op_threads < 0 || c.intra_op_threads > 256)
         add("threads", "threads is " + std::to_string(c.intra_op_threads) + "; allowed range: 0 (automatic) to 256");
+    if (!finite(c.init_noise) || c.init_noise < 0.0 || c.init_noise > 10.0)
+        add("init-noise", "init-noise is " + fmt(c.init_noise) + "; allowed range: 0 to 10");
     checkSchedule("p-schedule", c.p_schedule, c, errors);
     checkSchedule("lr-schedule", c.lr_schedule, c, errors);
     return errors;
@@ -295,6 +297,7 @@ std::map<std::string, std::string> toKeyValues(const RunConfig& c) {
         {"p-schedule", formatSchedule(c.p_schedule)},
         {"lr-schedule", formatSchedule(c.lr_schedule)},
         {"allow-zero-lr", c.allow_zero_learning_rate ? "true" : "false"},
+        {"init-noise", fmt(c.init_noise)},
     };
 }
 
@@ -343,6 +346,7 @@ RunConfig fromKeyValues(const std::map<std::string, std::string>& values, std::v
         else if (key == "data-dir") c.data_dir = v;
         else if (key == "model") c.model = v;
         else if (key == "threads") toInt64(key, v, c.intra_op_threads);
+        else if (key == "init-noise") toDouble(key, v, c.init_noise);
         else if (key == "p-schedule" || key == "lr-schedule") {
             std::string error;
             auto steps = parseSchedule(v, &error);
@@ -364,7 +368,7 @@ std::string toJson(const RunConfig& c) {
         {"workers", true}, {"p", true}, {"learning-rate", true}, {"momentum", true}, {"weight-decay", true},
         {"batch-size", true}, {"easgd-alpha", true}, {"easgd-tau", true}, {"seed", true}, {"budget", true},
         {"eval-every", true}, {"eval-max-images", true}, {"metrics-every", true}, {"distance-every", true},
-        {"threads", true}, {"allow-zero-lr", true}};
+        {"threads", true}, {"allow-zero-lr", true}, {"init-noise", true}};
     return json::writeFlatObject(toKeyValues(c), numeric);
 }
 

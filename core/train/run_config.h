@@ -49,6 +49,9 @@ struct RunConfig {
     std::vector<ScheduleStep> p_schedule;   // optional changes of p during the run
     std::vector<ScheduleStep> lr_schedule;  // optional changes of the learning rate
     bool allow_zero_learning_rate = false;  // for consensus experiments without gradients
+    // Standard deviation of seeded Gaussian noise added to each worker's copy of the shared
+    // initialisation, so that consensus can be watched from a spread start; 0 (the paper): none.
+    double init_noise = 0.0;
 
     // Values after defaults are applied.
     double effectiveEasgdAlpha() const;

@@ -1,0 +1,108 @@
+// GoSGD's conservation laws and consensus, with gradient steps switched off (learning rate 0) and
+// the workers started apart (init-noise), so that only the exchanges move the weights.
+#include <QtTest>
+
+#include <cmath>
+
+#include "core/train/run.h"
+#include "event_log.h"
+
+using namespace gossiplab;
+
+namespace {
+
+RunConfig consensusConfig(int workers, double p) {
+    RunConfig c = test::fastConfig();
+    c.algorithm = Algorithm::GoSgd;
+    c.workers = workers;
+    c.p = p;
+    c.learning_rate = 0.0;
+    c.allow_zero_learning_rate = true;
+    c.init_noise = 0.1;
+    c.metrics_every = 1;
+    c.distance_every = 5;
+    c.budget = 16 * 150;  // 150 iterations per worker
+    return c;
+}
+
+double finalConsensus(test::EventLog& log) { return log.distances.back().consensus_distance; }
+
+}  // namespace
+
+class TestGoSgdInvariants : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void sumOfAlphasIsOneAtEverySample() {
+        test::EventLog log;
+        Run run(consensusConfig(8, 0.5), &log);
+        run.start();
+        const RunResult result = run.wait();
+        QCOMPARE_NAMES(result.status, RunStatus::Finished);
+        QVERIFY(log.worker_samples.size() > 100);
+        for (const auto& s : log.worker_samples) {
+            QVERIFY2(std::abs(s.alpha_sum - 1.0) < 1e-6, qPrintable(QString::number(s.alpha_sum, 'g', 17)));
+            QVERIFY(s.alpha > 0.0 && s.alpha <= 1.0);
+        }
+        for (const auto& s : log.run_samples) QVERIFY(std::abs(s.alpha_sum - 1.0) < 1e-6);
+        // Once the inboxes are drained, the workers alone carry all of it.
+        const FinalState state = run.finalState();
+        double sum = 0.0;
+        for (double a : state.alphas) sum += a;
+        QVERIFY2(std::abs(sum - 1.0) < 1e-9, qPrintable(QString::number(sum, 'g', 17)));
+        QVERIFY(std::abs(result.alpha_sum - 1.0) < 1e-9);
+        QVERIFY(result.messages > 100);
+    }
+
+    void weightedMeanIsConservedByExchanges() {
+        Run run(consensusConfig(6, 0.7), nullptr);
+        run.start();
+        QCOMPARE_NAMES(run.wait().status, RunStatus::Finished);
+        const FinalState state = run.finalState();
+        // Every worker starts with alpha = 1/M, so the conserved sum_i a_i x_i is the mean of the
+        // initial weights.
+        const size_t n = state.initial_mean.size();
+        QVERIFY(n > 1000);
+        double max_error = 0.0, scale = 0.0;
+        for (size_t k = 0; k < n; ++k) {
+            double weighted = 0.0;
+            for (size_t i = 0; i < state.weights.size(); ++i) weighted += state.alphas[i] * state.weights[i][k];
+            max_error = std::max(max_error, std::abs(weighted - state.initial_mean[k]));
+            scale = std::max(scale, std::abs(double(state.initial_mean[k])));
+        }
+        QVERIFY2(max_error < 1e-5 * std::max(1.0, scale), qPrintable(QString::number(max_error)));
+    }
+
+    void distancesShrinkFasterForLargerP() {
+        test::EventLog slow_log, fast_log;
+        QCOMPARE_NAMES(runToCompletion(consensusConfig(4, 0.1), &slow_log).status, RunStatus::Finished);
+        QCOMPARE_NAMES(runToCompletion(consensusConfig(4, 0.8), &fast_log).status, RunStatus::Finished);
+        for (auto* log : {&slow_log, &fast_log}) {
+            QVERIFY(log->distances.size() >= 3);
+            const double first = log->distances.front().consensus_distance;
+            QVERIFY2(finalConsensus(*log) < 0.5 * first,
+                     qPrintable(QString("%1 -> %2").arg(first).arg(finalConsensus(*log))));
+            // The matrix is symmetric with a zero diagonal.
+            const auto& d = log->distances.back();
+            for (int i = 0; i < d.workers; ++i) {
+                QCOMPARE(d.distances[size_t(i * d.workers + i)], 0.0);
+                for (int j = 0; j < d.workers; ++j)
+                    QCOMPARE(d.distances[size_t(i * d.workers + j)], d.distances[size_t(j * d.workers + i)]);
+            }
+        }
+        QVERIFY2(finalConsensus(fast_log) < 0.1 * finalConsensus(slow_log),
+                 qPrintable(QString("p=0.8: %1, p=0.1: %2").arg(finalConsensus(fast_log)).arg(finalConsensus(slow_log))));
+        QVERIFY(finalConsensus(fast_log) < 1e-3 * fast_log.distances.front().consensus_distance);
+    }
+
+    void noExchangeWithPZero() {
+        test::EventLog log;
+        RunConfig c = consensusConfig(3, 0.0);
+        const RunResult r = runToCompletion(c, &log);
+        QCOMPARE(r.messages, int64_t(0));
+        // Without exchanges and gradients nothing moves: the spread stays where it started.
+        QVERIFY(std::abs(log.distances.back().consensus_distance - log.distances.front().consensus_distance) < 1e-6);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestGoSgdInvariants)
+#include "test_gosgd_invariants.moc"

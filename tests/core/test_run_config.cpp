@@ -1,0 +1,169 @@
+// RunConfig's one validation: every bad value is named with its range, all at once; the config
+// round-trips through its JSON form; presets are valid.
+#include <QtTest>
+
+#include <cmath>
+
+#include "core/train/run_config.h"
+
+using namespace gossiplab;
+
+namespace {
+const ConfigError* find(const std::vector<ConfigError>& errors, const std::string& field) {
+    for (const auto& e : errors)
+        if (e.field == field) return &e;
+    return nullptr;
+}
+}  // namespace
+
+class TestRunConfig : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void defaultsAreValid() { QVERIFY(validate(RunConfig{}).empty()); }
+
+    void presetsAreValid() {
+        for (const auto& name : presetNames()) {
+            auto preset = presetByName(name);
+            QVERIFY2(preset.has_value(), name.c_str());
+            QVERIFY2(validate(*preset).empty(), (name + ": " + formatErrors(validate(*preset))).c_str());
+        }
+        QCOMPARE(paperPreset().workers, 8);
+        QCOMPARE(paperPreset().batch_size, 128);
+        QCOMPARE(paperPreset().learning_rate, 0.01);
+        QCOMPARE(paperPreset().weight_decay, 1e-4);
+        QVERIFY(!presetByName("nope"));
+    }
+
+    void eachBadValueNamesFieldAndRange_data() {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("workers") << "workers" << "1 to 64";
+        QTest::newRow("p") << "p" << "0 to 1";
+        QTest::newRow("learning-rate") << "learning-rate" << "greater than 0";
+        QTest::newRow("momentum") << "momentum" << "0 to 1";
+        QTest::newRow("weight-decay") << "weight-decay" << "0 to 1";
+        QTest::newRow("batch-size") << "batch-size" << "1 to 65536";
+        QTest::newRow("easgd-alpha") << "easgd-alpha" << "at most 1";
+        QTest::newRow("easgd-tau") << "easgd-tau" << "1 to 1000000";
+        QTest::newRow("epochs") << "epochs" << "greater than 0";
+        QTest::newRow("devices") << "devices" << "cuda:0,cuda:1";
+        QTest::newRow("dataset") << "dataset" << "fashion-mnist";
+        QTest::newRow("model") << "model" << "lenet";
+        QTest::newRow("metrics-every") << "metrics-every" << "1 to 100000";
+        QTest::newRow("distance-every") << "distance-every" << "1 to 1000000";
+        QTest::newRow("threads") << "threads" << "0 (automatic) to 256";
+        QTest::newRow("init-noise") << "init-noise" << "0 to 10";
+    }
+    void eachBadValueNamesFieldAndRange() {
+        QFETCH(QString, field);
+        QFETCH(QString, expected);
+        RunConfig c;
+        const std::string f = field.toStdString();
+        if (f == "workers") c.workers = 65;
+        if (f == "p") c.p = 1.5;
+        if (f == "learning-rate") c.learning_rate = -0.1;
+        if (f == "momentum") c.momentum = 1.0;
+        if (f == "weight-decay") c.weight_decay = -1;
+        if (f == "batch-size") c.batch_size = 0;
+        if (f == "easgd-alpha") c.easgd_alpha = 2.0;
+        if (f == "easgd-tau") c.easgd_tau = -3;
+        if (f == "epochs") c.budget = 0;
+        if (f == "devices") c.devices = "gpu7";
+        if (f == "dataset") c.dataset = "imagenet";
+        if (f == "model") c.model = "resnet";
+        if (f == "metrics-every") c.metrics_every = 0;
+        if (f == "distance-every") c.distance_every = 0;
+        if (f == "threads") c.intra_op_threads = 999;
+        if (f == "init-noise") c.init_noise = std::nan("");
+        const auto errors = validate(c);
+        QCOMPARE(errors.size(), size_t(1));
+        QCOMPARE(QString::fromStdString(errors[0].field), field);
+        QVERIFY2(QString::fromStdString(errors[0].message).contains(expected), errors[0].message.c_str());
+    }
+
+    void allViolationsAtOnce() {
+        RunConfig c;
+        c.workers = 0;
+        c.p = -1;
+        c.learning_rate = 0;
+        c.batch_size = -5;
+        const auto errors = validate(c);
+        QCOMPARE(errors.size(), size_t(4));
+        QVERIFY(find(errors, "workers"));
+        QVERIFY(find(errors, "p"));
+        QVERIFY(find(errors, "learning-rate"));
+        QVERIFY(find(errors, "batch-size"));
+        QVERIFY(QString::fromStdString(find(errors, "p")->message).contains("-1"));
+    }
+
+    void zeroLearningRateNeedsOptIn() {
+        RunConfig c;
+        c.learning_rate = 0;
+        QVERIFY(find(validate(c), "learning-rate"));
+        c.allow_zero_learning_rate = true;
+        QVERIFY(validate(c).empty());
+    }
+
+    void algorithmSpecificRules() {
+        RunConfig c;
+        c.algorithm = Algorithm::Easgd;
+        c.p = 0;
+        QVERIFY(find(validate(c), "easgd-tau"));  // tau = round(1/p) is undefined
+        c.easgd_tau = 10;
+        QVERIFY(validate(c).empty());
+        c.test_model = TestModel::AlphaWeighted;
+        QVERIFY(find(validate(c), "test-model"));
+        c.algorithm = Algorithm::GoSgd;
+        c.test_model = TestModel::Center;
+        QVERIFY(find(validate(c), "test-model"));
+    }
+
+    void easgdDefaults() {
+        RunConfig c;
+        c.workers = 8;
+        c.p = 0.02;
+        QCOMPARE(c.effectiveEasgdAlpha(), 0.9 / 8);
+        QCOMPARE(c.effectiveEasgdTau(), 50);
+        c.easgd_tau = 7;
+        QCOMPARE(c.effectiveEasgdTau(), 7);
+    }
+
+    void schedules() {
+        std::string error;
+        auto steps = parseSchedule("0:0.02,30000:1", &error);
+        QVERIFY(steps);
+        QCOMPARE(steps->size(), size_t(2));
+        QCOMPARE((*steps)[1].at_images_per_worker, int64_t(30000));
+        QCOMPARE((*steps)[1].value, 1.0);
+        QVERIFY(!parseSchedule("0:0.02,abc", &error));
+        QVERIFY(!error.empty());
+        RunConfig c;
+        c.p_schedule = {{100, 0.5}, {50, 0.1}};
+        QVERIFY(find(validate(c), "p-schedule"));
+        c.p_schedule = {{0, 0.5}, {50, 3.0}};
+        QVERIFY(QString::fromStdString(find(validate(c), "p-schedule")->message).contains("0 to 1"));
+    }
+
+    void jsonRoundTrip() {
+        RunConfig c = paperPreset();
+        c.name = "quote \" comma , newline \n unicode \u00e9\u03b1";
+        c.p_schedule = {{0, 0.02}, {30000, 1.0}};
+        c.seed = 18446744073709551615ull;
+        std::vector<ConfigError> errors;
+        auto back = fromJson(toJson(c), &errors);
+        QVERIFY2(back.has_value(), formatErrors(errors).c_str());
+        QCOMPARE(toKeyValues(*back), toKeyValues(c));
+    }
+
+    void badJsonIsReported() {
+        std::vector<ConfigError> errors;
+        QVERIFY(!fromJson("{\"workers\": ", &errors));
+        QVERIFY(!errors.empty());
+        errors.clear();
+        QVERIFY(!fromJson("{\"wrokers\": 3}", &errors));
+        QCOMPARE(QString::fromStdString(errors.at(0).field), QString("wrokers"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRunConfig)
+#include "test_run_config.moc"

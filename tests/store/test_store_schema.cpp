@@ -1,0 +1,199 @@
+// The history file: creation, schema version, forward migration, refusing what is not ours or is
+// newer (without altering it), the default path.
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdlib>
+#include <thread>
+
+#include "core/store/history.h"
+#include "core/store/schema.h"
+#include "store_test_support.h"
+
+using namespace gossiplab;
+using namespace gossiplab::store;
+using namespace store_test;
+
+class TestStoreSchema : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    std::string file(const char* name) const { return dir_.filePath(name).toStdString(); }
+
+private Q_SLOTS:
+    void newFileHasEveryTableAndTheCurrentVersion() {
+        const std::string path = file("new.sqlite3");
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
+        for (const char* table : {"runs", "run_tags", "series", "worker_points", "run_points", "distance_snapshots",
+                                  "latest_values", "counters", "setting_changes", "run_messages", "schema_version"}) {
+            QVERIFY2(queryInt(path, std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
+                                        table + "'") == 1,
+                     table);
+        }
+        QCOMPARE(queryInt(path, "PRAGMA application_id"), int64_t{schema::kApplicationId});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{12});
+        auto db = sql::Database::open(path, sql::Database::Access::ReadOnly, 1000);
+        auto mode = db.prepare("PRAGMA journal_mode");
+        QVERIFY(mode.step());
+        QCOMPARE(QString::fromStdString(mode.text(0)), QStringLiteral("wal"));
+    }
+
+    void aZeroByteFileBecomesAHistory() {
+        const std::string path = file("empty.sqlite3");
+        writeFile(path, "");
+        auto history = RunHistory::open(path);
+        QVERIFY(history.ok());
+        QCOMPARE(history->listRuns().size(), size_t{0});
+    }
+
+    void aVersion1FileIsUpgradedAndKeepsItsRuns() {
+        const std::string path = file("v1.sqlite3");
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            schema::migrate(db, 1);
+            db.exec("INSERT INTO runs (uuid, name, algorithm, status, created_at, config_json, seed, workers) "
+                    "VALUES ('u1', 'old run', 'gosgd', 'finished', 1700000000, '{}', 7, 4)");
+            db.exec("INSERT INTO worker_points VALUES (1, 1, 0, 1, 10, 640, 0.5, 2.5)");
+        }
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{1});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'setting_changes'"), int64_t{0});
+
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{2});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'setting_changes'"), int64_t{1});
+        const auto runs = history->listRuns();
+        QCOMPARE(runs.size(), size_t{1});
+        QCOMPARE(QString::fromStdString(runs[0].name), QStringLiteral("old run"));
+        const auto loss = history->readSeries(runs[0].id, "loss", 0);
+        QCOMPARE(loss.size(), size_t{1});
+        QCOMPARE(loss[0].value, 2.5);
+    }
+
+    void aReadOnlyOpenDoesNotUpgrade() {
+        const std::string path = file("v1-readonly.sqlite3");
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            schema::migrate(db, 1);
+        }
+        const std::string before = fileBytes(path);
+        OpenOptions read_only;
+        read_only.mode = OpenMode::ReadOnly;
+        auto history = RunHistory::open(path, read_only);
+        QVERIFY(!history.ok());
+        QCOMPARE(history.error().kind, ErrorKind::OlderSchema);
+        QVERIFY(history.error().message.find(path) != std::string::npos);
+        QCOMPARE(fileBytes(path), before);
+    }
+
+    void aNewerFileIsRefusedAndLeftUntouched() {
+        const std::string path = file("newer.sqlite3");
+        {
+            auto history = RunHistory::open(path);
+            QVERIFY(history.ok());
+        }
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWrite, 1000);
+            db.exec("INSERT INTO schema_version VALUES (99, 0)");
+            db.exec("PRAGMA journal_mode = DELETE");  // one file holds everything: its bytes tell all
+        }
+        const std::string before = fileBytes(path);
+        for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+            OpenOptions options;
+            options.mode = mode;
+            auto history = RunHistory::open(path, options);
+            QVERIFY(!history.ok());
+            QCOMPARE(history.error().kind, ErrorKind::NewerSchema);
+            QVERIFY(history.error().message.find(path) != std::string::npos);
+            QVERIFY(history.error().message.find("newer") != std::string::npos);
+        }
+        QCOMPARE(fileBytes(path), before);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{99});
+    }
+
+    void aFileThatIsNotSqliteIsRefusedAndLeftUntouched() {
+        const std::string path = file("notes.txt");
+        const std::string text = "this is not a database, just some text\n" + std::string(5000, 'x');
+        writeFile(path, text);
+        auto history = RunHistory::open(path);
+        QVERIFY(!history.ok());
+        QCOMPARE(history.error().kind, ErrorKind::NotAHistory);
+        QVERIFY(history.error().message.find(path) != std::string::npos);
+        QCOMPARE(fileBytes(path), text);
+    }
+
+    void anotherSqliteDatabaseIsRefusedAndLeftUntouched() {
+        const std::string path = file("other-app.sqlite3");
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            db.exec("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada')");
+        }
+        const std::string before = fileBytes(path);
+        auto history = RunHistory::open(path);
+        QVERIFY(!history.ok());
+        QCOMPARE(history.error().kind, ErrorKind::NotAHistory);
+        QVERIFY(history.error().message.find(path) != std::string::npos);
+        QCOMPARE(fileBytes(path), before);
+    }
+
+    void twoProcessesCreatingOneFileAtOnceBothSucceed() {
+        // Threads stand in for processes: each has its own connection, as two processes would.
+        const std::string path = file("race.sqlite3");
+        bool ok[4] = {};
+        std::vector<std::thread> openers;
+        for (bool& result : ok) {
+            openers.emplace_back([&path, &result] { result = RunHistory::open(path).ok(); });
+        }
+        for (auto& opener : openers) opener.join();
+        for (bool result : ok) QVERIFY(result);
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{12});
+    }
+
+    void aMissingFolderIsAnErrorUnlessAskedToCreateIt() {
+        const std::string path = file("no/such/folder/history.sqlite3");
+        auto refused = RunHistory::open(path);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, ErrorKind::CannotOpen);
+        QVERIFY(refused.error().message.find(path) != std::string::npos);
+
+        OpenOptions create;
+        create.create_folders = true;
+        auto created = RunHistory::open(path, create);
+        QVERIFY2(created.ok(), created.ok() ? "" : created.error().message.c_str());
+    }
+
+    void aFolderIsNotAHistoryFile() {
+        auto history = RunHistory::open(dir_.path().toStdString());
+        QVERIFY(!history.ok());
+        QCOMPARE(history.error().kind, ErrorKind::CannotOpen);
+    }
+
+    void theDefaultPathFollowsXdgThenHome() {
+        const char* saved_xdg = std::getenv("XDG_DATA_HOME");
+        const char* saved_home = std::getenv("HOME");
+        const std::string xdg = saved_xdg ? saved_xdg : "";
+        const std::string home = saved_home ? saved_home : "";
+
+        ::setenv("XDG_DATA_HOME", "/data/xdg", 1);
+        ::setenv("HOME", "/home/someone", 1);
+        QCOMPARE(QString::fromStdString(defaultHistoryPath()), QStringLiteral("/data/xdg/gossiplab/history.sqlite3"));
+        ::setenv("XDG_DATA_HOME", "relative/ignored", 1);  // the XDG spec: relative values are ignored
+        QCOMPARE(QString::fromStdString(defaultHistoryPath()),
+                 QStringLiteral("/home/someone/.local/share/gossiplab/history.sqlite3"));
+        ::unsetenv("XDG_DATA_HOME");
+        QCOMPARE(QString::fromStdString(defaultHistoryPath()),
+                 QStringLiteral("/home/someone/.local/share/gossiplab/history.sqlite3"));
+
+        if (saved_xdg) ::setenv("XDG_DATA_HOME", xdg.c_str(), 1);
+        if (saved_home) ::setenv("HOME", home.c_str(), 1);
+        else ::unsetenv("HOME");
+    }
+};
+
+QTEST_APPLESS_MAIN(TestStoreSchema)
+#include "test_store_schema.moc"
