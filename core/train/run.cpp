@@ -243,6 +243,14 @@ FinalState Run::finalState() const {
     return state;
 }
 
+std::vector<std::string> availableDeviceChoices() {
+    std::vector<std::string> choices{"cpu"};
+    const auto cuda = availableCudaDevices();
+    if (!cuda.empty()) choices.push_back("cuda");
+    choices.insert(choices.end(), cuda.begin(), cuda.end());
+    return choices;
+}
+
 RunResult runToCompletion(const RunConfig& config, RunObserver* observer) {
     Run run(config, observer);
     run.start();

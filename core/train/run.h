@@ -55,6 +55,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The device lists a run can use here: "cpu", then "cuda" and "cuda:N" for every CUDA device that
+// LibTorch sees (none on a CPU-only build). Torch-free, for the UI's device picker.
+std::vector<std::string> availableDeviceChoices();
+
 // Runs to completion: start() + wait(). Throws like start().
 RunResult runToCompletion(const RunConfig& config, RunObserver* observer = nullptr);
 
