@@ -12,6 +12,7 @@
 #include "core/cli/progress_printer.h"
 #include "core/cli/run_flags.h"
 #include "core/train/run.h"
+#include "core/train/selftest.h"
 
 #ifndef GOSSIPLAB_VERSION
 #define GOSSIPLAB_VERSION "unknown"
@@ -36,6 +37,8 @@ const char* kUsage =
     "usage: gossiplab-cli COMMAND [ARGS]\n\n"
     "Commands:\n"
     "  run [FLAGS]      train GoSGD / EASGD / naive workers (see gossiplab-cli run --help)\n"
+    "  selftest [--devices LIST] [--workers M]\n"
+    "                   check the core's invariants on these devices (default cpu), pass/fail per check\n"
     "  --version        print the version\n"
     "  --help           this text\n";
 
@@ -77,6 +80,43 @@ int runCommand(const std::vector<std::string>& args) {
     }
 }
 
+int selftestCommand(const std::vector<std::string>& args) {
+    std::string devices = "cpu";
+    int workers = 0;
+    for (size_t k = 0; k < args.size(); ++k) {
+        const bool has_value = k + 1 < args.size();
+        if (args[k] == "--devices" && has_value) {
+            devices = args[++k];
+        } else if (args[k] == "--workers" && has_value) {
+            char* end = nullptr;
+            workers = static_cast<int>(std::strtol(args[++k].c_str(), &end, 10));
+            if (*end != '\0' || workers < 1 || workers > 64) {
+                std::fprintf(stderr, "gossiplab-cli selftest: --workers is '%s'; allowed range: 1 to 64\n", args[k].c_str());
+                return kExitUsage;
+            }
+        } else {
+            std::fprintf(stderr, "gossiplab-cli selftest: unexpected argument '%s' (usage: selftest [--devices LIST] [--workers M])\n",
+                         args[k].c_str());
+            return kExitUsage;
+        }
+    }
+    RunConfig probe;
+    probe.devices = devices;
+    for (const auto& e : validate(probe)) {
+        std::fprintf(stderr, "gossiplab-cli selftest: --%s: %s\n", e.field.c_str(), e.message.c_str());
+        return kExitUsage;
+    }
+    std::printf("GossipLab %s self-test on devices '%s'\n", GOSSIPLAB_VERSION, devices.c_str());
+    int failed = 0;
+    const auto checks = runSelfTest(devices, workers, [&](const SelfTestCheck& c) {
+        std::printf("  [%s] %s (%.1f s)\n         %s\n", c.passed ? "PASS" : "FAIL", c.name.c_str(), c.seconds, c.detail.c_str());
+        std::fflush(stdout);
+        failed += c.passed ? 0 : 1;
+    });
+    std::printf("%zu passed, %d failed\n", checks.size() - static_cast<size_t>(failed), failed);
+    return failed == 0 ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,6 +136,7 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
     if (command == "run") return runCommand(args);
+    if (command == "selftest") return selftestCommand(args);
     std::fprintf(stderr, "gossiplab-cli: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return kExitUsage;
 }

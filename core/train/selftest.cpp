@@ -1,0 +1,153 @@
+#include "core/train/selftest.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "core/train/run.h"
+
+namespace gossiplab {
+
+namespace {
+
+RunConfig baseConfig(const std::string& devices, int workers) {
+    RunConfig c;
+    c.devices = devices;
+    c.workers = workers;
+    c.dataset = "synthetic";
+    c.model = "mlp";
+    c.batch_size = 16;
+    c.budget_kind = BudgetKind::ImagesPerWorker;
+    c.budget = 16 * 200;
+    c.metrics_every = 5;
+    c.distance_every = 10;
+    c.eval_max_images = 512;
+    return c;
+}
+
+RunConfig noGradient(RunConfig c) {
+    c.learning_rate = 0.0;
+    c.allow_zero_learning_rate = true;
+    c.init_noise = 0.1;
+    return c;
+}
+
+std::string fmt(double v) {
+    std::ostringstream out;
+    out.precision(3);
+    out << v;
+    return out.str();
+}
+
+// Captures the sum of alphas of every sample.
+struct AlphaWatch final : RunObserver {
+    double worst = 0.0;
+    size_t samples = 0;
+    double first_consensus = -1.0, last_consensus = -1.0;
+    void onWorkerSample(const WorkerSample& s) override {
+        worst = std::max(worst, std::abs(s.alpha_sum - 1.0));
+        ++samples;
+    }
+    void onDistances(const DistanceSnapshot& d) override {
+        if (first_consensus < 0) first_consensus = d.consensus_distance;
+        last_consensus = d.consensus_distance;
+    }
+};
+
+SelfTestCheck check(const std::string& name, const std::function<bool(std::string&)>& body) {
+    SelfTestCheck result;
+    result.name = name;
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        result.passed = body(result.detail);
+    } catch (const std::exception& e) {
+        result.passed = false;
+        result.detail = std::string("error: ") + e.what();
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+}  // namespace
+
+std::vector<SelfTestCheck> runSelfTest(const std::string& devices, int workers,
+                                       const std::function<void(const SelfTestCheck&)>& on_check) {
+    if (workers <= 0) {
+        const size_t device_count = devices == "cpu" ? 1 : static_cast<size_t>(std::count(devices.begin(), devices.end(), ',') + 1);
+        workers = std::max<int>(4, static_cast<int>(2 * device_count));
+    }
+    std::vector<SelfTestCheck> checks;
+    auto record = [&](SelfTestCheck c) {
+        if (on_check) on_check(c);
+        checks.push_back(std::move(c));
+    };
+
+    // GoSGD without gradients: sum of alphas, conserved weighted mean, consensus.
+    RunConfig gossip = noGradient(baseConfig(devices, workers));
+    gossip.p = 0.5;
+    AlphaWatch watch;
+    Run run(gossip, &watch);
+    FinalState state;
+    record(check("gosgd: sum of alphas is 1 at every sample and after the drain", [&](std::string& detail) {
+        run.start();
+        const RunResult r = run.wait();
+        state = run.finalState();
+        double sum = 0.0;
+        for (double a : state.alphas) sum += a;
+        detail = std::to_string(watch.samples) + " samples, worst |sum-1| " + fmt(watch.worst) + " (bound 1e-6); after drain " +
+                 fmt(std::abs(sum - 1.0)) + " (bound 1e-9); status " + toString(r.status);
+        return r.status == RunStatus::Finished && watch.samples > 0 && watch.worst < 1e-6 && std::abs(sum - 1.0) < 1e-9;
+    }));
+    record(check("gosgd: exchanges conserve the alpha-weighted mean", [&](std::string& detail) {
+        double worst = 0.0;
+        for (size_t k = 0; k < state.initial_mean.size(); ++k) {
+            double weighted = 0.0;
+            for (size_t i = 0; i < state.weights.size(); ++i) weighted += state.alphas[i] * state.weights[i][k];
+            worst = std::max(worst, std::abs(weighted - state.initial_mean[k]));
+        }
+        detail = "max error " + fmt(worst) + " (bound 1e-5)";
+        return !state.initial_mean.empty() && worst < 1e-5;
+    }));
+    record(check("gosgd: workers reach consensus with learning rate 0", [&](std::string& detail) {
+        detail = "consensus distance " + fmt(watch.first_consensus) + " -> " + fmt(watch.last_consensus) + " (bound: 1e-3 of the start)";
+        return watch.first_consensus > 0 && watch.last_consensus < 1e-3 * watch.first_consensus;
+    }));
+
+    // EASGD without gradients: the sum of the workers and the center is conserved.
+    record(check("easgd: elastic steps conserve workers + center", [&](std::string& detail) {
+        RunConfig easgd = noGradient(baseConfig(devices, workers));
+        easgd.algorithm = Algorithm::Easgd;
+        easgd.easgd_tau = 2;
+        easgd.easgd_alpha = 0.3;
+        Run e(easgd, nullptr);
+        e.start();
+        const RunResult r = e.wait();
+        const FinalState s = e.finalState();
+        double worst = 0.0, to_center = 0.0;
+        for (size_t k = 0; k < s.center.size(); ++k) {
+            double after = s.center[k];
+            for (const auto& w : s.weights) {
+                after += w[k];
+                to_center = std::max(to_center, std::abs(double(w[k]) - s.center[k]));
+            }
+            worst = std::max(worst, std::abs(after - (workers * double(s.initial_mean[k]) + s.initial_weights[k])));
+        }
+        detail = "max error " + fmt(worst) + " (bound 1e-4), max distance to the center " + fmt(to_center) + " (bound 1e-4)";
+        return r.status == RunStatus::Finished && !s.center.empty() && worst < 1e-4 && to_center < 1e-4;
+    }));
+
+    // A short real run learns.
+    record(check("gosgd: a short run learns (synthetic data)", [&](std::string& detail) {
+        RunConfig learn = baseConfig(devices, workers);
+        learn.p = 0.1;
+        learn.learning_rate = 0.05;
+        const RunResult r = runToCompletion(learn);
+        detail = "test accuracy " + fmt(100 * r.final_test_accuracy) + "% (bound 60%), " + fmt(r.images_per_second) +
+                 " images/s, status " + toString(r.status);
+        return r.status == RunStatus::Finished && r.final_test_accuracy > 0.6;
+    }));
+    return checks;
+}
+
+}  // namespace gossiplab
