@@ -1,0 +1,274 @@
+// gossiplab-bench: the training core against its limits, every figure measured side by side in
+// one run. Prints one table per question:
+//   1. exchange cost: the GoSGD mix and merge of flat buffers vs a plain copy (GB/s)
+//   2. training throughput per algorithm and M, as a ratio to naive, next to the ideal
+//   3. peak memory for M and p (child processes), bytes per worker vs the model's size
+//   4. where an iteration's time goes
+// Not run by ctest: figures, not pass/fail.
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/train/inbox.h"
+#include "core/train/run.h"
+
+extern char** environ;
+
+using namespace gossiplab;
+
+namespace {
+
+struct Options {
+    double seconds = 3.0;  // per throughput cell
+    int max_workers = 8;
+    std::string devices = "cpu";
+    bool memory = true;
+    bool throughput = true;
+    std::vector<std::string> workloads = {"lenet", "cifar"};
+};
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Best of `repeats` timings of fn, in seconds.
+template <typename Fn>
+double bestTime(int repeats, Fn&& fn) {
+    double best = 1e30;
+    for (int r = 0; r < repeats; ++r) {
+        const double t0 = now();
+        fn();
+        best = std::min(best, now() - t0);
+    }
+    return best;
+}
+
+void exchangeCost(const std::string& device_name) {
+    torch::NoGradGuard no_grad;
+    const torch::Device device(device_name == "cpu" ? std::string("cpu") : device_name.substr(0, device_name.find(',')));
+    std::printf("\n1. Exchange cost on %s (best of 20; GB/s of memory traffic: a copy moves 2N floats; the merge\n"
+                "   S += b y and the drain's mix x = (a x + S)/(a + B) move 3N each; unfused: mul_ then add_)\n", device.str().c_str());
+    std::printf("   %-10s %12s %12s %12s %14s %14s\n", "N floats", "copy GB/s", "merge GB/s", "mix GB/s", "unfused GB/s", "mix / copy");
+    for (int64_t n : {int64_t(1) << 20, int64_t(10) << 20}) {
+        auto opts = torch::TensorOptions().device(device);
+        auto x = torch::randn({n}, opts), y = torch::randn({n}, opts), dst = torch::empty({n}, opts);
+        MergingInbox inbox(x);
+        inbox.merge(y, 0.25);  // later merges accumulate: S += b y
+        auto sync = [&] { if (device.is_cuda()) dst.cpu(); };
+        const double copy_s = bestTime(20, [&] { dst.copy_(x); sync(); });
+        const double merge_s = bestTime(20, [&] { inbox.merge(y, 1e-3); sync(); });
+        // The drain's mix, x <- (a x + S) / (a + B), is one fused scale-and-add.
+        const double mix_s = bestTime(20, [&] { MergingInbox::scaleAndAdd(x, 0.5, y, 0.5); sync(); });
+        const double unfused_s = bestTime(20, [&] { x.mul_(0.5).add_(y, 0.5); sync(); });
+        const double bytes2 = 2.0 * 4 * n, bytes3 = 3.0 * 4 * n;
+        const double mix_only = mix_s;
+        std::printf("   %-10lld %12.1f %12.1f %12.1f %14.1f %13.2fx\n", static_cast<long long>(n), bytes2 / copy_s / 1e9,
+                    bytes3 / merge_s / 1e9, bytes3 / mix_only / 1e9, bytes3 / unfused_s / 1e9,
+                    (bytes3 / mix_only) / (bytes2 / copy_s));
+    }
+}
+
+struct Cell {
+    std::string label;
+    Algorithm algorithm;
+    double p;
+    int tau;
+};
+
+RunConfig workloadConfig(const std::string& workload, const std::string& devices) {
+    RunConfig c;
+    c.devices = devices;
+    if (workload == "cifar") {
+        c.dataset = "synthetic-cifar";
+        c.model = "easgd-cifar";
+        c.batch_size = 128;
+        c.learning_rate = 0.01;
+    } else {
+        c.dataset = "fashion-mnist";
+        c.model = "lenet";
+        c.batch_size = 64;
+    }
+    c.eval_max_images = 256;  // the final evaluation is not timed, but keep it short
+    c.metrics_every = 10;
+    c.distance_every = 50;
+    return c;
+}
+
+RunResult timedRun(RunConfig c, double seconds) {
+    c.budget_kind = BudgetKind::Seconds;
+    c.budget = seconds;
+    return runToCompletion(c);
+}
+
+void throughput(const Options& o, const std::string& workload, std::map<std::string, RunResult>& profiles) {
+    const std::vector<Cell> cells = {{"naive", Algorithm::Naive, 0.0, 0},
+                                     {"gosgd p=0.02", Algorithm::GoSgd, 0.02, 0},
+                                     {"gosgd p=1", Algorithm::GoSgd, 1.0, 0},
+                                     {"eamsgd tau=50", Algorithm::Easgd, 0.02, 50},
+                                     {"eamsgd tau=1", Algorithm::Easgd, 1.0, 1}};
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::printf("\n2. Training throughput, %s (images/s, all workers; %.0f s per cell; ratio to naive at the same M)\n",
+                workload == "cifar" ? "EASGD CIFAR-10 net on CIFAR-shaped synthetic data, batch 128"
+                                    : "LeNet on Fashion-MNIST, batch 64",
+                o.seconds);
+    std::printf("   %-3s %10s", "M", "ideal");
+    for (const auto& cell : cells) std::printf(" %20s", cell.label.c_str());
+    std::printf("\n");
+    double single = 0.0;
+    for (int m = 1; m <= o.max_workers; m *= 2) {
+        std::vector<double> rates;
+        for (const auto& cell : cells) {
+            if (m == 1 && cell.algorithm != Algorithm::Naive) { rates.push_back(-1); continue; }
+            RunConfig c = workloadConfig(workload, o.devices);
+            c.workers = m;
+            c.algorithm = cell.algorithm;
+            c.p = cell.p;
+            c.easgd_tau = cell.tau;
+            if (cell.algorithm == Algorithm::Easgd) c.momentum = 0.99;
+            const RunResult r = timedRun(c, o.seconds);
+            rates.push_back(r.images_per_second);
+            if (m == 4) profiles[workload + " " + cell.label] = r;
+        }
+        if (m == 1) single = rates[0];
+        std::printf("   %-3d %10.0f", m, single * std::min(m, cores));
+        for (double rate : rates) {
+            if (rate < 0) std::printf(" %20s", "-");
+            else std::printf(" %11.0f (%5.2fx)", rate, rate / rates[0]);
+        }
+        std::printf("\n");
+        std::fflush(stdout);
+    }
+}
+
+void profileTable(const std::map<std::string, RunResult>& profiles) {
+    if (profiles.empty()) return;
+    std::printf("\n4. Where an iteration's time goes (M = 4; microseconds per iteration per worker)\n");
+    std::printf("   %-26s", "workload / algorithm");
+    for (const auto& [phase, s] : profiles.begin()->second.phase_seconds) std::printf(" %14s", phase.c_str());
+    std::printf("\n");
+    for (const auto& [label, r] : profiles) {
+        std::printf("   %-26s", label.c_str());
+        for (const auto& [phase, s] : r.phase_seconds)
+            std::printf(" %14.1f", r.iterations ? 1e6 * s / static_cast<double>(r.iterations) : 0.0);
+        std::printf("\n");
+    }
+}
+
+long peakRssKb() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    return -1;
+}
+
+int memoryChild(int m, double p, const std::string& devices) {
+    RunConfig c = workloadConfig("lenet", devices);
+    c.workers = m;
+    c.p = p;
+    const long before = peakRssKb();
+    timedRun(c, 2.0);
+    std::printf("%ld %ld\n", before, peakRssKb());
+    return 0;
+}
+
+std::pair<long, long> spawnMemoryChild(int m, double p, const std::string& devices) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) return {-1, -1};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipefd[0]);
+    const std::string ms = std::to_string(m), ps = std::to_string(p);
+    std::vector<std::string> args = {"/proc/self/exe", "--memory-child", ms, ps, "--devices", devices};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipefd[1]);
+    if (rc != 0) { close(pipefd[0]); return {-1, -1}; }
+    std::string out;
+    char buf[256];
+    ssize_t got;
+    while ((got = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    long before = -1, peak = -1;
+    std::sscanf(out.c_str(), "%ld %ld", &before, &peak);
+    return {before, peak};
+}
+
+void memory(const Options& o) {
+    const int64_t params = 61706;  // LeNet
+    std::printf("\n3. Peak resident memory, GoSGD, LeNet on Fashion-MNIST (one child process per cell, 2 s each)\n");
+    std::printf("   model: %lld parameters = %.1f KB of float32\n", static_cast<long long>(params), params * 4 / 1024.0);
+    std::printf("   %-4s %14s %14s %14s\n", "M", "p = 0", "p = 0.02", "p = 1");
+    std::map<std::pair<int, double>, long> peak;
+    for (int m : {2, 4, 8}) {
+        std::printf("   %-4d", m);
+        for (double p : {0.0, 0.02, 1.0}) {
+            peak[{m, p}] = spawnMemoryChild(m, p, o.devices).second;
+            std::printf(" %11.1f MB", peak[{m, p}] / 1024.0);
+            std::fflush(stdout);
+        }
+        std::printf("\n");
+    }
+    for (double p : {0.0, 0.02, 1.0}) {
+        const double per_worker_kb = static_cast<double>(peak[{8, p}] - peak[{2, p}]) / 6.0;
+        std::printf("   p = %-5g bytes per worker (slope M = 2 -> 8): %.0f KB = %.1f model copies\n", p, per_worker_kb,
+                    per_worker_kb * 1024.0 / (params * 4.0));
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int k = 1; k < argc; ++k) {
+        const std::string a = argv[k];
+        auto next = [&]() -> std::string {
+            if (k + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", a.c_str()); std::exit(2); }
+            return argv[++k];
+        };
+        if (a == "--memory-child") {
+            const int m = std::atoi(next().c_str());
+            const double p = std::atof(next().c_str());
+            std::string devices = "cpu";
+            if (k + 2 < argc + 1 && k + 1 < argc && std::string(argv[k + 1]) == "--devices") { ++k; devices = next(); }
+            return memoryChild(m, p, devices);
+        }
+        if (a == "--seconds") o.seconds = std::atof(next().c_str());
+        else if (a == "--max-workers") o.max_workers = std::atoi(next().c_str());
+        else if (a == "--devices") o.devices = next();
+        else if (a == "--no-memory") o.memory = false;
+        else if (a == "--no-throughput") o.throughput = false;
+        else if (a == "--workload") o.workloads = {next()};
+        else {
+            std::fprintf(stderr, "usage: gossiplab-bench [--seconds S] [--max-workers M] [--devices LIST] [--workload lenet|cifar]\n"
+                                 "                       [--no-memory] [--no-throughput]\n");
+            return 2;
+        }
+    }
+    std::printf("GossipLab benchmark: %u hardware threads, devices '%s', LibTorch %s\n", std::thread::hardware_concurrency(),
+                o.devices.c_str(), TORCH_VERSION);
+    exchangeCost(o.devices);
+    std::map<std::string, RunResult> profiles;
+    if (o.throughput)
+        for (const auto& w : o.workloads) throughput(o, w, profiles);
+    if (o.memory) memory(o);
+    profileTable(profiles);
+    return 0;
+}
