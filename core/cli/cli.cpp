@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "core/cli/events_csv.h"
+#include "core/cli/history_commands.h"
 #include "core/cli/progress_printer.h"
 #include "core/cli/run_flags.h"
+#include "core/store/run_recorder.h"
 #include "core/train/run.h"
 #include "core/train/selftest.h"
 
@@ -39,6 +41,13 @@ const char* kUsage =
     "  run [FLAGS]      train GoSGD / EASGD / naive workers (see gossiplab-cli run --help)\n"
     "  selftest [--devices LIST] [--workers M]\n"
     "                   check the core's invariants on these devices (default cpu), pass/fail per check\n"
+    "  runs             list the recorded runs (--status, --algorithm, --search, --tag, --limit)\n"
+    "  show RUN         one run: status, config, latest values, setting changes\n"
+    "  export RUN... --csv FILE [--runs-csv FILE]\n"
+    "                   every recorded point (long format) and/or one row per run\n"
+    "  delete RUN...    delete runs and all their rows\n"
+    "  import FILE      copy every run of another history file into this one\n"
+    "  (history commands take --db FILE; default: $XDG_DATA_HOME/gossiplab/history.sqlite3)\n"
     "  --version        print the version\n"
     "  --help           this text\n";
 
@@ -57,7 +66,21 @@ int runCommand(const std::vector<std::string>& args) {
     ProgressPrinter printer(stdout, isatty(STDOUT_FILENO) != 0, flags.quiet);
     observers.add(&printer);
     std::unique_ptr<EventsCsvWriter> csv;
+    std::unique_ptr<store::RunRecorder> recorder;
     try {
+        if (flags.record) {
+            const std::string path = flags.db.empty() ? store::defaultHistoryPath() : flags.db;
+            store::RecorderOptions options;
+            options.create_folders = flags.db.empty();
+            auto opened = store::RunRecorder::open(path, options);
+            if (!opened) {
+                std::fprintf(stderr, "gossiplab-cli run: %s\n  (use --no-record to train without recording)\n",
+                             opened.error().message.c_str());
+                return kExitFailed;
+            }
+            recorder = std::move(opened.value());
+            observers.add(recorder.get());
+        }
         if (!flags.events_csv.empty()) {
             csv = std::make_unique<EventsCsvWriter>(flags.events_csv);
             observers.add(csv.get());
@@ -73,6 +96,13 @@ int runCommand(const std::vector<std::string>& args) {
         const RunResult result = run.wait();
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
+        if (recorder) {
+            if (const auto error = recorder->error()) {
+                std::fprintf(stderr, "gossiplab-cli run: recording failed: %s\n", error->message.c_str());
+                return kExitFailed;
+            }
+            std::printf("  recorded as run %lld in %s\n", static_cast<long long>(recorder->runId()), recorder->path().c_str());
+        }
         return result.status == RunStatus::Finished || result.status == RunStatus::Stopped ? kExitOk : kExitFailed;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gossiplab-cli run: %s\n", e.what());
@@ -137,6 +167,11 @@ int main(int argc, char** argv) {
     }
     if (command == "run") return runCommand(args);
     if (command == "selftest") return selftestCommand(args);
+    if (command == "runs") return runsCommand(args);
+    if (command == "show") return showCommand(args);
+    if (command == "export") return exportCommand(args);
+    if (command == "delete") return deleteCommand(args);
+    if (command == "import") return importCommand(args);
     std::fprintf(stderr, "gossiplab-cli: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return kExitUsage;
 }

@@ -46,12 +46,20 @@ bool EventQueue::take(std::vector<RecordEvent>& out, size_t& out_rows, size_t ba
     work_.wait_until(lock, deadline, [&] {
         return closed_ || flush_requested_ || waiting_rows_ >= batch_rows || (producers_waiting_ > 0 && waiting_rows_ > 0);
     });
-    flush_requested_ = false;
-    if (waiting_.empty()) return !closed_;
-    for (RecordEvent& event : waiting_) out.push_back(std::move(event));
-    waiting_.clear();
-    out_rows += waiting_rows_;
-    waiting_rows_ = 0;
+    if (waiting_.empty()) {
+        flush_requested_ = false;
+        return !closed_;
+    }
+    // At most about batch_rows per transaction, so that a crash loses little and readers see
+    // rows arrive steadily; what is left stays for the next call, which then does not wait.
+    while (!waiting_.empty() && out_rows < batch_rows) {
+        const size_t rows = rowCount(waiting_.front());
+        out.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+        waiting_rows_ -= rows;
+        out_rows += rows;
+    }
+    if (waiting_.empty()) flush_requested_ = false;
     return true;
 }
 

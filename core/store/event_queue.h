@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -40,7 +41,8 @@ public:
 
     // ---- writer side ----
     // Waits until `batch_rows` rows wait, `deadline` passes, a flush is asked for, or the queue is
-    // closed; then moves every waiting event to `out` and adds their rows to `out_rows`.
+    // closed; then moves waiting events to `out`, until `out_rows` (their rows added) reaches
+    // `batch_rows`. Events left waiting are taken by the next call without waiting.
     // Returns false once the queue is closed and empty (the writer may exit).
     bool take(std::vector<RecordEvent>& out, size_t& out_rows, size_t batch_rows, Clock::time_point deadline);
     // The writer committed (or, after a failure, dropped) `events` events holding `rows` rows.
@@ -57,7 +59,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable room_or_settled_;  // producers and flushers wait here
     std::condition_variable work_;             // the writer waits here
-    std::vector<RecordEvent> waiting_;
+    std::deque<RecordEvent> waiting_;
     size_t waiting_rows_ = 0;
     size_t uncommitted_rows_ = 0;  // waiting + in the writer's hands
     uint64_t pushed_events_ = 0;

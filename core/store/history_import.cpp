@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Every column of `runs` but the id (the copy gets a new one).
-constexpr const char* kRunColumns =
+constexpr const char* kRunCopyColumns =
     "uuid, name, algorithm, status, created_at, started_at, ended_at, host, config_json, seed, workers, notes, "
     "message, parameter_count, model_description, dataset_description, train_size, test_size, images_budget, "
     "worker_devices, intra_op_threads, progress, images_done, elapsed_s, wall_s, messages, final_mean_loss, "
@@ -153,7 +153,7 @@ Result<ImportSummary> RunHistory::importRuns(const std::string& other_path) {
 
         ImportSummary summary;
         auto exists = db.prepare("SELECT 1 FROM main.runs WHERE uuid = ?1");
-        auto copy_run = db.prepare(std::string("INSERT INTO main.runs (") + kRunColumns + ") SELECT " + kRunColumns +
+        auto copy_run = db.prepare(std::string("INSERT INTO main.runs (") + kRunCopyColumns + ") SELECT " + kRunCopyColumns +
                                    " FROM source.runs WHERE id = ?1");
         auto mark_interrupted = db.prepare(
             "UPDATE main.runs SET status = 'interrupted', message = CASE WHEN message = '' THEN "

@@ -184,7 +184,13 @@ Result<OpenedHistory> openHistoryFile(const std::string& path, const OpenOptions
                 return error(ErrorKind::ReadOnly, path,
                              "cannot create its lock file " + RunLockFile::lockPathFor(path));
             }
-            result.interrupted = markDeadRunsInterrupted(result.db, result.locks);
+            try {
+                result.interrupted = markDeadRunsInterrupted(result.db, result.locks);
+            } catch (const sql::SqliteFailure& failure) {
+                // Another writer holds the file: the dead runs get marked on a later open (or by
+                // recoverInterruptedRuns()); reading must not wait for that.
+                if (sql::classify(failure) != ErrorKind::Locked) throw;
+            }
         }
     } catch (const sql::SqliteFailure& failure) {
         return sql::describe(failure, path, "prepare the run history for writing");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "core/store/event_queue.h"
@@ -98,6 +99,11 @@ void RunRecorder::Impl::writerLoop() {
             failRecording(sql::describe(failure, path, starts_run ? "start recording the run" : "record the run"));
             queue.settle(batch.size(), batch_rows, /*committed=*/false);
             return;
+        } catch (const std::exception& failure) {
+            // Out of memory and the like: an exception must never leave the thread.
+            failRecording(StoreError{ErrorKind::Io, path, path + ": cannot record the run: " + failure.what()});
+            queue.settle(batch.size(), batch_rows, /*committed=*/false);
+            return;
         }
         locked_out = false;
         {
@@ -125,11 +131,11 @@ void RunRecorder::Impl::failRecording(StoreError failure) {
 
 // ---- lifetime ----
 
-Result<std::unique_ptr<RunRecorder>> RunRecorder::open(const std::string& history_path, const RecorderOptions& options,
-                                                       const OpenOptions& open_options) {
-    OpenOptions writable = open_options;
+Result<std::unique_ptr<RunRecorder>> RunRecorder::open(const std::string& history_path, const RecorderOptions& options) {
+    OpenOptions writable;
     writable.mode = OpenMode::ReadWrite;
     writable.busy_timeout_ms = options.busy_timeout_ms;
+    writable.create_folders = options.create_folders;
     auto opened = openHistoryFile(history_path, writable);
     if (!opened) return opened.error();
     try {
@@ -139,6 +145,8 @@ Result<std::unique_ptr<RunRecorder>> RunRecorder::open(const std::string& histor
         return std::unique_ptr<RunRecorder>(new RunRecorder(std::move(impl)));
     } catch (const sql::SqliteFailure& failure) {
         return sql::describe(failure, history_path, "prepare the recorder");
+    } catch (const std::system_error& failure) {  // no thread could be started
+        return StoreError{ErrorKind::Io, history_path, history_path + ": cannot start the recorder: " + failure.what()};
     }
 }
 

@@ -12,7 +12,10 @@
 // stats().producer_waits counts the waits. Training workers never call the observer, so they never
 // wait on the disk.
 // Batches: committed when `batch_rows` rows wait or `batch_interval` after the last commit,
-// whichever comes first, and at once on flush()/endRun().
+// whichever comes first, and at once on flush()/endRun(); a transaction holds at most about
+// `batch_rows` rows. At a run's usual rates (thousands of rows a second) the timer decides.
+// Thread safety: the recording calls (observer, startRun, endRun, flush) come from one thread at a
+// time; runId(), error() and stats() may be called from any thread.
 // Failure: if a write fails (disk full, I/O error, the file locked by another writer for longer
 // than `locked_give_up`), recording stops: error() says why (naming the file), the run is marked
 // `failed` with that message if the file still takes one more write (otherwise it becomes
@@ -33,10 +36,11 @@ namespace gossiplab::store {
 
 struct RecorderOptions {
     size_t queue_capacity_rows = 200'000;  // uncommitted rows before producers wait (~25 MB at most)
-    size_t batch_rows = 5'000;
+    size_t batch_rows = 20'000;            // rows per transaction at most (fewer commits, less WAL rewriting)
     std::chrono::milliseconds batch_interval{200};
     int busy_timeout_ms = 5'000;                      // one wait for another writer's lock
     std::chrono::milliseconds locked_give_up{60'000};  // how long to keep retrying a locked file
+    bool create_folders = false;                       // create missing parent folders (default path)
 };
 
 struct RecorderStats {
@@ -53,9 +57,10 @@ struct RecorderStats {
 class RunRecorder final : public RunObserver {
 public:
     // Opens (creating, upgrading, recovering) the history for writing and starts the writer thread.
+    // Fails like RunHistory::open in ReadWrite mode. After a failure while recording (error()),
+    // the recorder records nothing more: open a new one for the next run.
     static Result<std::unique_ptr<RunRecorder>> open(const std::string& history_path,
-                                                     const RecorderOptions& options = {},
-                                                     const OpenOptions& open_options = {});
+                                                     const RecorderOptions& options = {});
     // Flushes, marks a run that never got its onRunEnded as interrupted, joins the writer.
     ~RunRecorder() override;
     RunRecorder(const RunRecorder&) = delete;

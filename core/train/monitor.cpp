@@ -260,6 +260,14 @@ void Monitor::finish(RunResult& result) {
     final_eval.test_loss = final_eval.test_accuracy = std::nan("");
     if (result.status != RunStatus::Failed && result.status != RunStatus::Diverged)
         emitEvaluation(testModelWeights(weights, alphas), at, &final_eval);
+    static const char* kPhaseNames[] = {"inbox drain", "elastic step", "data sampling", "forward/backward",
+                                        "optimizer step", "push", "metrics"};
+    for (int phase = 0; phase < WorkerState::PhaseCount; ++phase) {
+        int64_t ns = 0;
+        for (const auto& w : shared_.workers) ns += w->phase_ns[static_cast<size_t>(phase)].load();
+        result.phase_seconds.emplace_back(kPhaseNames[phase], static_cast<double>(ns) * 1e-9);
+    }
+    for (const auto& w : shared_.workers) result.iterations += w->iteration.load();
     result.images_done = totalImages();
     result.messages = totalMessages();
     result.final_mean_loss = meanLoss();

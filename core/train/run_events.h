@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/train/run_config.h"
@@ -111,6 +112,10 @@ struct RunResult {
     double consensus_distance = 0.0;
     double images_per_second = 0.0;
     std::vector<double> worker_final_loss;
+    // Where the workers' time went, summed over workers: {phase, seconds}, in iteration order
+    // (inbox drain, elastic step, data sampling, forward/backward, optimizer step, push, metrics).
+    std::vector<std::pair<std::string, double>> phase_seconds;
+    int64_t iterations = 0;  // summed over workers
 };
 
 class RunObserver {

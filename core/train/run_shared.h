@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,6 +37,10 @@ struct WorkerState {
     std::atomic<double> window_loss{std::numeric_limits<double>::quiet_NaN()};
     std::atomic<double> center_distance{std::numeric_limits<double>::quiet_NaN()};
     std::atomic<bool> done{false};
+
+    // Time spent in each phase of the iteration (nanoseconds), for the profile in RunResult.
+    enum Phase { Drain, Elastic, Sample, ForwardBackward, Update, Push, Metrics, PhaseCount };
+    std::array<std::atomic<int64_t>, PhaseCount> phase_ns{};
 
     // Weight snapshot taken at an iteration boundary, for distances and the test model.
     std::mutex snapshot_mutex;

@@ -1,6 +1,7 @@
 // One worker: drain the inbox (GoSGD), elastic step (EASGD), local SGD step, maybe push (GoSGD).
 
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -71,12 +72,24 @@ private:
         return shared_.elapsedSeconds() >= shared_.seconds_budget;
     }
 
+    // Adds the time since the previous mark to `phase`.
+    void mark(WorkerState::Phase phase) {
+        const auto now = std::chrono::steady_clock::now();
+        self_.phase_ns[phase].fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_mark_).count(),
+                                        std::memory_order_relaxed);
+        last_mark_ = now;
+    }
+
     void iterate(int64_t step) {
+        last_mark_ = std::chrono::steady_clock::now();
         const double lr = shared_.learning_rate.load(std::memory_order_relaxed);
         if (config_.algorithm == Algorithm::GoSgd) drainInbox();
+        mark(WorkerState::Drain);
         if (config_.algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
+        mark(WorkerState::Elastic);
 
         auto [input, labels] = sampler_.next(config_.batch_size, self_.device);
+        mark(WorkerState::Sample);
         auto& x = self_.flat.weights;
         if (nesterov_) x.add_(velocity_, config_.momentum);  // gradient at the look-ahead point
         self_.flat.grads.zero_();
@@ -84,12 +97,14 @@ private:
         loss.backward();
         if (nesterov_) x.sub_(velocity_, config_.momentum);
         const double loss_value = loss.item<double>();
+        mark(WorkerState::ForwardBackward);
         if (!std::isfinite(loss_value)) {
             shared_.endWith(RunStatus::Diverged, "worker " + std::to_string(self_.index) + " diverged at step " +
                                                      std::to_string(step) + ": loss is " + std::to_string(loss_value));
             return;
         }
         applyUpdate(lr);
+        mark(WorkerState::Update);
 
         self_.iteration.store(step + 1, std::memory_order_relaxed);
         self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed);
@@ -97,10 +112,12 @@ private:
         self_.window_loss.store(window_.mean(), std::memory_order_relaxed);
 
         if (config_.algorithm == Algorithm::GoSgd) maybePush();
+        mark(WorkerState::Push);
         if ((step + 1) % config_.distance_every == 0 ||
             self_.served_snapshot_request.load() < shared_.snapshot_request.load())
             takeSnapshot();
         if ((step + 1) % config_.metrics_every == 0) postSample();
+        mark(WorkerState::Metrics);
     }
 
     void applyUpdate(double lr) {
@@ -198,6 +215,7 @@ private:
     const double easgd_alpha_;
     torch::Tensor velocity_, elastic_diff_;
     LossWindow window_;
+    std::chrono::steady_clock::time_point last_mark_;
 };
 
 }  // namespace

@@ -187,6 +187,19 @@ private Q_SLOTS:
         QCOMPARE(name(runs[0].status), name(RunStatus::Running));
         QVERIFY(reader.isLive(run_id));
         QCOMPARE(runs[0].progress, 0.5);
+        {
+            // Opening the file while a run records (here in the same process, as the GUI does)
+            // must not take that run for a dead one.
+            auto late_reader = openHistory(path);
+            QVERIFY(late_reader.interruptedOnOpen().empty());
+            QCOMPARE(name(late_reader.run(run_id)->status), name(RunStatus::Running));
+            OpenOptions read_only;
+            read_only.mode = OpenMode::ReadOnly;
+            auto browser = RunHistory::open(path, read_only);
+            QVERIFY(browser.ok());
+            QCOMPARE(browser->readSeries(run_id, "loss", 0).size(), size_t{20});
+            QVERIFY(browser->isLive(run_id));
+        }
         const auto first = reader.readSeries(run_id, "loss", 1);
         QCOMPARE(first.size(), size_t{20});
         const auto first_mean = reader.readSeries(run_id, "mean_loss", kRunLevel);

@@ -1,0 +1,293 @@
+#include "core/cli/history_commands.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+
+#include "core/cli/progress_printer.h"
+#include "core/store/history.h"
+
+namespace gossiplab::cli {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+// The arguments of a history command: --db FILE, named options, and positional values.
+struct HistoryArgs {
+    std::string db;
+    std::vector<std::string> positional;
+    std::vector<std::pair<std::string, std::string>> options;  // --name value
+    std::vector<std::string> switches;                         // --name
+    std::string error;
+
+    std::optional<std::string> option(const std::string& name) const {
+        for (const auto& [n, v] : options)
+            if (n == name) return v;
+        return std::nullopt;
+    }
+    bool has(const std::string& name) const {
+        for (const auto& s : switches)
+            if (s == name) return true;
+        return false;
+    }
+};
+
+HistoryArgs parseArgs(const std::vector<std::string>& args, const std::vector<std::string>& valued,
+                      const std::vector<std::string>& switches) {
+    HistoryArgs out;
+    for (size_t k = 0; k < args.size(); ++k) {
+        const std::string& a = args[k];
+        if (a.rfind("--", 0) != 0) { out.positional.push_back(a); continue; }
+        const std::string name = a.substr(2);
+        const bool takes_value = name == "db" || std::find(valued.begin(), valued.end(), name) != valued.end();
+        if (takes_value) {
+            if (k + 1 >= args.size()) { out.error = "--" + name + " needs a value"; return out; }
+            if (name == "db") out.db = args[++k];
+            else out.options.emplace_back(name, args[++k]);
+        } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+            out.switches.push_back(name);
+        } else {
+            out.error = "unknown flag --" + name;
+            return out;
+        }
+    }
+    return out;
+}
+
+std::optional<store::RunHistory> openHistory(const HistoryArgs& args, store::OpenMode mode, const char* command) {
+    const std::string path = args.db.empty() ? store::defaultHistoryPath() : args.db;
+    store::OpenOptions options;
+    options.mode = mode;
+    options.create_folders = args.db.empty();
+    auto history = store::RunHistory::open(path, options);
+    if (!history) {
+        std::fprintf(stderr, "gossiplab-cli %s: %s\n", command, history.error().message.c_str());
+        return std::nullopt;
+    }
+    return std::move(history.value());
+}
+
+bool parseRunId(const std::string& text, int64_t* id) {
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || v <= 0) return false;
+    *id = v;
+    return true;
+}
+
+std::string formatTime(double unix_seconds) {
+    if (!std::isfinite(unix_seconds)) return "-";
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+std::string formatNumber(double v, const char* format) {
+    if (!std::isfinite(v)) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+int usage(const char* command, const std::string& error, const char* text) {
+    std::fprintf(stderr, "gossiplab-cli %s: %s\nusage: gossiplab-cli %s\n", command, error.c_str(), text);
+    return kExitUsage;
+}
+
+}  // namespace
+
+int runsCommand(const std::vector<std::string>& raw) {
+    const char* kUsage = "runs [--db FILE] [--status S] [--algorithm A] [--search TEXT] [--tag T] [--limit N]";
+    auto args = parseArgs(raw, {"status", "algorithm", "search", "tag", "limit"}, {});
+    if (!args.error.empty() || !args.positional.empty())
+        return usage("runs", args.error.empty() ? "unexpected argument '" + args.positional[0] + "'" : args.error, kUsage);
+    store::RunFilter filter;
+    if (auto s = args.option("status")) {
+        RunStatus status;
+        if (!parseRunStatus(*s, &status))
+            return usage("runs", "--status is '" + *s + "'; allowed: running, finished, stopped, diverged, failed, interrupted", kUsage);
+        filter.statuses.push_back(status);
+    }
+    if (auto a = args.option("algorithm")) {
+        if (!parseAlgorithm(*a)) return usage("runs", "--algorithm is '" + *a + "'; allowed: gosgd, easgd, naive", kUsage);
+        filter.algorithms.push_back(toString(*parseAlgorithm(*a)));
+    }
+    if (auto t = args.option("search")) filter.text = *t;
+    if (auto t = args.option("tag")) filter.tag = *t;
+    if (auto l = args.option("limit")) filter.limit = std::max(0ll, std::atoll(l->c_str()));
+    auto history = openHistory(args, store::OpenMode::ReadWrite, "runs");
+    if (!history) return kExitFailed;
+    try {
+        const auto runs = history->listRuns(filter);
+        std::printf("%5s  %-32s %-6s %3s %7s %8s %-11s %-16s %8s %9s %8s  %s\n", "id", "name", "algo", "M", "p", "lr",
+                    "status", "started", "duration", "mean loss", "test acc", "tags");
+        for (const auto& r : runs) {
+            std::vector<ConfigError> ignored;
+            const auto config = history->config(r.id, &ignored);
+            std::string tags;
+            for (const auto& t : r.tags) tags += (tags.empty() ? "" : ",") + t;
+            std::printf("%5lld  %-32.32s %-6s %3d %7s %8s %-11s %-16s %8s %9s %8s  %s\n", static_cast<long long>(r.id),
+                        r.name.c_str(), r.algorithm.c_str(), r.workers,
+                        config ? formatNumber(config->p, "%g").c_str() : "-",
+                        config ? formatNumber(config->learning_rate, "%g").c_str() : "-", toString(r.status).c_str(),
+                        formatTime(r.started_at).c_str(), ProgressPrinter::formatDuration(r.duration_s).c_str(),
+                        formatNumber(r.mean_loss, "%.4f").c_str(), formatNumber(100 * r.test_accuracy, "%.2f%%").c_str(),
+                        tags.c_str());
+        }
+        std::printf("%zu run(s) in %s\n", runs.size(), history->path().c_str());
+    } catch (const store::HistoryError& e) {
+        std::fprintf(stderr, "gossiplab-cli runs: %s\n", e.what());
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
+int showCommand(const std::vector<std::string>& raw) {
+    const char* kUsage = "show RUN [--db FILE]";
+    auto args = parseArgs(raw, {}, {});
+    int64_t id = 0;
+    if (!args.error.empty()) return usage("show", args.error, kUsage);
+    if (args.positional.size() != 1 || !parseRunId(args.positional[0], &id))
+        return usage("show", "give one run id (a whole number > 0; see gossiplab-cli runs)", kUsage);
+    auto history = openHistory(args, store::OpenMode::ReadWrite, "show");
+    if (!history) return kExitFailed;
+    try {
+        const auto run = history->run(id);
+        if (!run) {
+            std::fprintf(stderr, "gossiplab-cli show: no run %lld in %s\n", static_cast<long long>(id), history->path().c_str());
+            return kExitFailed;
+        }
+        const auto& r = *run;
+        std::printf("run %lld: %s\n", static_cast<long long>(r.id), r.name.c_str());
+        std::printf("  status     %s%s%s\n", toString(r.status).c_str(), r.message.empty() ? "" : ": ", r.message.c_str());
+        std::printf("  uuid       %s\n  host       %s\n  started    %s\n  duration   %s\n", r.uuid.c_str(), r.host.c_str(),
+                    formatTime(r.started_at).c_str(), ProgressPrinter::formatDuration(r.duration_s).c_str());
+        std::printf("  data       %s\n  model      %s\n  devices    %s\n", r.dataset_description.c_str(),
+                    r.model_description.c_str(), r.worker_devices.c_str());
+        std::string tags;
+        for (const auto& t : r.tags) tags += (tags.empty() ? "" : ", ") + t;
+        std::printf("  tags       %s\n  notes      %s\n", tags.c_str(), r.notes.c_str());
+        std::printf("  progress   %s, %lld images, %lld messages\n", formatNumber(100 * r.progress, "%.1f%%").c_str(),
+                    static_cast<long long>(r.images_done), static_cast<long long>(r.messages));
+        std::printf("  results    mean loss %s, test loss %s, test accuracy %s, consensus %s, sum of alphas %s\n",
+                    formatNumber(r.mean_loss, "%.4f").c_str(), formatNumber(r.test_loss, "%.4f").c_str(),
+                    formatNumber(100 * r.test_accuracy, "%.2f%%").c_str(), formatNumber(r.consensus_distance, "%.4g").c_str(),
+                    formatNumber(r.alpha_sum, "%.9f").c_str());
+        std::printf("  config\n");
+        std::vector<ConfigError> errors;
+        if (const auto config = history->config(id, &errors)) {
+            for (const auto& [key, value] : toKeyValues(*config)) std::printf("    %-16s %s\n", key.c_str(), value.c_str());
+        } else {
+            std::printf("    %s\n", r.config_json.c_str());
+        }
+        std::printf("  series\n");
+        for (const auto& latest : history->latestValues(id)) {
+            if (latest.key.worker == store::kRunLevel) std::printf("    %-20s", latest.key.series.c_str());
+            else std::printf("    %-12s worker %-2d", latest.key.series.c_str(), latest.key.worker);
+            std::printf(" %-12s at %lld images/worker\n", formatNumber(latest.point.value, "%.6g").c_str(),
+                        static_cast<long long>(latest.point.images));
+        }
+        for (const auto& change : history->settingChanges(id))
+            std::printf("  change     %s %g -> %g at %lld images/worker (%s)\n", change.field.c_str(), change.old_value,
+                        change.new_value, static_cast<long long>(change.at.images), change.source.c_str());
+    } catch (const store::HistoryError& e) {
+        std::fprintf(stderr, "gossiplab-cli show: %s\n", e.what());
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
+int exportCommand(const std::vector<std::string>& raw) {
+    const char* kUsage = "export RUN... --csv FILE [--runs-csv FILE] [--db FILE]";
+    auto args = parseArgs(raw, {"csv", "runs-csv"}, {});
+    if (!args.error.empty()) return usage("export", args.error, kUsage);
+    std::vector<int64_t> ids;
+    for (const auto& p : args.positional) {
+        int64_t id = 0;
+        if (!parseRunId(p, &id)) return usage("export", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
+        ids.push_back(id);
+    }
+    const auto csv = args.option("csv");
+    const auto runs_csv = args.option("runs-csv");
+    if (ids.empty()) return usage("export", "give at least one run id", kUsage);
+    if (!csv && !runs_csv) return usage("export", "give --csv FILE (every point) and/or --runs-csv FILE (one row per run)", kUsage);
+    auto history = openHistory(args, store::OpenMode::ReadOnly, "export");
+    if (!history) return kExitFailed;
+    for (int64_t id : ids) {
+        if (!history->run(id)) {
+            std::fprintf(stderr, "gossiplab-cli export: no run %lld in %s\n", static_cast<long long>(id), history->path().c_str());
+            return kExitFailed;
+        }
+    }
+    if (csv) {
+        if (auto r = history->exportSeriesCsvFile(ids, *csv); !r) {
+            std::fprintf(stderr, "gossiplab-cli export: %s\n", r.error().message.c_str());
+            return kExitFailed;
+        }
+        std::printf("wrote every point of %zu run(s) to %s\n", ids.size(), csv->c_str());
+    }
+    if (runs_csv) {
+        if (auto r = history->exportRunsCsvFile(ids, *runs_csv); !r) {
+            std::fprintf(stderr, "gossiplab-cli export: %s\n", r.error().message.c_str());
+            return kExitFailed;
+        }
+        std::printf("wrote %zu run(s) with their configs and final metrics to %s\n", ids.size(), runs_csv->c_str());
+    }
+    return kExitOk;
+}
+
+int deleteCommand(const std::vector<std::string>& raw) {
+    const char* kUsage = "delete RUN... [--db FILE]";
+    auto args = parseArgs(raw, {}, {});
+    if (!args.error.empty()) return usage("delete", args.error, kUsage);
+    if (args.positional.empty()) return usage("delete", "give at least one run id", kUsage);
+    std::vector<int64_t> ids;
+    for (const auto& p : args.positional) {
+        int64_t id = 0;
+        if (!parseRunId(p, &id)) return usage("delete", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
+        ids.push_back(id);
+    }
+    auto history = openHistory(args, store::OpenMode::ReadWrite, "delete");
+    if (!history) return kExitFailed;
+    int failures = 0;
+    for (int64_t id : ids) {
+        if (auto r = history->deleteRun(id); !r) {
+            std::fprintf(stderr, "gossiplab-cli delete: %s\n", r.error().message.c_str());
+            ++failures;
+        } else {
+            std::printf("deleted run %lld\n", static_cast<long long>(id));
+        }
+    }
+    return failures ? kExitFailed : kExitOk;
+}
+
+int importCommand(const std::vector<std::string>& raw) {
+    const char* kUsage = "import FILE [--db FILE]";
+    auto args = parseArgs(raw, {}, {});
+    if (!args.error.empty()) return usage("import", args.error, kUsage);
+    if (args.positional.size() != 1) return usage("import", "give one history file to import from", kUsage);
+    auto history = openHistory(args, store::OpenMode::ReadWrite, "import");
+    if (!history) return kExitFailed;
+    auto summary = history->importRuns(args.positional[0]);
+    if (!summary) {
+        std::fprintf(stderr, "gossiplab-cli import: %s\n", summary.error().message.c_str());
+        return kExitFailed;
+    }
+    std::printf("imported %zu run(s) from %s into %s", summary->new_ids.size(), args.positional[0].c_str(),
+                history->path().c_str());
+    if (!summary->new_ids.empty())
+        std::printf(" (new ids %lld..%lld)", static_cast<long long>(summary->new_ids.front()),
+                    static_cast<long long>(summary->new_ids.back()));
+    std::printf("; skipped %d already here, %d still being recorded\n", summary->skipped_duplicates, summary->skipped_live);
+    return kExitOk;
+}
+
+}  // namespace gossiplab::cli

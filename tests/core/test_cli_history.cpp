@@ -1,0 +1,158 @@
+// gossiplab-cli records every run in the history, and its history commands (runs, show, export,
+// delete, import) work on it, also after the recording process was killed.
+#include <QtTest>
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <csignal>
+
+namespace {
+
+struct CliResult {
+    int exit_code = -1;
+    QString out, err;
+};
+
+CliResult cli(const QTemporaryDir& home, const QStringList& args, int timeout_ms = 120000) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_DATA_HOME", home.path());
+    p.setProcessEnvironment(env);
+    p.start(GOSSIPLAB_CLI_PATH, args);
+    p.waitForFinished(timeout_ms);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+const QStringList kTiny = {"run", "--dataset", "synthetic", "--model", "mlp", "--images", "800", "--workers", "2",
+                           "--batch-size", "16", "--quiet"};
+
+}  // namespace
+
+class TestCliHistory : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void runIsRecordedAndListed() {
+        QTemporaryDir home;
+        const CliResult r = cli(home, kTiny + QStringList{"--name", "first, \"quoted\""});
+        QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("recorded as run 1 in " + home.path() + "/gossiplab/history.sqlite3"));
+        const CliResult list = cli(home, {"runs"});
+        QCOMPARE(list.exit_code, 0);
+        QVERIFY(list.out.contains("first, \"quoted\""));
+        QVERIFY(list.out.contains("finished"));
+        const CliResult show = cli(home, {"show", "1"});
+        QCOMPARE(show.exit_code, 0);
+        QVERIFY(show.out.contains("status     finished"));
+        QVERIFY(show.out.contains("workers          2"));
+        QVERIFY(show.out.contains("alpha        worker 1"));
+    }
+
+    void noRecordAndOtherDb() {
+        QTemporaryDir home;
+        QVERIFY(cli(home, kTiny + QStringList{"--no-record"}).exit_code == 0);
+        QVERIFY(!QFile::exists(home.path() + "/gossiplab/history.sqlite3"));
+        const QString db = home.filePath("other.sqlite3");
+        QVERIFY(cli(home, kTiny + QStringList{"--db", db}).exit_code == 0);
+        QVERIFY(cli(home, {"runs", "--db", db}).out.contains("1 run(s)"));
+    }
+
+    void exportWritesEveryPoint() {
+        QTemporaryDir home;
+        QVERIFY(cli(home, kTiny).exit_code == 0);
+        QVERIFY(cli(home, kTiny + QStringList{"--algorithm", "naive"}).exit_code == 0);
+        const QString csv = home.filePath("points.csv"), runs = home.filePath("runs.csv");
+        const CliResult r = cli(home, {"export", "1", "2", "--csv", csv, "--runs-csv", runs});
+        QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines[0], QByteArray("run_id,run_name,series,worker,iteration,images,wall_time_s,value"));
+        // 2 workers x 50 iterations, a sample every 10 iterations, 4 per-worker series for GoSGD:
+        // at least loss and messages for both runs, so well over 20 rows.
+        QVERIFY(lines.size() > 20);
+        bool saw_run1 = false, saw_run2 = false;
+        for (const auto& line : lines.mid(1)) {
+            saw_run1 = saw_run1 || line.startsWith("1,");
+            saw_run2 = saw_run2 || line.startsWith("2,");
+        }
+        QVERIFY(saw_run1 && saw_run2);
+        QVERIFY(QFile::exists(runs));
+        // Unknown runs and missing outputs are refused.
+        QCOMPARE(cli(home, {"export", "7", "--csv", csv}).exit_code, 1);
+        QCOMPARE(cli(home, {"export", "1"}).exit_code, 2);
+        QCOMPARE(cli(home, {"export", "1", "--csv", "/nonexistent-folder/x.csv"}).exit_code, 1);
+    }
+
+    void deleteAndImport() {
+        QTemporaryDir home, server;
+        QVERIFY(cli(server, kTiny + QStringList{"--name", "from the server"}).exit_code == 0);
+        QVERIFY(cli(home, kTiny).exit_code == 0);
+        const QString server_db = server.path() + "/gossiplab/history.sqlite3";
+        const CliResult imported = cli(home, {"import", server_db});
+        QVERIFY2(imported.exit_code == 0, qPrintable(imported.err));
+        QVERIFY(imported.out.contains("imported 1 run(s)"));
+        QVERIFY(cli(home, {"runs"}).out.contains("from the server"));
+        // Importing again adds nothing: the run keeps its identity.
+        QVERIFY(cli(home, {"import", server_db}).out.contains("imported 0 run(s)"));
+        QVERIFY(cli(home, {"delete", "1"}).exit_code == 0);
+        QVERIFY(cli(home, {"runs"}).out.contains("1 run(s)"));
+        QCOMPARE(cli(home, {"delete", "1"}).exit_code, 1);  // gone
+        QCOMPARE(cli(home, {"import", home.filePath("nope.sqlite3")}).exit_code, 1);
+    }
+
+    void badHistoryFileIsNamed() {
+        QTemporaryDir home;
+        const QString bogus = home.filePath("not-a-db.sqlite3");
+        QFile f(bogus);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not an SQLite database, just text that is long enough to look like a header......");
+        f.close();
+        const CliResult r = cli(home, kTiny + QStringList{"--db", bogus});
+        QCOMPARE(r.exit_code, 1);
+        QVERIFY2(r.err.contains(bogus), qPrintable(r.err));
+        QCOMPARE(cli(home, {"runs", "--db", bogus}).exit_code, 1);
+    }
+
+    void killedRunIsInterruptedAndKept() {
+        QTemporaryDir home;
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", home.path());
+        p.setProcessEnvironment(env);
+        p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
+        QVERIFY(p.waitForStarted());
+        // Wait until some rows are committed (batches go out every 200 ms).
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
+        QTest::qWait(1500);
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+        QVERIFY(p.waitForFinished());
+        const CliResult list = cli(home, {"runs"});
+        QVERIFY2(list.out.contains("interrupted"), qPrintable(list.out));
+        const CliResult show = cli(home, {"show", "1"});
+        QVERIFY(show.out.contains("loss         worker 0"));  // rows up to the last batch are there
+        QProcess sqlite;
+        sqlite.start("sqlite3", {home.path() + "/gossiplab/history.sqlite3", "PRAGMA integrity_check;"});
+        if (sqlite.waitForFinished() && sqlite.exitCode() == 0)
+            QCOMPARE(QString::fromUtf8(sqlite.readAllStandardOutput()).trimmed(), QString("ok"));
+    }
+
+    void ctrlCStopsAndRecordsStopped() {
+        QTemporaryDir home;
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", home.path());
+        p.setProcessEnvironment(env);
+        p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(cli(home, {"runs"}).out.contains("stopped"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliHistory)
+#include "test_cli_history.moc"
