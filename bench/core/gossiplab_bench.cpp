@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -94,7 +95,9 @@ RunConfig workloadConfig(const std::string& workload, const std::string& devices
         c.batch_size = 128;
         c.learning_rate = 0.01;
     } else {
-        c.dataset = "fashion-mnist";
+        // Fashion-MNIST where Debian's package put it; LeNet on same-shaped synthetic data elsewhere
+        // (e.g. a GPU server without the package).
+        c.dataset = std::filesystem::is_directory(c.effectiveDataDir()) ? "fashion-mnist" : "synthetic";
         c.model = "lenet";
         c.batch_size = 64;
     }
