@@ -32,6 +32,17 @@ const QStringList kTiny = {"run", "--dataset", "synthetic", "--model", "mlp", "-
 
 class TestCliHistory : public QObject {
     Q_OBJECT
+private:
+    // Starts a one-minute recorded run and returns once the history lists it as running.
+    static void startLongRun(const QTemporaryDir& home, QProcess& p) {
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", home.path());
+        p.setProcessEnvironment(env);
+        p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
+    }
+
 private Q_SLOTS:
     void runIsRecordedAndListed() {
         QTemporaryDir home;
@@ -118,14 +129,8 @@ private Q_SLOTS:
     void killedRunIsInterruptedAndKept() {
         QTemporaryDir home;
         QProcess p;
-        auto env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_DATA_HOME", home.path());
-        p.setProcessEnvironment(env);
-        p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
-        QVERIFY(p.waitForStarted());
-        // Wait until some rows are committed (batches go out every 200 ms).
-        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
-        QTest::qWait(1500);
+        startLongRun(home, p);
+        QTest::qWait(1500);  // some batches are committed (every 200 ms)
         ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
         QVERIFY(p.waitForFinished());
         const CliResult list = cli(home, {"runs"});
@@ -141,12 +146,7 @@ private Q_SLOTS:
     void ctrlCStopsAndRecordsStopped() {
         QTemporaryDir home;
         QProcess p;
-        auto env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_DATA_HOME", home.path());
-        p.setProcessEnvironment(env);
-        p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
-        QVERIFY(p.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
+        startLongRun(home, p);
         ::kill(static_cast<pid_t>(p.processId()), SIGINT);
         QVERIFY(p.waitForFinished(20000));
         QCOMPARE(p.exitCode(), 0);
