@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/run_recorder.h"
 #include "core/train/inbox.h"
 #include "core/train/run.h"
 
@@ -37,6 +38,7 @@ struct Options {
     std::string devices = "cpu";
     bool memory = true;
     bool throughput = true;
+    bool recording = true;
     std::vector<std::string> workloads = {"lenet", "cifar"};
 };
 
@@ -167,6 +169,34 @@ void profileTable(const std::map<std::string, RunResult>& profiles) {
     }
 }
 
+// Issue: recording must not slow training. The same run (same seed) with and without the history
+// recorder, alternated so that drift on a busy machine hits both.
+void recordingCost(const Options& o) {
+    std::printf("\n5. Recording cost: LeNet on Fashion-MNIST, GoSGD p = 0.02, M = 4, metrics every iteration, %.0f s per run\n",
+                o.seconds);
+    const std::string db = std::filesystem::temp_directory_path() / ("gossiplab-bench-" + std::to_string(getpid()) + ".sqlite3");
+    double with_sum = 0.0, without_sum = 0.0;
+    uint64_t rows = 0;
+    for (int round = 0; round < 2; ++round) {
+        RunConfig c = workloadConfig("lenet", o.devices);
+        c.workers = 4;
+        c.metrics_every = 1;  // the heaviest recording load: a sample per worker per iteration
+        without_sum += timedRun(c, o.seconds).images_per_second;
+        auto recorder = store::RunRecorder::open(db);
+        if (!recorder) { std::printf("   cannot open %s: %s\n", db.c_str(), recorder.error().message.c_str()); return; }
+        c.budget_kind = BudgetKind::Seconds;
+        c.budget = o.seconds;
+        with_sum += runToCompletion(c, recorder.value().get()).images_per_second;
+        rows += recorder.value()->stats().rows_written;
+    }
+    std::filesystem::remove(db);
+    std::filesystem::remove(db + "-wal");
+    std::filesystem::remove(db + "-shm");
+    std::filesystem::remove(db + "-runlock");
+    std::printf("   without recording %10.0f images/s\n   with recording    %10.0f images/s  (%+.1f%%; %llu rows written)\n",
+                without_sum / 2, with_sum / 2, 100.0 * (with_sum - without_sum) / without_sum, static_cast<unsigned long long>(rows));
+}
+
 long peakRssKb() {
     std::ifstream status("/proc/self/status");
     std::string line;
@@ -258,10 +288,11 @@ int main(int argc, char** argv) {
         else if (a == "--devices") o.devices = next();
         else if (a == "--no-memory") o.memory = false;
         else if (a == "--no-throughput") o.throughput = false;
+        else if (a == "--no-recording") o.recording = false;
         else if (a == "--workload") o.workloads = {next()};
         else {
             std::fprintf(stderr, "usage: gossiplab-bench [--seconds S] [--max-workers M] [--devices LIST] [--workload lenet|cifar]\n"
-                                 "                       [--no-memory] [--no-throughput]\n");
+                                 "                       [--no-memory] [--no-throughput] [--no-recording]\n");
             return 2;
         }
     }
@@ -273,5 +304,6 @@ int main(int argc, char** argv) {
         for (const auto& w : o.workloads) throughput(o, w, profiles);
     if (o.memory) memory(o);
     profileTable(profiles);
+    if (o.recording) recordingCost(o);
     return 0;
 }

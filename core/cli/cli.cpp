@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -51,6 +52,35 @@ const char* kUsage =
     "  --version        print the version\n"
     "  --help           this text\n";
 
+// Multi-process runs: one line per process as it joins, starts, finishes or is lost.
+class ProcessPrinter final : public RunObserver {
+public:
+    explicit ProcessPrinter(bool quiet) : quiet_(quiet) {}
+    void onProcessStatus(const ProcessStatus& s) override {
+        const bool important = s.state == ProcessState::Lost;
+        if (quiet_ && !important) return;
+        if (s.state == ProcessState::Running || s.state == ProcessState::Finished) return;  // the run's own lines say it
+        std::string what = "rank " + std::to_string(s.process.rank) + " " + toString(s.state);
+        if (s.state == ProcessState::Joined)
+            what += ": " + s.process.host + " (pid " + std::to_string(s.process.pid) + ", " + std::to_string(s.process.workers) +
+                    " worker" + (s.process.workers == 1 ? "" : "s") + " on " + s.process.devices + ", Gloo on " + s.process.address + ")";
+        if (!s.detail.empty()) what += ": " + s.detail;
+        std::printf("  [%6.1f s] %s\n", s.at_s, what.c_str());
+        std::fflush(stdout);
+    }
+    void onRunEnded(const RunResult& r) override {
+        if (r.remote_messages > 0)
+            std::printf("  sent to other processes: %lld messages, %.1f MB\n", static_cast<long long>(r.remote_messages),
+                        static_cast<double>(r.remote_bytes) / 1e6);
+        if (!r.lost_ranks.empty() && std::isfinite(r.alpha_lost) && r.alpha_lost != 0.0)
+            std::printf("  alpha lost         %.9f\n", r.alpha_lost);
+        std::fflush(stdout);
+    }
+
+private:
+    bool quiet_;
+};
+
 int runCommand(const std::vector<std::string>& args) {
     auto parsed = parseRunFlags(args);
     if (parsed.flags.help) {
@@ -61,14 +91,23 @@ int runCommand(const std::vector<std::string>& args) {
         std::fprintf(stderr, "gossiplab-cli run: invalid arguments:\n%s", formatErrors(parsed.errors).c_str());
         return kExitUsage;
     }
-    const RunFlags& flags = parsed.flags;
+    RunFlags flags = parsed.flags;
+    const bool distributed = flags.dist.enabled();
+    // Ranks > 0 record nothing unless asked (--db): rank 0 records the whole run.
+    const bool records = flags.record && (!distributed || flags.dist.rank == 0 || !flags.db.empty());
+    if (distributed && flags.dist.rank > 0) {
+        const auto given = flags.given;
+        flags.dist.check_settings = [given](const RunConfig& coordinator) { return settingsConflicts(coordinator, given); };
+    }
     ObserverFanOut observers;
     ProgressPrinter printer(stdout, isatty(STDOUT_FILENO) != 0, flags.quiet);
     observers.add(&printer);
+    ProcessPrinter processes(flags.quiet);
+    if (distributed) observers.add(&processes);
     std::unique_ptr<EventsCsvWriter> csv;
     std::unique_ptr<store::RunRecorder> recorder;
     try {
-        if (flags.record) {
+        if (records) {
             const std::string path = flags.db.empty() ? store::defaultHistoryPath() : flags.db;
             store::RecorderOptions options;
             options.create_folders = flags.db.empty();
@@ -85,12 +124,20 @@ int runCommand(const std::vector<std::string>& args) {
             csv = std::make_unique<EventsCsvWriter>(flags.events_csv);
             observers.add(csv.get());
         }
-        Run run(flags.config, &observers);
+        Run run(flags.config, &observers, flags.dist);
+        if (distributed)
+            std::printf("GossipLab: rank %d of %d, rendezvous at %s:%d\n", flags.dist.rank, flags.dist.world,
+                        flags.dist.master_host.c_str(), flags.dist.master_port);
+        std::fflush(stdout);
         run.start();
         std::signal(SIGINT, onInterrupt);
         std::signal(SIGTERM, onInterrupt);
+        bool stop_asked = false;
         while (run.isRunning()) {
-            if (g_interrupts > 0) run.requestStop();
+            if (g_interrupts > 0 && !stop_asked) {
+                run.requestStop();  // in a run over several processes: a Stop to every rank
+                stop_asked = true;
+            }
             usleep(50 * 1000);
         }
         const RunResult result = run.wait();
@@ -101,7 +148,10 @@ int runCommand(const std::vector<std::string>& args) {
                 std::fprintf(stderr, "gossiplab-cli run: recording failed: %s\n", error->message.c_str());
                 return kExitFailed;
             }
-            std::printf("  recorded as run %lld in %s\n", static_cast<long long>(recorder->runId()), recorder->path().c_str());
+            if (recorder->runId() > 0)
+                std::printf("  recorded as run %lld in %s\n", static_cast<long long>(recorder->runId()), recorder->path().c_str());
+        } else if (distributed && flags.dist.rank > 0) {
+            std::printf("  rank 0 (%s) records the run\n", flags.dist.master_host.c_str());
         }
         return result.status == RunStatus::Finished || result.status == RunStatus::Stopped ? kExitOk : kExitFailed;
     } catch (const std::exception& e) {

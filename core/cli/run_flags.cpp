@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 namespace gossiplab::cli {
@@ -126,6 +127,27 @@ const std::vector<FlagSpec>& flagTable() {
          [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.events_csv = v; return std::nullopt; }, ""},
         {"quiet", "", "", "no progress output, only the summary",
          [](RunFlags& f, const std::string&) -> std::optional<std::string> { f.quiet = true; return std::nullopt; }, ""},
+        // Several processes and hosts (see README: Across several machines).
+        {"world", "N", "1 to 64; default 1", "processes in the run, on one or several hosts (1: this process only)",
+         [](RunFlags& f, const std::string& v) { return toInt(v, f.dist.world); }, ""},
+        {"rank", "R", "0 to N-1; default 0",
+         "this process's rank; rank 0 hosts the rendezvous, the EASGD center and the history, and its settings rule",
+         [](RunFlags& f, const std::string& v) { return toInt(v, f.dist.rank); }, ""},
+        {"master", "HOST:PORT", "HOST:PORT or [IPV6]:PORT", "rank 0's address and rendezvous port, as every process reaches it (e.g. 10.0.0.1:29500)",
+         [](RunFlags& f, const std::string& v) -> std::optional<std::string> {
+             std::string error;
+             if (!parseHostPort(v, &f.dist.master_host, &f.dist.master_port, &error)) return error;
+             return std::nullopt;
+         }, ""},
+        {"bind", "ADDR", "", "address or host name this process's Gloo transport listens on (default: the local address "
+                             "that reaches --master; 127.0.0.1 when --master is a loopback address)",
+         [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.dist.bind = v; return std::nullopt; }, ""},
+        {"iface", "NAME", "", "network interface for Gloo, instead of --bind (default: $GLOO_SOCKET_IFNAME when set)",
+         [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.dist.iface = v; return std::nullopt; }, ""},
+        {"join-timeout", "S", "1 to 86400; default 60", "every rank must join (and connect) within S seconds, or the run fails naming the missing ranks",
+         [](RunFlags& f, const std::string& v) { return toDouble(v, f.dist.join_timeout_s); }, ""},
+        {"peer-timeout", "S", "0.5 to 3600; default 5", "a rank whose heartbeat stops for S seconds is lost (a closed connection: at once); the run then fails",
+         [](RunFlags& f, const std::string& v) { return toDouble(v, f.dist.peer_timeout_s); }, ""},
     };
     return table;
 }
@@ -180,6 +202,7 @@ ParsedRunFlags parseRunFlags(const std::vector<std::string>& args) {
             value = args[++k];
         }
         given.emplace_back(spec, value);
+        flags.given.emplace_back(spec->name, value);
     }
     for (const auto& [spec, value] : given) {
         if (spec->name == "preset") {
@@ -204,12 +227,46 @@ ParsedRunFlags parseRunFlags(const std::vector<std::string>& args) {
     }
     // Validate what did parse, so that every violation is reported at once; a field whose flag
     // did not parse is reported once, by its parse error.
-    for (auto& e : validate(flags.config)) {
+    auto all = validate(flags.config);
+    for (auto& e : validate(flags.dist)) all.push_back(e);
+    for (auto& e : all) {
         bool already = false;
         for (const auto& p : errors) already = already || p.field == e.field;
         if (!already) errors.push_back(e);
     }
     return result;
+}
+
+std::string settingsConflicts(const RunConfig& coordinator, const std::vector<std::pair<std::string, std::string>>& given) {
+    static const std::set<std::string> own_flags = {"workers", "devices", "threads", "data-dir", "db", "no-record",
+                                                    "events-csv", "quiet", "world", "rank", "master", "bind",
+                                                    "iface", "join-timeout", "peer-timeout"};
+    static const std::set<std::string> own_keys = {"workers", "devices", "threads", "data-dir"};
+    const auto reference = toKeyValues(coordinator);
+    std::string out;
+    for (const auto& [name, value] : given) {
+        if (own_flags.count(name)) continue;
+        RunFlags probe;
+        probe.config = coordinator;
+        if (name == "preset") {
+            if (auto preset = presetByName(value)) probe.config = *preset;
+        } else if (name == "config") {
+            std::string text;
+            if (!readFile(value, text))
+                if (auto config = fromJson(text, nullptr)) probe.config = *config;
+        } else if (const FlagSpec* spec = findFlag(name); spec && spec->apply) {
+            spec->apply(probe, value);
+        }
+        std::string differences;
+        for (const auto& [key, mine] : toKeyValues(probe.config)) {
+            if (own_keys.count(key) || reference.at(key) == mine) continue;
+            differences += (differences.empty() ? "" : ", ") + key + " is '" + reference.at(key) + "' on rank 0";
+        }
+        if (!differences.empty())
+            out += "\n  --" + name + (value.empty() ? "" : " " + value) + ": " + differences;
+    }
+    if (out.empty()) return out;
+    return "training settings come from rank 0; give them there only (or the same values here):" + out;
 }
 
 std::string runFlagsHelp() {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dist/dist_options.h"
 #include "core/train/run_config.h"
 
 namespace gossiplab::cli {
@@ -16,6 +17,11 @@ struct RunFlags {
     bool record = true;      // --no-record
     bool quiet = false;      // --quiet
     bool help = false;
+    // --world, --rank, --master, --bind, --iface, --join-timeout, --peer-timeout
+    DistributedOptions dist;
+    // Every flag given, by name (no dashes), with its value, in order: ranks > 0 check the ones
+    // that set training settings against rank 0's (settingsConflicts).
+    std::vector<std::pair<std::string, std::string>> given;
 };
 
 struct ParsedRunFlags {
@@ -25,5 +31,11 @@ struct ParsedRunFlags {
 
 ParsedRunFlags parseRunFlags(const std::vector<std::string>& args);
 std::string runFlagsHelp();
+
+// A rank > 0 takes rank 0's training settings. Given rank 0's settings and the flags given to
+// this process, says which of them would set something else (e.g. "--lr 0.1: learning-rate is
+// 0.05 on rank 0"), or "" when none does. Per-process flags (--workers, --devices, --threads,
+// --data-dir, output and distribution flags) are this process's own and never conflict.
+std::string settingsConflicts(const RunConfig& coordinator, const std::vector<std::pair<std::string, std::string>>& given);
 
 }  // namespace gossiplab::cli

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store/experiment_types.h"
 #include "core/store/history_types.h"
 #include "core/store/series_names.h"
 #include "core/store/store_error.h"
@@ -84,7 +85,8 @@ public:
     Result<void> setNotes(int64_t run_id, const std::string& notes);
     // Deletes the run and all its rows. Refused (RunIsLive) while a process records it.
     Result<void> deleteRun(int64_t run_id);
-    // Marks runs left `running` by dead processes as interrupted (open() does this already).
+    // Marks runs left `running` by dead processes as interrupted (open() does this already), and
+    // experiments left `running` by dead runners (with their running items) as interrupted.
     Result<std::vector<int64_t>> recoverInterruptedRuns();
     // Copies every run of another history file into this one with new ids, each run whole in its
     // own transaction. Runs already here (same uuid) and runs still being recorded are skipped;
@@ -101,6 +103,42 @@ public:
     // never leaves a truncated file that looks complete.
     Result<void> exportSeriesCsvFile(const std::vector<int64_t>& run_ids, const std::string& csv_path) const;
     Result<void> exportRunsCsvFile(const std::vector<int64_t>& run_ids, const std::string& csv_path) const;
+
+    // ---- experiments (schema version 3; experiment_types.h; core/experiments builds and runs them) ----
+    // Creates an experiment with every item queued, in one transaction; returns its id.
+    Result<int64_t> createExperiment(const NewExperiment& experiment);
+    // Every experiment, newest first, with its queue counts and whether a runner is at work.
+    std::vector<ExperimentRecord> listExperiments() const;
+    std::optional<ExperimentRecord> experiment(int64_t experiment_id) const;
+    // The queue, in position order.
+    std::vector<QueueItem> queueOf(int64_t experiment_id) const;
+    // The experiment and queue position whose latest attempt is this run, if any.
+    std::optional<std::pair<int64_t, int>> experimentOfRun(int64_t run_id) const;
+    // True while a runner (this connection, another one, another process) works on it.
+    bool experimentIsLive(int64_t experiment_id) const;
+    // Goes up with every change to an experiment or its queue (poll it like runListVersion()).
+    int64_t experimentListVersion() const;
+    // Deletes the experiment and its queue; with `with_runs`, also every run it started (all
+    // attempts, found by the tag "experiment:<id>"). Refused (RunIsLive) while a runner is at work
+    // or one of those runs is being recorded.
+    Result<void> deleteExperiment(int64_t experiment_id, bool with_runs);
+
+    // ---- running an experiment's queue (ExperimentRunner does this; one runner at a time) ----
+    // Takes the experiment's lock for this connection (until releaseExperiment or this object is
+    // destroyed; a killed process lets go of it) and marks it running. Items a dead runner left
+    // running or interrupted are queued again to run from the start (`rerun_interrupted`) or
+    // skipped. Refused: RunIsLive (another runner holds it), NotFound, InvalidArgument (cancelled).
+    Result<ExperimentClaim> claimExperiment(int64_t experiment_id, bool rerun_interrupted);
+    // Marks the first queued item running (attempts + 1) and returns it; nullopt when none is left.
+    Result<std::optional<QueueItem>> startNextItem(int64_t experiment_id);
+    // Links the item's run (its latest attempt) and tags the run "experiment:<id>".
+    Result<void> linkRun(int64_t experiment_id, int position, int64_t run_id);
+    // Ends an item: done, skipped, cancelled or queued again (to run later from the start).
+    Result<void> finishItem(int64_t experiment_id, int position, QueueItemStatus status, const std::string& message);
+    // Cancels every item still queued; returns how many.
+    Result<int> cancelQueued(int64_t experiment_id);
+    // Sets the experiment's state and message and lets go of its lock.
+    Result<void> releaseExperiment(int64_t experiment_id, ExperimentState state, const std::string& message);
 
     struct Impl;
 

@@ -75,6 +75,10 @@ Result<void> RunHistory::deleteRun(int64_t run_id) {
         auto statement = impl_->db.prepare("DELETE FROM runs WHERE id = ?1");
         statement.bind(1, run_id);
         statement.run();
+        // An experiment's queue keeps the item, without its run.
+        auto unlink = impl_->db.prepare("UPDATE experiment_runs SET run_id = NULL WHERE run_id = ?1");
+        unlink.bind(1, run_id);
+        unlink.run();
         transaction.commit();
         return {};
     });

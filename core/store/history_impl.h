@@ -2,6 +2,7 @@
 // What RunHistory and RunRecorder share inside core/store: an opened, validated, up-to-date
 // connection, and the conversions of SQLite failures into the public error types.
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,12 +27,17 @@ Result<OpenedHistory> openHistoryFile(const std::string& path, const OpenOptions
 // nothing when the lock file is not open (then no run can be told dead). Throws SqliteFailure.
 std::vector<int64_t> markDeadRunsInterrupted(sql::Database& db, const RunLockFile& locks);
 
+// The same for experiments (schema v3): `running` ones whose runner's lock nobody holds become
+// interrupted, and so do their running items. Returns their ids. Throws SqliteFailure.
+std::vector<int64_t> markDeadExperimentsInterrupted(sql::Database& db, const RunLockFile& locks);
+
 struct RunHistory::Impl {
     std::string path;
     OpenMode mode = OpenMode::ReadWrite;
     sql::Database db;
     RunLockFile locks;
     std::vector<int64_t> interrupted_on_open;
+    std::set<int64_t> claimed_experiments;  // experiments whose lock this connection holds
 
     // A query's SQLite failure becomes a HistoryError naming the file.
     template <typename F>

@@ -186,6 +186,7 @@ Result<OpenedHistory> openHistoryFile(const std::string& path, const OpenOptions
             }
             try {
                 result.interrupted = markDeadRunsInterrupted(result.db, result.locks);
+                markDeadExperimentsInterrupted(result.db, result.locks);
             } catch (const sql::SqliteFailure& failure) {
                 // Another writer holds the file: the dead runs get marked on a later open (or by
                 // recoverInterruptedRuns()); reading must not wait for that.
@@ -223,8 +224,11 @@ int RunHistory::currentSchemaVersion() { return schema::kCurrentVersion; }
 const std::vector<int64_t>& RunHistory::interruptedOnOpen() const { return impl_->interrupted_on_open; }
 
 Result<std::vector<int64_t>> RunHistory::recoverInterruptedRuns() {
-    return impl_->edit<std::vector<int64_t>>("mark dead runs interrupted",
-                                             [&] { return markDeadRunsInterrupted(impl_->db, impl_->locks); });
+    return impl_->edit<std::vector<int64_t>>("mark dead runs interrupted", [&] {
+        auto runs = markDeadRunsInterrupted(impl_->db, impl_->locks);
+        markDeadExperimentsInterrupted(impl_->db, impl_->locks);
+        return runs;
+    });
 }
 
 bool RunHistory::isLive(int64_t run_id) const {

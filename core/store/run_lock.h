@@ -15,6 +15,10 @@ namespace gossiplab::store {
 
 class RunLockFile {
 public:
+    // The runner of experiment N holds byte kExperimentLockBase + N (experiments table, schema v3);
+    // run ids stay far below it.
+    static constexpr int64_t kExperimentLockBase = int64_t{1} << 40;
+
     static std::string lockPathFor(const std::string& history_path) { return history_path + "-runlock"; }
 
     RunLockFile() = default;  // not open: every run looks dead, nothing can be locked

@@ -167,6 +167,56 @@ CREATE TABLE run_messages (
 CREATE INDEX run_messages_by_run ON run_messages(run_id, id);
 )sql";
 
+// Version 3: experiments. An experiment is a named set of runs, run one after another (a queue);
+// its queue lives here so that any process can pick up the runs not started yet. experiment_runs
+// holds one row per queued run, in queue order (position), with the whole validated RunConfig and,
+// once started, the id of the run it became (NULL again if that run is deleted). A run interrupted
+// and run again keeps only its latest run_id here; every attempt carries the tag "experiment:<id>".
+// The experiment being worked on is marked live like a run: its runner holds a lock on byte
+// kExperimentLockBase + id of the run lock file (run_lock.h).
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,                              -- 'grid', 'paper-fig1', 'consensus-vs-p'
+    spec_json   TEXT NOT NULL,                              -- the experiment's spec (core/experiments)
+    state       TEXT NOT NULL CHECK (state IN
+                  ('queued', 'running', 'paused', 'done', 'cancelled', 'interrupted')),
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL,
+    host        TEXT NOT NULL DEFAULT '',                   -- where it last ran
+    notes       TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL DEFAULT ''                    -- why it is paused, cancelled or interrupted
+);
+
+CREATE TABLE experiment_runs (
+    experiment_id INTEGER NOT NULL,
+    position      INTEGER NOT NULL,                         -- 0-based queue order
+    label         TEXT NOT NULL,                            -- e.g. "gosgd p=0.02 M=8 seed=1"
+    config_json   TEXT NOT NULL,                            -- the whole validated RunConfig (toJson)
+    status        TEXT NOT NULL CHECK (status IN
+                    ('queued', 'running', 'done', 'skipped', 'cancelled', 'interrupted')),
+    run_id        INTEGER,                                  -- the run it became (its latest attempt)
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    message       TEXT NOT NULL DEFAULT '',
+    started_at    REAL,
+    ended_at      REAL,
+    PRIMARY KEY (experiment_id, position)
+) WITHOUT ROWID;
+CREATE INDEX experiment_runs_by_run ON experiment_runs(run_id);
+
+INSERT INTO counters (name, value) VALUES ('experiments_version', 0);
+CREATE TRIGGER experiments_version_insert AFTER INSERT ON experiments
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
+CREATE TRIGGER experiments_version_update AFTER UPDATE ON experiments
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
+CREATE TRIGGER experiments_version_delete AFTER DELETE ON experiments
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
+CREATE TRIGGER experiments_version_item_update AFTER UPDATE ON experiment_runs
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
+)sql";
+
 double unixNow() {
     using namespace std::chrono;
     return duration<double>(system_clock::now().time_since_epoch()).count();
@@ -183,6 +233,8 @@ void applyVersion1(sql::Database& db) {
 }
 
 void applyVersion2(sql::Database& db) { db.exec(kVersion2); }
+
+void applyVersion3(sql::Database& db) { db.exec(kVersion3); }
 
 bool tableExists(sql::Database& db, const char* name) {
     auto query = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
@@ -210,6 +262,7 @@ void migrate(sql::Database& db, int target_version) {
         switch (version) {
             case 1: applyVersion1(db); break;
             case 2: applyVersion2(db); break;
+            case 3: applyVersion3(db); break;
             default: break;
         }
         auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");

@@ -4,6 +4,7 @@
 // Version 1: runs, tags, the series lookup, per-worker and run-level points, distance snapshots,
 //            the latest-value summary and the change counter.
 // Version 2: setting changes and free-text messages (the dashboard's event log).
+// Version 3: experiments (named, queued sets of runs) and their queue (experiment_runs).
 // Every migration step runs in the same IMMEDIATE transaction as the version check, so two
 // processes opening an old file at once cannot both upgrade it.
 
@@ -13,7 +14,7 @@
 
 namespace gossiplab::store::schema {
 
-inline constexpr int kCurrentVersion = 2;
+inline constexpr int kCurrentVersion = 3;
 // PRAGMA application_id of every history file ("GLAB"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x474c4142;
 

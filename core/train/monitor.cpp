@@ -87,10 +87,13 @@ void Monitor::deliverPending() {
 }
 
 void Monitor::applySchedules(const SamplePoint& at) {
+    // In a multi-process run rank 0 applies the schedules and sends the new values to the others.
+    if (!shared_.coordinator) return;
     auto apply = [&](const std::vector<ScheduleStep>& steps, size_t& next, std::atomic<double>& target,
                      const char* field) {
         while (next < steps.size() && steps[next].at_images_per_worker <= at.images) {
             const double old_value = target.exchange(steps[next].value);
+            if (shared_.exchange) shared_.exchange->settingChanged(field, steps[next].value);
             if (observer_ && old_value != steps[next].value)
                 observer_->onSettingChange({at, field, old_value, steps[next].value, "schedule"});
             ++next;
@@ -211,11 +214,12 @@ torch::Tensor Monitor::testModelWeights(const std::vector<torch::Tensor>& weight
 
 void Monitor::maybeEvaluate(const SamplePoint& at) {
     const int64_t every = shared_.config.eval_every_images;
-    if (every <= 0) return;
+    if (every <= 0 || !shared_.coordinator) return;
     if (!eval_pending_) {
         if (at.images < next_eval_images_) return;
         // Ask every worker for a fresh snapshot at its next iteration boundary.
-        shared_.snapshot_request.fetch_add(1);
+        const int64_t request = shared_.snapshot_request.fetch_add(1) + 1;
+        if (shared_.exchange) shared_.exchange->snapshotRequested(request);
         eval_pending_ = true;
         return;
     }
@@ -258,7 +262,7 @@ void Monitor::finish(RunResult& result) {
     emitDistances(weights, at);
     EvalSample final_eval;
     final_eval.test_loss = final_eval.test_accuracy = std::nan("");
-    if (result.status != RunStatus::Failed && result.status != RunStatus::Diverged)
+    if (result.status != RunStatus::Failed && result.status != RunStatus::Diverged && shared_.coordinator)
         emitEvaluation(testModelWeights(weights, alphas), at, &final_eval);
     static const char* kPhaseNames[] = {"inbox drain", "elastic step", "data sampling", "forward/backward",
                                         "optimizer step", "push", "metrics"};
@@ -274,7 +278,8 @@ void Monitor::finish(RunResult& result) {
     result.final_test_loss = final_eval.test_loss;
     result.final_test_accuracy = final_eval.test_accuracy;
     result.consensus_distance = last_consensus_;
-    result.alpha_sum = shared_.config.algorithm == Algorithm::GoSgd ? shared_.alphaSum() : std::nan("");
+    // After the final drain the tracked workers hold all of it (on rank 0: every worker's final alpha).
+    result.alpha_sum = shared_.config.algorithm == Algorithm::GoSgd ? shared_.finalAlphaSum() : std::nan("");
     result.images_per_second = at.wall_s > 0 ? static_cast<double>(result.images_done) / at.wall_s : 0.0;
 }
 

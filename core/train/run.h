@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dist/dist_options.h"
 #include "core/train/run_config.h"
 #include "core/train/run_events.h"
 
@@ -13,6 +14,8 @@ namespace gossiplab {
 
 // The state of the workers after a run ended and the inboxes were drained: for tests and
 // invariant checks (selftest). Weights are the flat parameter vectors, copied to the CPU.
+// Multi-process runs: on rank 0, every worker of every process (by global number; a lost
+// process's workers: their last snapshot and alpha 0); elsewhere, this process's workers.
 struct FinalState {
     std::vector<std::vector<float>> weights;  // per worker
     std::vector<double> alphas;               // per worker (GoSGD), after the final drain
@@ -26,21 +29,32 @@ public:
     // Validates the config (throws std::invalid_argument with every violation if it is invalid).
     // `observer` may be null; it must outlive the run.
     Run(RunConfig config, RunObserver* observer);
+    // One process of a run over several processes and hosts (see core/dist/session.h), when
+    // distributed.world > 1. `config` is this process's: on rank 0 the run's settings with its
+    // own worker count; on the others only workers, devices, threads and data-dir count (rank 0's
+    // settings rule; DistributedOptions::check_settings may refuse a conflict). Also throws
+    // std::invalid_argument for invalid distributed options.
+    Run(RunConfig config, RunObserver* observer, DistributedOptions distributed);
     ~Run();  // stops and joins
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
 
     // Loads data and model, then starts the threads. Bad data or a model that does not fit the
     // data throws std::runtime_error (naming the file and the problem) before any worker starts.
+    // Multi-process runs: returns once rank 0's data is loaded (ranks > 0 load theirs after the
+    // rendezvous); the rendezvous runs on the run's thread, reported by onProcessStatus, and a
+    // failure there (a rank that never joins) ends the run as failed with onRunEnded only.
     void start();
-    // Asks every worker to stop after its current iteration; returns at once.
+    // Asks every worker to stop after its current iteration; returns at once. Multi-process runs:
+    // every process is told (from any rank); during the rendezvous it cancels the run.
     void requestStop();
     // Blocks until the run has ended; returns its result. Safe to call more than once.
     RunResult wait();
     bool isRunning() const;
 
     // Live settings, thread-safe; take effect from each worker's next iteration. Returns the
-    // validation error (and changes nothing) for an invalid value.
+    // validation error (and changes nothing) for an invalid value. Multi-process runs: on rank 0
+    // (it sends the new value to every rank); other ranks refuse.
     std::optional<ConfigError> setP(double p);
     std::optional<ConfigError> setLearningRate(double learning_rate);
     double p() const;
@@ -49,6 +63,11 @@ public:
     const RunConfig& config() const;
     // Only after wait().
     FinalState finalState() const;
+
+    // Multi-process runs: every rank's latest status (rank, host, joined / running / lost, ...),
+    // by rank; empty for a run in one process. Thread-safe, also during the rendezvous.
+    std::vector<ProcessStatus> processes() const;
+    const DistributedOptions& distributed() const;
 
 private:
     struct Impl;

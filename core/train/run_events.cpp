@@ -14,6 +14,17 @@ std::string toString(RunStatus status) {
     return "?";
 }
 
+std::string toString(ProcessState state) {
+    switch (state) {
+        case ProcessState::Waiting: return "waiting";
+        case ProcessState::Joined: return "joined";
+        case ProcessState::Running: return "running";
+        case ProcessState::Finished: return "finished";
+        case ProcessState::Lost: return "lost";
+    }
+    return "?";
+}
+
 bool parseRunStatus(const std::string& text, RunStatus* status) {
     for (RunStatus s : {RunStatus::Running, RunStatus::Finished, RunStatus::Stopped, RunStatus::Diverged,
                         RunStatus::Failed, RunStatus::Interrupted}) {

@@ -4,6 +4,9 @@
 //
 // Threading contract: a Run calls its observer from ONE thread (its monitor thread), in order:
 // onRunStarted first, onRunEnded last. Observers must not block for long (queue and return).
+// A multi-process run (DistributedOptions) also reports its processes with onProcessStatus, from
+// the same thread; those calls may come before onRunStarted (processes joining) and, when the run
+// fails before it starts (a rank that never joins), onRunEnded comes without onRunStarted.
 
 #include <cstdint>
 #include <string>
@@ -26,6 +29,28 @@ struct SamplePoint {
     double wall_s = 0.0;    // seconds since the run started
 };
 
+// One process of a multi-process run (gossiplab-cli run --world N --rank R --master HOST:PORT).
+// Rank 0 hosts the rendezvous, the EASGD center and the run history.
+struct ProcessInfo {
+    int rank = 0;
+    std::string host;          // its host name
+    std::string address;       // the address its Gloo transport listens on
+    int first_worker = 0;      // global number of its first worker
+    int workers = 0;           // its workers: first_worker .. first_worker + workers - 1
+    std::string devices;       // its --devices
+    int64_t pid = 0;
+};
+
+enum class ProcessState { Waiting, Joined, Running, Finished, Lost };
+std::string toString(ProcessState state);
+
+struct ProcessStatus {
+    ProcessInfo process;       // only `rank` is known while it is Waiting
+    ProcessState state = ProcessState::Waiting;
+    std::string detail;        // human-readable: why it was lost, what it waits for
+    double at_s = 0.0;         // seconds since this process began the rendezvous
+};
+
 struct RunInfo {
     RunConfig config;               // validated, defaults applied (easgd alpha/tau made explicit)
     int64_t parameter_count = 0;
@@ -35,8 +60,14 @@ struct RunInfo {
     int64_t test_size = 0;
     int64_t images_per_worker_budget = 0;  // 0 for a time budget
     std::vector<std::string> worker_devices;  // one per worker
-    std::string host;
+    std::string host;                         // multi-process: every host, with its rank and workers
     int intra_op_threads = 1;
+    // Multi-process runs: the processes, by rank (empty for a run in one process). Workers are
+    // numbered globally across processes; worker_devices then holds one "device@host" per worker
+    // on rank 0 and this process's workers elsewhere.
+    int world_size = 1;
+    int rank = 0;
+    std::vector<ProcessInfo> processes;
 };
 
 // Per worker, every `metrics_every` iterations.
@@ -116,6 +147,12 @@ struct RunResult {
     // (inbox drain, elastic step, data sampling, forward/backward, optimizer step, push, metrics).
     std::vector<std::pair<std::string, double>> phase_seconds;
     int64_t iterations = 0;  // summed over workers
+    // Multi-process runs: the ranks lost during the run, the alpha (GoSGD) that was lost with
+    // them (1 - what the survivors hold after the final drain), and the traffic between processes.
+    std::vector<int> lost_ranks;
+    double alpha_lost = 0.0;
+    int64_t remote_messages = 0;  // messages this process sent to others (exchanges, metrics, control)
+    int64_t remote_bytes = 0;
 };
 
 class RunObserver {
@@ -130,6 +167,8 @@ public:
     virtual void onSettingChange(const SettingChange&) {}
     virtual void onMessage(const std::string& /*text*/) {}  // warnings and notices, human-readable
     virtual void onRunEnded(const RunResult&) {}
+    // Multi-process runs only: a process joined, started, finished or was lost.
+    virtual void onProcessStatus(const ProcessStatus&) {}
 };
 
 // Forwards every event to several observers in order (e.g. the store and the UI bridge).
@@ -145,6 +184,7 @@ public:
     void onSettingChange(const SettingChange& e) override { for (auto* o : observers_) o->onSettingChange(e); }
     void onMessage(const std::string& e) override { for (auto* o : observers_) o->onMessage(e); }
     void onRunEnded(const RunResult& e) override { for (auto* o : observers_) o->onRunEnded(e); }
+    void onProcessStatus(const ProcessStatus& e) override { for (auto* o : observers_) o->onProcessStatus(e); }
 
 private:
     std::vector<RunObserver*> observers_;

@@ -14,6 +14,7 @@
 
 #include "core/data/dataset.h"
 #include "core/models/models.h"
+#include "core/train/exchange.h"
 #include "core/train/flat_parameters.h"
 #include "core/train/inbox.h"
 #include "core/train/run_config.h"
@@ -22,7 +23,11 @@
 namespace gossiplab {
 
 struct WorkerState {
-    int index = 0;
+    int index = 0;       // global number (across processes in a multi-process run)
+    // False for a mirror: rank 0's view of a worker in another process, whose counters, samples,
+    // snapshots and final weights arrive by message (no thread, no network, no inbox).
+    bool local = true;
+    int rank = 0;        // the process that runs it
     torch::Device device{torch::kCPU};
     std::shared_ptr<Network> net;
     FlatParameters flat;
@@ -55,7 +60,14 @@ struct RunShared {
 
     RunConfig config;
     std::unique_ptr<Dataset> data;
+    // The workers this process tracks, by global number: all of them in one process and on rank 0
+    // of a multi-process run (the others are mirrors), only its own on the other ranks.
     std::vector<std::unique_ptr<WorkerState>> workers;
+    std::vector<WorkerState*> by_index;  // global number -> tracked worker, or null
+    int global_workers = 0;              // M, across all processes
+    // Rank 0 or a run in one process: evaluates the test model and applies schedules.
+    bool coordinator = true;
+    Exchange* exchange = nullptr;        // how workers reach their peers and the center
     int intra_op_threads = 1;
     int64_t images_budget_per_worker = 0;  // 0: a time budget
     double seconds_budget = 0.0;
@@ -68,6 +80,10 @@ struct RunShared {
     // GoSGD: pushes and drains hold it shared; the monitor holds it exclusively for an instant to
     // read a consistent sum of alphas (workers' plus in flight).
     std::shared_mutex ledger;
+    // Multi-process GoSGD: alpha sent to and received from other processes, changed under the
+    // shared ledger lock together with the alphas and inboxes they move between.
+    std::atomic<double> alpha_out{0.0};
+    std::atomic<double> alpha_in{0.0};
 
     // EASGD center variable.
     std::mutex center_mutex;
@@ -93,17 +109,22 @@ struct RunShared {
     double elapsedSeconds() const {
         return std::chrono::duration<double>(Clock::now() - start_time).count();
     }
-    void endWith(RunStatus status, const std::string& message) {
+    // `propagate`: tell the other processes of a multi-process run (false for a reason that
+    // came from one of them).
+    void endWith(RunStatus status, const std::string& message, bool propagate = true) {
+        bool first = false;
         {
             std::lock_guard lock(end_mutex);
             if (!end_requested) {
                 end_requested = true;
                 end_status = status;
                 end_message = message;
+                first = true;
             }
         }
         stop.store(true);
         wake_monitor.notify_all();
+        if (first && propagate && exchange) exchange->runEnding(status, message);
     }
     void postMessage(const std::string& text) {
         std::lock_guard lock(events_mutex);
@@ -122,8 +143,20 @@ struct RunShared {
         at.wall_s = elapsedSeconds();
         return at;
     }
-    // Exact total of the alphas, including messages in flight.
+    // Exact total of the alphas, including messages in flight. Across processes: this process's
+    // workers and inboxes, plus what it sent out minus what it received, plus what the other
+    // processes last reported of theirs (each report is exact for its process; see dist/session.h).
     double alphaSum() {
+        std::unique_lock lock(ledger);
+        double sum = 0.0;
+        for (const auto& w : workers)
+            if (w->local) sum += w->alpha.load() + (w->inbox ? w->inbox->pendingWeight() : 0.0);
+        sum += alpha_out.load() - alpha_in.load();
+        if (exchange) sum += exchange->alphaElsewhere();
+        return sum;
+    }
+    // After the run: the alphas the tracked workers hold (mirrors: their final values).
+    double finalAlphaSum() {
         std::unique_lock lock(ledger);
         double sum = 0.0;
         for (const auto& w : workers) sum += w->alpha.load() + (w->inbox ? w->inbox->pendingWeight() : 0.0);

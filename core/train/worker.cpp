@@ -149,34 +149,19 @@ private:
     }
 
     void maybePush() {
-        const int m = static_cast<int>(shared_.workers.size());
+        const int m = shared_.global_workers;
         const double p = shared_.p.load(std::memory_order_relaxed);
         if (m < 2 || p <= 0.0) return;
         if (std::uniform_real_distribution<double>(0.0, 1.0)(gossip_rng_) >= p) return;
-        // A peer j != i, uniformly: draw from M-1 and skip over ourselves.
+        // A peer j != i, uniformly among all workers (of all processes): draw from M-1 and skip
+        // over ourselves.
         int peer = std::uniform_int_distribution<int>(0, m - 2)(gossip_rng_);
         if (peer >= self_.index) ++peer;
-        std::shared_lock ledger(shared_.ledger);
-        const double half = self_.alpha.load(std::memory_order_relaxed) / 2.0;
-        self_.alpha.store(half);
-        shared_.workers[static_cast<size_t>(peer)]->inbox->merge(self_.flat.weights, half);
-        self_.sent.fetch_add(1, std::memory_order_relaxed);
+        if (shared_.exchange->push(self_, peer)) self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
     void elasticStep() {
-        torch::NoGradGuard no_grad;
-        auto& x = self_.flat.weights;
-        std::lock_guard lock(shared_.center_mutex);
-        const auto& center = shared_.center;
-        // d = alpha (x - c) from the weights before the local step; x -= d; c += d.
-        if (center.device() == x.device()) elastic_diff_.copy_(x).sub_(center);
-        else elastic_diff_.copy_(x).sub_(center.to(x.device()));
-        self_.center_distance.store(elastic_diff_.norm().item<double>(), std::memory_order_relaxed);
-        elastic_diff_.mul_(easgd_alpha_);
-        x.sub_(elastic_diff_);
-        if (center.device() == x.device()) shared_.center.add_(elastic_diff_);
-        else shared_.center.add_(elastic_diff_.to(center.device()));
-        shared_.elastic_steps.fetch_add(1, std::memory_order_relaxed);
+        shared_.exchange->elasticStep(self_, elastic_diff_, easgd_alpha_);
         self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 

@@ -29,7 +29,8 @@ private Q_SLOTS:
         QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
         QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
         for (const char* table : {"runs", "run_tags", "series", "worker_points", "run_points", "distance_snapshots",
-                                  "latest_values", "counters", "setting_changes", "run_messages", "schema_version"}) {
+                                  "latest_values", "counters", "setting_changes", "run_messages", "schema_version",
+                                  "experiments", "experiment_runs"}) {
             QVERIFY2(queryInt(path, std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
                                         table + "'") == 1,
                      table);
@@ -64,7 +65,7 @@ private Q_SLOTS:
 
         auto history = RunHistory::open(path);
         QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
-        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{2});
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
         QCOMPARE(queryInt(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'setting_changes'"), int64_t{1});
         const auto runs = history->listRuns();
         QCOMPARE(runs.size(), size_t{1});
@@ -72,6 +73,64 @@ private Q_SLOTS:
         const auto loss = history->readSeries(runs[0].id, "loss", 0);
         QCOMPARE(loss.size(), size_t{1});
         QCOMPARE(loss[0].value, 2.5);
+    }
+
+    void aVersion2FileIsUpgradedToVersion3AndKeepsItsRuns() {
+        const std::string path = file("v2.sqlite3");
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            schema::migrate(db, 2);
+            db.exec("INSERT INTO runs (uuid, name, algorithm, status, created_at, config_json, seed, workers) "
+                    "VALUES ('u2', 'version 2 run', 'easgd', 'finished', 1700000000, '{}', 3, 2)");
+            db.exec("INSERT INTO run_points VALUES (1, 6, 1, 10, 640, 0.5, 1.25)");
+            db.exec("INSERT INTO run_messages (run_id, created_at, wall_s, text) VALUES (1, 1700000001, 0.5, 'hello')");
+        }
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{2});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'experiments'"), int64_t{0});
+
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(RunHistory::currentSchemaVersion(), 3);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{3});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{3});
+        for (const char* table : {"experiments", "experiment_runs"}) {
+            QVERIFY2(queryInt(path, std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
+                                        table + "'") == 1,
+                     table);
+        }
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM counters WHERE name = 'experiments_version'"), int64_t{1});
+        // The runs and their rows are as they were.
+        const auto runs = history->listRuns();
+        QCOMPARE(runs.size(), size_t{1});
+        QCOMPARE(QString::fromStdString(runs[0].name), QStringLiteral("version 2 run"));
+        const auto loss = history->readSeries(runs[0].id, "mean_loss", kRunLevel);
+        QCOMPARE(loss.size(), size_t{1});
+        QCOMPARE(loss[0].value, 1.25);
+        QCOMPARE(history->messages(runs[0].id).size(), size_t{1});
+        QCOMPARE(history->listExperiments().size(), size_t{0});
+        // ... and experiments can be added to the upgraded file.
+        NewExperiment experiment{"after the upgrade", "grid", "{}", {{"a", "{}"}}, ""};
+        auto id = history->createExperiment(experiment);
+        QVERIFY2(id.ok(), id.ok() ? "" : id.error().message.c_str());
+        QCOMPARE(history->queueOf(id.value()).size(), size_t{1});
+        QCOMPARE(QString::fromStdString(integrityCheck(path)), QStringLiteral("ok"));
+    }
+
+    void aReadOnlyOpenOfAVersion2FileDoesNotUpgrade() {
+        const std::string path = file("v2-readonly.sqlite3");
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            schema::migrate(db, 2);
+            db.exec("PRAGMA journal_mode = DELETE");
+        }
+        const std::string before = fileBytes(path);
+        OpenOptions read_only;
+        read_only.mode = OpenMode::ReadOnly;
+        auto history = RunHistory::open(path, read_only);
+        QVERIFY(!history.ok());
+        QCOMPARE(history.error().kind, ErrorKind::OlderSchema);
+        QVERIFY(history.error().message.find("version 2") != std::string::npos);
+        QCOMPARE(fileBytes(path), before);
     }
 
     void aReadOnlyOpenDoesNotUpgrade() {

@@ -1,0 +1,346 @@
+#include "core/dist/rendezvous.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "core/dist/wire.h"
+
+namespace gossiplab::dist {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPoll = std::chrono::milliseconds(50);
+constexpr uint16_t kByteOrderMark = 0x0102;
+
+std::vector<uint8_t> toBytes(const ByteWriter& w) { return w.bytes(); }
+
+std::string fmtSeconds(double s) {
+    std::ostringstream out;
+    out.precision(3);
+    out << s;
+    return out.str();
+}
+
+std::string rankList(const std::vector<int>& ranks) {
+    std::string out;
+    for (size_t k = 0; k < ranks.size(); ++k) {
+        if (k > 0) out += k + 1 == ranks.size() ? " and " : ", ";
+        out += std::to_string(ranks[k]);
+    }
+    return (ranks.size() == 1 ? "rank " : "ranks ") + out;
+}
+
+bool isLoopback(const std::string& host) {
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+// The local address this machine uses to reach `host` (a connected UDP socket sends nothing).
+std::string addressTowards(const std::string& host, int port) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found) return {};
+    std::string address;
+    for (addrinfo* a = found; a && address.empty(); a = a->ai_next) {
+        const int fd = socket(a->ai_family, SOCK_DGRAM, 0);
+        if (fd < 0) continue;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            sockaddr_storage local{};
+            socklen_t len = sizeof local;
+            char text[INET6_ADDRSTRLEN] = {};
+            if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+                if (local.ss_family == AF_INET)
+                    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&local)->sin_addr, text, sizeof text);
+                else if (local.ss_family == AF_INET6)
+                    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr, text, sizeof text);
+                address = text;
+            }
+        }
+        close(fd);
+    }
+    freeaddrinfo(found);
+    return address;
+}
+
+std::string key(const std::string& name) { return "gossiplab/" + name; }
+std::string key(const std::string& name, int rank) { return key(name + "/" + std::to_string(rank)); }
+
+void writeProcess(ByteWriter& w, const ProcessInfo& p) {
+    w.put<int32_t>(p.rank);
+    w.putString(p.host);
+    w.putString(p.address);
+    w.put<int32_t>(p.first_worker);
+    w.put<int32_t>(p.workers);
+    w.putString(p.devices);
+    w.put<int64_t>(p.pid);
+}
+
+ProcessInfo readProcess(ByteReader& r) {
+    ProcessInfo p;
+    p.rank = r.get<int32_t>();
+    p.host = r.getString();
+    p.address = r.getString();
+    p.first_worker = r.get<int32_t>();
+    p.workers = r.get<int32_t>();
+    p.devices = r.getString();
+    p.pid = r.get<int64_t>();
+    return p;
+}
+
+// A record that is either "ok" followed by a body, or an error message.
+std::vector<uint8_t> errorRecord(const std::string& message) {
+    ByteWriter w;
+    w.put<uint8_t>(0);
+    w.putString(message);
+    return toBytes(w);
+}
+
+}  // namespace
+
+std::string localHostName() {
+    char buf[256] = {};
+    return gethostname(buf, sizeof buf - 1) == 0 ? buf : "unknown";
+}
+
+Rendezvous::Rendezvous(const DistributedOptions& options) : options_(options), start_(Clock::now()) {
+    if (!options_.iface.empty()) {
+        bind_ = options_.iface;
+        bind_is_interface_ = true;
+    } else if (!options_.bind.empty()) {
+        bind_ = options_.bind;
+    } else if (const char* env = std::getenv("GLOO_SOCKET_IFNAME"); env && *env) {
+        bind_ = env;  // PyTorch's own variable, for users who already set it
+        bind_is_interface_ = true;
+    } else if (isLoopback(options_.master_host)) {
+        bind_ = "127.0.0.1";
+    } else {
+        // Not the host name: on Debian it often resolves to 127.0.1.1, which no other host reaches.
+        bind_ = addressTowards(options_.master_host, options_.master_port);
+        if (bind_.empty()) bind_ = localHostName();
+    }
+}
+
+double Rendezvous::elapsedSeconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ProcessInfo Rendezvous::self(const LocalProcess& local) const {
+    ProcessInfo p;
+    p.rank = options_.rank;
+    p.host = localHostName();
+    p.address = bind_is_interface_ ? "interface " + bind_ : bind_;
+    p.workers = local.workers;
+    p.devices = local.devices;
+    p.pid = getpid();
+    return p;
+}
+
+void Rendezvous::openStore() {
+    c10d::TCPStoreOptions o;
+    o.port = static_cast<uint16_t>(options_.master_port);
+    o.isServer = options_.rank == 0;
+    o.numWorkers = options_.world;
+    o.waitWorkers = false;
+    o.timeout = std::chrono::milliseconds(static_cast<int64_t>(options_.join_timeout_s * 1000));
+    const std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
+    try {
+        store_ = c10::make_intrusive<c10d::TCPStore>(options_.master_host, o);
+    } catch (const std::exception& e) {
+        const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+        const std::string why = c10 ? c10->what_without_backtrace() : e.what();
+        if (options_.rank == 0)
+            throw std::runtime_error("rank 0 cannot open the rendezvous at " + where + ": " + why +
+                                     " (is the port in use? choose another with --master HOST:PORT)");
+        throw std::runtime_error("rank " + std::to_string(options_.rank) + " could not reach rank 0's rendezvous at " + where +
+                                 " within " + fmtSeconds(options_.join_timeout_s) + " s: " + why +
+                                 " (is rank 0 started, and is HOST the address this host reaches it at?)");
+    }
+}
+
+Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, const RendezvousCallbacks& cb) {
+    const int world = options_.world, rank = options_.rank;
+    const auto deadline = start_ + std::chrono::milliseconds(static_cast<int64_t>(options_.join_timeout_s * 1000));
+    const std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
+    auto status = [&](const ProcessInfo& p, ProcessState state, const std::string& detail) {
+        if (cb.on_status) cb.on_status({p, state, detail, elapsedSeconds()});
+    };
+    auto cancelled = [&] { return cb.cancelled && cb.cancelled(); };
+
+    if (rank == 0)
+        for (int r = 1; r < world; ++r) status(ProcessInfo{r, {}, {}, 0, 0, {}, 0}, ProcessState::Waiting, "waiting to join at " + where);
+    openStore();
+
+    // 1. Join.
+    const ProcessInfo me = self(local);
+    {
+        ByteWriter w;
+        w.put<uint32_t>(kMagic);
+        w.put<uint16_t>(kProtocolVersion);
+        w.put<uint16_t>(kByteOrderMark);
+        writeProcess(w, me);
+        store_->set(key("join", rank), toBytes(w));
+    }
+    status(me, ProcessState::Joined, "");
+
+    Plan plan;
+    if (rank == 0) {
+        std::vector<ProcessInfo> processes(static_cast<size_t>(world));
+        std::vector<bool> joined(static_cast<size_t>(world), false);
+        processes[0] = me;
+        joined[0] = true;
+        std::vector<std::string> problems;
+        auto publishError = [&](const std::string& message) {
+            store_->set(key("plan"), errorRecord(message));
+            throw std::runtime_error(message);
+        };
+        for (;;) {
+            std::vector<int> missing;
+            for (int r = 1; r < world; ++r) {
+                if (joined[static_cast<size_t>(r)]) continue;
+                if (!store_->check({key("join", r)})) { missing.push_back(r); continue; }
+                const auto bytes = store_->get(key("join", r));
+                ByteReader rd(bytes.data(), bytes.size());
+                const auto magic = rd.get<uint32_t>();
+                const auto version = rd.get<uint16_t>();
+                const auto bom = rd.get<uint16_t>();
+                if (magic != kMagic || version != kProtocolVersion)
+                    problems.push_back("rank " + std::to_string(r) + " speaks protocol version " + std::to_string(version) +
+                                       ", rank 0 speaks " + std::to_string(kProtocolVersion) + " (use the same GossipLab everywhere)");
+                else if (bom != kByteOrderMark)
+                    problems.push_back("rank " + std::to_string(r) + " has another byte order (all hosts must be little-endian)");
+                ProcessInfo p = readProcess(rd);
+                p.rank = r;
+                processes[static_cast<size_t>(r)] = p;
+                joined[static_cast<size_t>(r)] = true;
+                status(p, ProcessState::Joined, "");
+            }
+            if (missing.empty()) break;
+            if (cancelled()) publishError("rank 0 stopped the run before every process joined");
+            if (Clock::now() > deadline) {
+                std::string message = rankList(missing) + " did not join within " +
+                                      fmtSeconds(options_.join_timeout_s) + " s (rendezvous at " + where + "; joined: rank 0";
+                for (int r = 1; r < world; ++r)
+                    if (joined[static_cast<size_t>(r)]) message += ", " + std::to_string(r);
+                message += ")";
+                publishError(message);
+            }
+            std::this_thread::sleep_for(kPoll);
+        }
+        if (!problems.empty()) publishError(problems.front());
+
+        // 2. The plan: global numbering in rank order; rank 0's settings for everyone.
+        int total = 0;
+        for (auto& p : processes) {
+            p.first_worker = total;
+            total += p.workers;
+        }
+        plan.config = local_config;
+        plan.config.workers = total;
+        plan.processes = processes;
+        plan.total_workers = total;
+        plan.parameter_count = local.parameter_count;
+        if (const auto errors = validate(plan.config); !errors.empty())
+            publishError("the processes' workers add up to an invalid run (M = " + std::to_string(total) + "):\n" + formatErrors(errors));
+        ByteWriter w;
+        w.put<uint8_t>(1);
+        w.putString(toJson(plan.config));
+        w.put<int64_t>(plan.parameter_count);
+        w.put<int32_t>(world);
+        for (const auto& p : processes) writeProcess(w, p);
+        store_->set(key("plan"), toBytes(w));
+
+        // 3. Every rank acknowledges (it loaded the data and built the model) or says why not.
+        std::vector<bool> acked(static_cast<size_t>(world), false);
+        acked[0] = true;
+        std::string failure;
+        for (;;) {
+            std::vector<int> waiting;
+            for (int r = 1; r < world; ++r) {
+                if (acked[static_cast<size_t>(r)]) continue;
+                if (!store_->check({key("ack", r)})) { waiting.push_back(r); continue; }
+                acked[static_cast<size_t>(r)] = true;
+                const auto bytes = store_->get(key("ack", r));
+                ByteReader rd(bytes.data(), bytes.size());
+                if (rd.get<uint8_t>() == 0) {
+                    if (failure.empty()) failure = "rank " + std::to_string(r) + " cannot take part: " + rd.getString();
+                } else if (const int64_t count = rd.get<int64_t>(); count != plan.parameter_count && failure.empty()) {
+                    failure = "rank " + std::to_string(r) + "'s model has " + std::to_string(count) + " parameters, rank 0's has " +
+                              std::to_string(plan.parameter_count) + " (the same GossipLab and LibTorch are needed everywhere)";
+                }
+            }
+            if (waiting.empty()) break;
+            if (cancelled()) { failure = "rank 0 stopped the run before every process was ready"; break; }
+            if (Clock::now() > deadline) {
+                failure = rankList(waiting) + " did not get ready (data and model) within " + fmtSeconds(options_.join_timeout_s) + " s";
+                break;
+            }
+            std::this_thread::sleep_for(kPoll);
+        }
+        if (!failure.empty()) {
+            store_->set(key("go"), errorRecord(failure));
+            throw std::runtime_error(failure);
+        }
+        ByteWriter go;
+        go.put<uint8_t>(1);
+        store_->set(key("go"), toBytes(go));
+        return plan;
+    }
+
+    // Ranks other than 0: wait for the plan, prepare, acknowledge, wait for "go".
+    auto waitFor = [&](const std::string& name, const std::string& what) {
+        while (!store_->check({key(name)})) {
+            if (cancelled()) throw std::runtime_error("rank " + std::to_string(rank) + " was stopped before the run started");
+            if (Clock::now() > deadline)
+                throw std::runtime_error("rank 0 (rendezvous at " + where + ") did not " + what + " within " +
+                                         fmtSeconds(options_.join_timeout_s) + " s (are all " + std::to_string(world) +
+                                         " processes started, with --world " + std::to_string(world) + "?)");
+            std::this_thread::sleep_for(kPoll);
+        }
+        const auto bytes = store_->get(key(name));
+        return bytes;
+    };
+    const auto plan_bytes = waitFor("plan", "publish the plan (every process joined)");
+    ByteReader rd(plan_bytes.data(), plan_bytes.size());
+    if (rd.get<uint8_t>() == 0) throw std::runtime_error(rd.getString());
+    std::vector<ConfigError> errors;
+    auto config = fromJson(rd.getString(), &errors);
+    if (!config) throw std::runtime_error("rank 0's settings could not be read: " + formatErrors(errors));
+    plan.config = *config;
+    plan.parameter_count = rd.get<int64_t>();
+    const int plan_world = rd.get<int32_t>();
+    for (int r = 0; r < plan_world; ++r) plan.processes.push_back(readProcess(rd));
+    plan.total_workers = plan.config.workers;
+    if (plan_world != world)
+        throw std::runtime_error("rank 0 runs with --world " + std::to_string(plan_world) + ", this process with --world " + std::to_string(world));
+    for (const auto& p : plan.processes)
+        if (p.rank != rank) status(p, ProcessState::Joined, "");
+
+    int64_t count = 0;
+    std::string problem;
+    try {
+        problem = cb.prepare ? cb.prepare(plan.config, &count) : std::string();
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    ByteWriter ack;
+    if (problem.empty()) {
+        ack.put<uint8_t>(1);
+        ack.put<int64_t>(count);
+    } else {
+        ack.put<uint8_t>(0);
+        ack.putString(problem);
+    }
+    store_->set(key("ack", rank), toBytes(ack));
+    if (!problem.empty()) throw std::runtime_error("rank " + std::to_string(rank) + " cannot take part: " + problem);
+    const auto go = waitFor("go", "start the run (every process ready)");
+    ByteReader grd(go.data(), go.size());
+    if (grd.get<uint8_t>() == 0) throw std::runtime_error(grd.getString());
+    return plan;
+}
+
+}  // namespace gossiplab::dist

@@ -1,0 +1,1466 @@
+#include "core/dist/session.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "core/dist/wire.h"
+#include "core/train/run_shared.h"
+
+namespace gossiplab::dist {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using WorkPtr = c10::intrusive_ptr<c10d::Work>;
+
+// A Gloo wait without a timeout uses its context's timeout, and a wait that times out closes
+// every connection of the context for good. So the context's timeout is a year, and a blocked
+// send or receive is aborted (Work::abort), never timed out.
+constexpr std::chrono::milliseconds kGlooTimeout{365LL * 24 * 3600 * 1000};
+constexpr auto kHeartbeatPeriod = std::chrono::milliseconds(250);
+// Snapshots for rank 0's distance matrix, per worker: the newest one, at most one in flight, at
+// most every 50 ms and at most 20 MB/s (a 10M-parameter model: one every 2 s); sooner when rank 0
+// asks for them to evaluate the test model.
+constexpr double kSnapshotMinPeriodS = 0.05;
+constexpr double kSnapshotBytesPerSecond = 20e6;
+constexpr size_t kSamplesPerRecord = 400;
+
+std::string errorText(const std::exception& e) {
+    if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+    return e.what();
+}
+
+std::string fmt(double v, int precision = 3) {
+    std::ostringstream out;
+    out.precision(precision);
+    out << v;
+    return out.str();
+}
+
+std::string workerRange(const ProcessInfo& p) {
+    if (p.workers == 1) return "worker " + std::to_string(p.first_worker);
+    return "workers " + std::to_string(p.first_worker) + "-" + std::to_string(p.first_worker + p.workers - 1);
+}
+
+std::string describe(const ProcessInfo& p) {
+    std::string out = "rank " + std::to_string(p.rank);
+    if (!p.host.empty()) out += " (" + p.host + (p.workers > 0 ? ", " + workerRange(p) : "") + ")";
+    return out;
+}
+
+WireHeader readHeader(const uint8_t* data) {
+    WireHeader h;
+    std::memcpy(&h, data, sizeof h);
+    return h;
+}
+
+void writeSample(ByteWriter& w, const WorkerSample& s) {
+    w.put<int32_t>(s.worker);
+    w.put<int64_t>(s.at.iteration);
+    w.put<int64_t>(s.at.images);
+    w.put<double>(s.at.wall_s);
+    w.put<double>(s.loss);
+    w.put<double>(s.alpha);
+    w.put<int64_t>(s.messages_sent);
+    w.put<int64_t>(s.messages_received);
+    w.put<double>(s.center_distance);
+}
+
+WorkerSample readSample(ByteReader& r) {
+    WorkerSample s;
+    s.worker = r.get<int32_t>();
+    s.at.iteration = r.get<int64_t>();
+    s.at.images = r.get<int64_t>();
+    s.at.wall_s = r.get<double>();
+    s.loss = r.get<double>();
+    s.alpha = r.get<double>();
+    s.messages_sent = r.get<int64_t>();
+    s.messages_received = r.get<int64_t>();
+    s.center_distance = r.get<double>();
+    return s;
+}
+
+// One outgoing message: exactly the bytes to send, and what to do once it is sent or given up.
+struct Out {
+    torch::Tensor bytes;  // uint8, CPU
+    int tag = kTagMessage;
+    std::function<void(bool sent)> done;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Session::Impl {
+    class Link;
+
+    explicit Impl(const DistributedOptions& o) : options(o), rendezvous(o) {}
+
+    DistributedOptions options;
+    Rendezvous rendezvous;
+    Plan plan;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+    RunShared* shared = nullptr;
+    torch::Tensor initial;  // CPU
+    int64_t P = 0;
+    size_t max_payload = 0;
+    bool pinned = false;  // a local worker is on a GPU: host buffers are pinned
+    int first_worker = 0, local_workers = 0;
+    std::vector<int> rank_of_worker;
+
+    // Peer state, under `mutex`.
+    struct Peer {
+        ProcessStatus status;
+        bool lost = false;
+        bool got_bye = false;
+        bool got_last = false;  // its last message to this process (see finishExchanges)
+        int64_t gossip_in = 0;
+        std::atomic<int64_t> gossip_out{0};
+        double q = 0.0;  // rank 0: its latest exact alpha total Q_r
+        std::unique_ptr<Link> link;
+    };
+    mutable std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::unique_ptr<Peer>> peers;
+    std::vector<ProcessStatus> pending_statuses;
+    std::vector<int> lost_order;
+    bool got_end = false;
+    RunResult end_result;
+    WorkPtr recv_current;                 // the posted receive-from-any
+    std::map<int, WorkPtr> direct_current;  // after a failure: the posted receive per survivor
+    std::vector<WorkPtr> elastic_waits;   // ranks > 0: workers waiting for rank 0's reply
+    bool receiver_stop = false;
+    bool closed = false;
+
+    // Works given up (aborted) stay alive until the process group is gone: Gloo may still hold
+    // their buffers.
+    std::mutex graveyard_mutex;
+    std::vector<WorkPtr> graveyard;
+    void keep(const WorkPtr& w) {
+        std::lock_guard l(graveyard_mutex);
+        graveyard.push_back(w);
+    }
+
+    // Buffers of the workers (per local worker) and of rank 0's EASGD replies (per worker).
+    struct Slot {
+        torch::Tensor bytes;
+        bool busy = false;
+    };
+    std::mutex slot_mutex;
+    std::condition_variable slot_cv;
+    std::vector<std::array<Slot, 2>> push_slots;
+    struct Elastic {
+        torch::Tensor request, reply;
+        bool request_busy = false;
+        int64_t seq = 0;
+    };
+    std::vector<Elastic> elastic;
+    std::vector<Slot> replies;
+
+    // Ranks > 0: what goes to rank 0 with the next Events record.
+    struct Forwarder final : RunObserver {
+        explicit Forwarder(Impl& s) : impl(s) {}
+        void onWorkerSample(const WorkerSample& s) override {
+            std::lock_guard l(impl.forward_mutex);
+            impl.forward_samples.push_back(s);
+        }
+        void onMessage(const std::string& text) override {
+            std::lock_guard l(impl.forward_mutex);
+            impl.forward_messages.push_back(text);
+        }
+        Impl& impl;
+    };
+    Forwarder forwarder{*this};
+    std::mutex forward_mutex;
+    std::vector<WorkerSample> forward_samples;
+    std::vector<std::string> forward_messages;
+    std::vector<Slot> snapshot_slots;
+    std::vector<int64_t> forwarded_seq, forwarded_served;
+    std::vector<Clock::time_point> forwarded_at;
+
+    // Threads.
+    std::thread receiver;
+    std::thread heartbeat;
+    std::future<void> heartbeat_done;
+    std::mutex hb_mutex;
+    std::condition_variable hb_cv;
+    bool hb_stop = false;
+    std::atomic<int64_t> hb_round_ns{0};
+
+    std::atomic<int64_t> messages_sent{0}, bytes_sent{0};
+
+    int rank() const { return options.rank; }
+    int world() const { return options.world; }
+    double now_s() const { return rendezvous.elapsedSeconds(); }
+
+    torch::Tensor hostBytes(size_t n) const {
+        auto options_ = torch::TensorOptions().dtype(torch::kUInt8);
+        if (pinned) options_ = options_.pinned_memory(true);
+        return torch::empty({static_cast<int64_t>(n)}, options_);
+    }
+    torch::Tensor message(const WireHeader& header, const void* payload, size_t n) const {
+        auto bytes = torch::empty({static_cast<int64_t>(sizeof(WireHeader) + n)}, torch::kUInt8);
+        WireHeader h = header;
+        h.sender = rank();
+        h.payload_bytes = n;
+        std::memcpy(bytes.data_ptr<uint8_t>(), &h, sizeof h);
+        if (n > 0) std::memcpy(bytes.data_ptr<uint8_t>() + sizeof h, payload, n);
+        return bytes;
+    }
+    static torch::Tensor floats(const torch::Tensor& bytes, int64_t count) {
+        return torch::from_blob(bytes.data_ptr<uint8_t>() + sizeof(WireHeader), {count}, torch::kFloat32);
+    }
+
+    void setStatus(int r, ProcessState state, const std::string& detail) {  // under mutex
+        auto& s = peers[static_cast<size_t>(r)]->status;
+        if (s.state == state && s.detail == detail) return;
+        if (s.state == ProcessState::Lost) return;
+        s.state = state;
+        s.detail = detail;
+        s.at_s = now_s();
+        pending_statuses.push_back(s);
+    }
+    void deliverStatuses(RunObserver* observer) {
+        std::vector<ProcessStatus> out;
+        {
+            std::lock_guard l(mutex);
+            out.swap(pending_statuses);
+        }
+        if (observer)
+            for (const auto& s : out) observer->onProcessStatus(s);
+    }
+    bool expecting(int q) const {  // under mutex
+        const auto& p = *peers[static_cast<size_t>(q)];
+        return q != rank() && !p.lost && !p.got_last;
+    }
+    bool anyExpecting() const {
+        for (int q = 0; q < world(); ++q)
+            if (expecting(q)) return true;
+        return false;
+    }
+    bool isLost(int q) const {
+        std::lock_guard l(mutex);
+        return peers[static_cast<size_t>(q)]->lost;
+    }
+
+    void declareLost(int q, const std::string& reason);
+    void send(int q, Out out, bool last = false);
+    void receiverLoop();
+    void directLoop();
+    void handle(const torch::Tensor& buffer, int src);
+    void handleEvents(const WireHeader& h, const uint8_t* payload, int src);
+    void handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src);
+    void heartbeatLoop();
+    void checkStoreStall();
+    std::vector<Out> eventsRecords(bool final);
+    void forwardSnapshots();
+    template <typename Pred>
+    void waitUntil(Pred pred, RunObserver* observer);
+    void finalizeMirrors();
+};
+
+// One sender thread per peer process: sends its queue in order, waiting for each send to
+// complete (the receiver has taken it) before the next, so messages to a peer keep their order.
+class Session::Impl::Link {
+public:
+    Link(Impl& impl, int peer) : impl_(impl), peer_(peer), thread_([this] { run(); }) {}
+    ~Link() { close(0.0); }
+
+    // False (and `done(false)`) once the link failed or its last message was queued.
+    bool enqueue(Out out, bool last) {
+        {
+            std::lock_guard l(m_);
+            if (!failed_ && !sealed_) {
+                queue_.push_back(std::move(out));
+                sealed_ = last;
+                cv_.notify_all();
+                return true;
+            }
+        }
+        if (out.done) out.done(false);
+        return false;
+    }
+    // The peer is lost: abort the send in flight, give up the queue.
+    void fail() {
+        std::lock_guard l(m_);
+        if (failed_) return;
+        failed_ = true;
+        if (current_) current_->abort();
+        cv_.notify_all();
+    }
+    // Lets the queue drain for at most `timeout_s`, then gives up what is left; joins.
+    void close(double timeout_s) {
+        {
+            std::unique_lock l(m_);
+            stopping_ = true;
+            cv_.notify_all();
+            cv_.wait_for(l, std::chrono::duration<double>(timeout_s), [&] { return failed_ || (queue_.empty() && !busy_); });
+        }
+        fail();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    void run() {
+        for (;;) {
+            Out out;
+            {
+                std::unique_lock l(m_);
+                cv_.wait(l, [&] { return failed_ || stopping_ || !queue_.empty(); });
+                if (failed_ || queue_.empty()) break;
+                out = std::move(queue_.front());
+                queue_.pop_front();
+                busy_ = true;
+            }
+            bool sent = false;
+            WorkPtr work;
+            try {
+                std::vector<at::Tensor> tensors{out.bytes};
+                work = impl_.pg->send(tensors, peer_, out.tag);
+                {
+                    std::lock_guard l(m_);
+                    current_ = work;
+                    if (failed_) work->abort();
+                }
+                sent = work->wait();
+            } catch (const std::exception& e) {
+                impl_.declareLost(peer_, "a send to it failed: " + errorText(e));
+            }
+            {
+                std::lock_guard l(m_);
+                current_.reset();
+                busy_ = false;
+                cv_.notify_all();
+            }
+            if (sent) {
+                impl_.messages_sent.fetch_add(1, std::memory_order_relaxed);
+                impl_.bytes_sent.fetch_add(out.bytes.numel(), std::memory_order_relaxed);
+            } else if (work) {
+                impl_.keep(work);
+            }
+            if (out.done) out.done(sent);
+        }
+        std::deque<Out> rest;
+        {
+            std::lock_guard l(m_);
+            failed_ = true;
+            rest.swap(queue_);
+            cv_.notify_all();
+        }
+        for (auto& out : rest)
+            if (out.done) out.done(false);
+    }
+
+    Impl& impl_;
+    const int peer_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<Out> queue_;
+    bool sealed_ = false, failed_ = false, stopping_ = false, busy_ = false;
+    WorkPtr current_;
+    std::thread thread_;  // last: starts once the members above exist
+};
+
+void Session::Impl::send(int q, Out out, bool last) {
+    Link* link = nullptr;
+    {
+        std::lock_guard l(mutex);
+        link = peers[static_cast<size_t>(q)]->link.get();
+    }
+    if (!link) {
+        if (out.done) out.done(false);
+        return;
+    }
+    link->enqueue(std::move(out), last);
+}
+
+void Session::Impl::declareLost(int q, const std::string& reason) {
+    std::string message;
+    Link* link = nullptr;
+    {
+        std::lock_guard l(mutex);
+        auto& p = *peers[static_cast<size_t>(q)];
+        if (q == rank() || p.lost || p.got_last || closed) return;
+        link = p.link.get();
+        p.lost = true;
+        lost_order.push_back(q);
+        message = describe(p.status.process) + " was lost " + fmt(shared ? shared->elapsedSeconds() : now_s(), 3) + " s into the run: " + reason;
+        setStatus(q, ProcessState::Lost, reason);
+        p.status.state = ProcessState::Lost;
+        if (recv_current && !anyExpecting()) recv_current->abort();
+        if (auto it = direct_current.find(q); it != direct_current.end()) it->second->abort();
+        if (q == 0)
+            for (auto& w : elastic_waits) w->abort();
+    }
+    cv.notify_all();
+    slot_cv.notify_all();
+    if (link) link->fail();
+    if (!shared) return;
+    for (auto& w : shared->workers)
+        if (!w->local && w->rank == q) w->done.store(true);
+    shared->postMessage(message);
+    shared->endWith(RunStatus::Failed, message);
+}
+
+// --- receiving -------------------------------------------------------------------------------
+
+void Session::Impl::receiverLoop() {
+    const size_t size = sizeof(WireHeader) + max_payload;
+    torch::Tensor buffer = hostBytes(size);
+    for (;;) {
+        WorkPtr work;
+        {
+            std::lock_guard l(mutex);
+            if (receiver_stop || !anyExpecting()) break;
+        }
+        try {
+            std::vector<at::Tensor> tensors{buffer};
+            work = pg->recvAnysource(tensors, kTagMessage);
+        } catch (const std::exception& e) {
+            // Gloo's receive-from-any cannot skip a connection that closed while it had a message
+            // announced: receive from each surviving rank in turn instead.
+            directLoop();
+            return;
+        }
+        {
+            std::lock_guard l(mutex);
+            recv_current = work;
+            if (receiver_stop || !anyExpecting()) work->abort();
+        }
+        bool ok = false;
+        int src = -1;
+        try {
+            ok = work->wait();
+            if (ok) src = work->sourceRank();
+        } catch (const std::exception&) {
+            // The sender's connection closed mid-message; the heartbeat or a send names it.
+            {
+                std::lock_guard l(mutex);
+                recv_current.reset();
+            }
+            keep(work);
+            directLoop();
+            return;
+        }
+        {
+            std::lock_guard l(mutex);
+            recv_current.reset();
+        }
+        if (!ok) {
+            keep(work);  // aborted: it may still be registered with Gloo
+            continue;
+        }
+        try {
+            handle(buffer, src);
+        } catch (const std::exception& e) {
+            declareLost(src, "its message could not be read: " + errorText(e));
+        }
+    }
+}
+
+void Session::Impl::directLoop() {
+    const size_t size = sizeof(WireHeader) + max_payload;
+    std::map<int, std::pair<torch::Tensor, WorkPtr>> posted;
+    for (;;) {
+        std::vector<int> owing;
+        {
+            std::lock_guard l(mutex);
+            if (receiver_stop) break;
+            for (int q = 0; q < world(); ++q)
+                if (expecting(q)) owing.push_back(q);
+        }
+        if (owing.empty()) break;
+        for (int q : owing) {
+            auto& [buffer, work] = posted[q];
+            {
+                std::lock_guard l(mutex);
+                if (receiver_stop || !expecting(q)) continue;
+            }
+            if (!buffer.defined()) buffer = hostBytes(size);
+            try {
+                if (!work) {
+                    std::vector<at::Tensor> tensors{buffer};
+                    work = pg->recv(tensors, q, kTagMessage);
+                }
+            } catch (const std::exception& e) {
+                declareLost(q, "a receive from it failed: " + errorText(e));
+                continue;
+            }
+            {
+                std::lock_guard l(mutex);
+                direct_current[q] = work;
+                if (receiver_stop || !expecting(q)) work->abort();
+            }
+            bool ok = false;
+            try {
+                ok = work->wait();
+            } catch (const std::exception& e) {
+                declareLost(q, "a receive from it failed: " + errorText(e));
+            }
+            {
+                std::lock_guard l(mutex);
+                direct_current.erase(q);
+            }
+            WorkPtr done = work;
+            work.reset();
+            if (!ok) {
+                keep(done);
+                continue;
+            }
+            try {
+                handle(buffer, q);
+            } catch (const std::exception& e) {
+                declareLost(q, "its message could not be read: " + errorText(e));
+            }
+        }
+    }
+    for (auto& [q, entry] : posted)
+        if (entry.second) {
+            entry.second->abort();
+            keep(entry.second);
+        }
+}
+
+void Session::Impl::handle(const torch::Tensor& buffer, int src) {
+    const uint8_t* data = buffer.data_ptr<uint8_t>();
+    const WireHeader h = readHeader(data);
+    if (h.magic != kMagic || h.version != kProtocolVersion || h.payload_bytes > max_payload) {
+        declareLost(src, "it sent a message this GossipLab does not understand");
+        return;
+    }
+    const uint8_t* payload = data + sizeof(WireHeader);
+    const auto type = static_cast<MessageType>(h.type);
+    auto mirror = [&](int w) -> WorkerState* {
+        if (w < 0 || w >= static_cast<int>(shared->by_index.size())) return nullptr;
+        WorkerState* state = shared->by_index[static_cast<size_t>(w)];
+        return state && !state->local ? state : nullptr;
+    };
+    switch (type) {
+        case MessageType::Gossip: {
+            WorkerState* target = h.worker >= 0 && h.worker < static_cast<int>(shared->by_index.size())
+                                      ? shared->by_index[static_cast<size_t>(h.worker)]
+                                      : nullptr;
+            if (!target || !target->local || !target->inbox) {
+                shared->postMessage("an exchange for worker " + std::to_string(h.worker) + " reached rank " +
+                                    std::to_string(rank()) + ", which does not run it: its alpha " + fmt(h.value, 6) + " is lost");
+                return;
+            }
+            const auto y = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
+            {
+                std::shared_lock ledger(shared->ledger);
+                target->inbox->merge(y, h.value);
+                shared->alpha_in.fetch_add(h.value);
+            }
+            std::lock_guard l(mutex);
+            ++peers[static_cast<size_t>(src)]->gossip_in;
+            return;
+        }
+        case MessageType::ElasticRequest:
+            handleElasticRequest(h, payload, src);
+            return;
+        case MessageType::Events:
+            handleEvents(h, payload, src);
+            return;
+        case MessageType::Final:
+            handleEvents(h, payload, src);
+            for (auto& w : shared->workers)
+                if (!w->local && w->rank == src) w->done.store(true);
+            {
+                std::lock_guard l(mutex);
+                peers[static_cast<size_t>(src)]->got_last = true;
+                setStatus(src, ProcessState::Finished, "");
+            }
+            cv.notify_all();
+            return;
+        case MessageType::Snapshot:
+        case MessageType::FinalWorker: {
+            WorkerState* m = mirror(h.worker);
+            if (!m) return;
+            const auto x = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
+            {
+                std::lock_guard l(m->snapshot_mutex);
+                if (!m->snapshot.defined()) m->snapshot = torch::empty({P}, torch::kFloat32);
+                m->snapshot.copy_(x);
+                m->snapshot_alpha = h.value;
+                if (type == MessageType::Snapshot && h.a > m->served_snapshot_request.load())
+                    m->served_snapshot_request.store(h.a);
+                m->snapshot_seq.fetch_add(1);
+            }
+            if (type == MessageType::FinalWorker) {
+                std::unique_lock ledger(shared->ledger);
+                m->flat.weights = x.clone();
+                m->alpha.store(h.value);
+                m->window_loss.store(h.value2);
+                m->iteration.store(h.a);
+                m->images.store(h.b);
+                m->done.store(true);
+            }
+            return;
+        }
+        case MessageType::SnapshotRequest: {
+            int64_t current = shared->snapshot_request.load();
+            while (current < h.seq && !shared->snapshot_request.compare_exchange_weak(current, h.seq)) {
+            }
+            return;
+        }
+        case MessageType::Setting: {
+            const bool is_p = h.a == 0;
+            auto& target = is_p ? shared->p : shared->learning_rate;
+            const double old_value = target.exchange(h.value);
+            if (old_value != h.value) {
+                std::lock_guard l(shared->events_mutex);
+                shared->pending_changes.push_back({shared->meanPoint(), is_p ? "p" : "learning-rate", old_value, h.value, "rank 0"});
+            }
+            return;
+        }
+        case MessageType::Stop: {
+            ByteReader r(payload, h.payload_bytes);
+            const std::string reason = r.getString();
+            shared->endWith(static_cast<RunStatus>(h.a), reason, false);
+            return;
+        }
+        case MessageType::Bye: {
+            int64_t received = 0;
+            {
+                std::lock_guard l(mutex);
+                auto& p = *peers[static_cast<size_t>(src)];
+                p.got_bye = true;
+                received = p.gossip_in;
+                if (rank() != 0 && src != 0) {
+                    p.got_last = true;
+                    setStatus(src, ProcessState::Finished, "");
+                }
+            }
+            if (received != h.a)
+                shared->postMessage("rank " + std::to_string(src) + " sent " + std::to_string(h.a) + " exchanges to rank " +
+                                    std::to_string(rank()) + ", " + std::to_string(received) + " arrived");
+            if (rank() == 0)
+                for (auto& w : shared->workers)
+                    if (!w->local && w->rank == src) w->done.store(true);
+            cv.notify_all();
+            return;
+        }
+        case MessageType::End: {
+            ByteReader r(payload, h.payload_bytes);
+            RunResult result;
+            result.status = static_cast<RunStatus>(r.get<int32_t>());
+            result.message = r.getString();
+            result.alpha_sum = r.get<double>();
+            result.alpha_lost = r.get<double>();
+            result.final_test_loss = r.get<double>();
+            result.final_test_accuracy = r.get<double>();
+            result.consensus_distance = r.get<double>();
+            result.final_mean_loss = r.get<double>();
+            result.images_per_second = r.get<double>();
+            result.images_done = r.get<int64_t>();
+            result.messages = r.get<int64_t>();
+            const int lost = r.get<int32_t>();
+            for (int k = 0; k < lost; ++k) result.lost_ranks.push_back(r.get<int32_t>());
+            {
+                std::lock_guard l(mutex);
+                end_result = result;
+                got_end = true;
+                peers[0]->got_last = true;
+                setStatus(0, ProcessState::Finished, "");
+            }
+            cv.notify_all();
+            return;
+        }
+        case MessageType::ElasticReply:
+            return;  // replies go to the asking worker's own tag, never here
+    }
+    declareLost(src, "it sent a message of unknown type " + std::to_string(h.type));
+}
+
+void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, int src) {
+    ByteReader r(payload, h.payload_bytes);
+    const double q = r.get<double>();
+    {
+        std::unique_lock ledger(shared->ledger);  // alphaSum() reads Q under the exclusive lock
+        peers[static_cast<size_t>(src)]->q = q;
+    }
+    const int workers = r.get<int32_t>();
+    for (int k = 0; k < workers; ++k) {
+        const int index = r.get<int32_t>();
+        const int64_t iteration = r.get<int64_t>(), images = r.get<int64_t>(), sent = r.get<int64_t>(),
+                      received = r.get<int64_t>();
+        const double loss = r.get<double>(), alpha = r.get<double>(), center_distance = r.get<double>();
+        const bool done = r.get<uint8_t>() != 0;
+        std::array<int64_t, WorkerState::PhaseCount> phases{};
+        for (auto& ns : phases) ns = r.get<int64_t>();
+        if (index < 0 || index >= static_cast<int>(shared->by_index.size())) continue;
+        WorkerState* m = shared->by_index[static_cast<size_t>(index)];
+        if (!m || m->local) continue;
+        m->iteration.store(iteration);
+        m->images.store(images);
+        m->sent.store(sent);
+        m->received.store(received);
+        m->window_loss.store(loss);
+        if (h.type != static_cast<uint16_t>(MessageType::Final)) m->alpha.store(alpha);
+        m->center_distance.store(center_distance);
+        for (size_t p = 0; p < phases.size(); ++p) m->phase_ns[p].store(phases[p]);
+        if (done) m->done.store(true);
+    }
+    const int samples = r.get<int32_t>();
+    std::vector<WorkerSample> received_samples;
+    for (int k = 0; k < samples; ++k) received_samples.push_back(readSample(r));
+    const int messages = r.get<int32_t>();
+    std::vector<std::string> texts;
+    for (int k = 0; k < messages; ++k) texts.push_back("rank " + std::to_string(src) + ": " + r.getString());
+    std::lock_guard l(shared->events_mutex);
+    shared->pending_samples.insert(shared->pending_samples.end(), received_samples.begin(), received_samples.end());
+    shared->pending_messages.insert(shared->pending_messages.end(), texts.begin(), texts.end());
+}
+
+void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src) {
+    if (rank() != 0 || !shared->center.defined() || h.worker < 0 || h.worker >= static_cast<int>(replies.size())) {
+        declareLost(src, "it asked for an elastic step of worker " + std::to_string(h.worker) + ", which rank 0 cannot serve");
+        return;
+    }
+    Slot& reply = replies[static_cast<size_t>(h.worker)];
+    {
+        std::unique_lock l(slot_mutex);
+        slot_cv.wait(l, [&] { return !reply.busy || isLost(src); });
+        if (reply.busy) return;
+        reply.busy = true;
+        if (!reply.bytes.defined()) reply.bytes = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
+    }
+    torch::NoGradGuard no_grad;
+    const auto x = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
+    auto d = floats(reply.bytes, P);
+    const double rate = shared->config.effectiveEasgdAlpha();
+    double distance = 0.0;
+    {
+        std::lock_guard lock(shared->center_mutex);
+        auto& c = shared->center;
+        if (c.is_cpu()) {
+            d.copy_(x).sub_(c);
+            distance = d.norm().item<double>();
+            d.mul_(rate);
+            c.add_(d);
+        } else {
+            auto diff = x.to(c.device()).sub_(c);
+            distance = diff.norm().item<double>();
+            diff.mul_(rate);
+            c.add_(diff);
+            d.copy_(diff);
+        }
+    }
+    shared->elastic_steps.fetch_add(1, std::memory_order_relaxed);
+    if (WorkerState* m = shared->by_index[static_cast<size_t>(h.worker)]) m->center_distance.store(distance);
+    WireHeader r;
+    r.type = static_cast<uint16_t>(MessageType::ElasticReply);
+    r.sender = 0;
+    r.worker = h.worker;
+    r.seq = h.seq;
+    r.value = distance;
+    r.payload_bytes = static_cast<uint64_t>(P) * 4;
+    std::memcpy(reply.bytes.data_ptr<uint8_t>(), &r, sizeof r);
+    send(src, Out{reply.bytes, kTagReplyBase + h.worker, [this, &reply](bool) {
+                      std::lock_guard l(slot_mutex);
+                      reply.busy = false;
+                      slot_cv.notify_all();
+                  }});
+}
+
+// --- liveness ----------------------------------------------------------------------------------
+
+void Session::Impl::heartbeatLoop() {
+    const auto store = rendezvous.store();
+    const auto timeout = std::chrono::duration<double>(options.peer_timeout_s);
+    std::vector<int64_t> last(static_cast<size_t>(world()), -1);
+    std::vector<Clock::time_point> changed(static_cast<size_t>(world()), Clock::now());
+    const std::string prefix = "gossiplab/hb/";
+    for (;;) {
+        {
+            std::lock_guard l(hb_mutex);
+            if (hb_stop) break;
+        }
+        try {
+            store->add(prefix + std::to_string(rank()), 1);
+            for (int q = 0; q < world(); ++q) {
+                {
+                    std::lock_guard l(mutex);
+                    if (!expecting(q)) continue;
+                }
+                const int64_t beat = store->add(prefix + std::to_string(q), 0);
+                const auto now = Clock::now();
+                if (beat != last[static_cast<size_t>(q)]) {
+                    last[static_cast<size_t>(q)] = beat;
+                    changed[static_cast<size_t>(q)] = now;
+                } else if (now - changed[static_cast<size_t>(q)] > timeout) {
+                    declareLost(q, "no heartbeat for " + fmt(std::chrono::duration<double>(now - changed[static_cast<size_t>(q)]).count(), 2) + " s");
+                }
+            }
+            hb_round_ns.store(Clock::now().time_since_epoch().count());
+        } catch (const std::exception& e) {
+            if (rank() != 0) declareLost(0, "its rendezvous (the TCPStore) stopped answering: " + errorText(e));
+            break;
+        }
+        std::unique_lock l(hb_mutex);
+        hb_cv.wait_for(l, kHeartbeatPeriod, [&] { return hb_stop; });
+    }
+}
+
+void Session::Impl::checkStoreStall() {
+    if (rank() == 0 || !heartbeat.joinable()) return;
+    const auto last = Clock::time_point(Clock::duration(hb_round_ns.load()));
+    const double silent = std::chrono::duration<double>(Clock::now() - last).count();
+    if (silent > options.peer_timeout_s + 1.0)
+        declareLost(0, "its rendezvous (the TCPStore) has not answered for " + fmt(silent, 2) + " s");
+}
+
+template <typename Pred>
+void Session::Impl::waitUntil(Pred pred, RunObserver* observer) {
+    for (;;) {
+        {
+            std::unique_lock l(mutex);
+            if (cv.wait_for(l, std::chrono::milliseconds(200), pred)) break;
+        }
+        deliverStatuses(observer);
+        checkStoreStall();
+    }
+    deliverStatuses(observer);
+}
+
+// --- ranks > 0: metrics to rank 0 --------------------------------------------------------------
+
+std::vector<Out> Session::Impl::eventsRecords(bool final) {
+    std::vector<WorkerSample> samples;
+    std::vector<std::string> texts;
+    {
+        std::lock_guard l(forward_mutex);
+        samples.swap(forward_samples);
+        texts.swap(forward_messages);
+    }
+    const double q = shared->alphaSum();  // this process's exact Q_r (alphaElsewhere is 0 here)
+    std::vector<Out> out;
+    size_t next = 0, next_text = 0;
+    do {
+        ByteWriter w;
+        w.put<double>(q);
+        w.put<int32_t>(local_workers);
+        for (auto& state : shared->workers) {
+            if (!state->local) continue;
+            const WorkerState& s = *state;
+            w.put<int32_t>(s.index);
+            w.put<int64_t>(s.iteration.load());
+            w.put<int64_t>(s.images.load());
+            w.put<int64_t>(s.sent.load());
+            w.put<int64_t>(s.received.load());
+            w.put<double>(s.window_loss.load());
+            w.put<double>(s.alpha.load());
+            w.put<double>(s.center_distance.load());
+            w.put<uint8_t>(s.done.load() ? 1 : 0);
+            for (const auto& ns : s.phase_ns) w.put<int64_t>(ns.load());
+        }
+        const size_t count = std::min(kSamplesPerRecord, samples.size() - next);
+        w.put<int32_t>(static_cast<int32_t>(count));
+        for (size_t k = 0; k < count; ++k) writeSample(w, samples[next + k]);
+        next += count;
+        const size_t message_count = std::min<size_t>(texts.size() - next_text, 10);
+        w.put<int32_t>(static_cast<int32_t>(message_count));
+        for (size_t k = 0; k < message_count; ++k) w.putString(texts[next_text + k].substr(0, 1000));
+        next_text += message_count;
+        const bool last_record = next >= samples.size() && next_text >= texts.size();
+        WireHeader h;
+        h.type = static_cast<uint16_t>(final && last_record ? MessageType::Final : MessageType::Events);
+        out.push_back(Out{message(h, w.bytes().data(), w.size()), kTagMessage, {}});
+    } while (next < samples.size() || next_text < texts.size());
+    return out;
+}
+
+void Session::Impl::forwardSnapshots() {
+    const auto now = Clock::now();
+    for (auto& state : shared->workers) {
+        if (!state->local) continue;
+        WorkerState& w = *state;
+        const size_t i = static_cast<size_t>(w.index - first_worker);
+        const int64_t seq = w.snapshot_seq.load();
+        const int64_t served = w.served_snapshot_request.load();
+        if (seq == forwarded_seq[i]) continue;
+        const bool asked = served > forwarded_served[i];
+        const double period = std::max(kSnapshotMinPeriodS, 4.0 * static_cast<double>(P) / kSnapshotBytesPerSecond);
+        if (!asked && std::chrono::duration<double>(now - forwarded_at[i]).count() < period) continue;
+        Slot& slot = snapshot_slots[i];
+        {
+            std::lock_guard l(slot_mutex);
+            if (slot.busy) continue;
+            slot.busy = true;
+            if (!slot.bytes.defined()) slot.bytes = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
+        }
+        WireHeader h;
+        h.type = static_cast<uint16_t>(MessageType::Snapshot);
+        h.sender = rank();
+        h.worker = w.index;
+        h.payload_bytes = static_cast<uint64_t>(P) * 4;
+        {
+            std::lock_guard l(w.snapshot_mutex);
+            floats(slot.bytes, P).copy_(w.snapshot);
+            h.value = w.snapshot_alpha;
+            h.seq = w.snapshot_seq.load();
+            h.a = w.served_snapshot_request.load();
+        }
+        std::memcpy(slot.bytes.data_ptr<uint8_t>(), &h, sizeof h);
+        forwarded_seq[i] = h.seq;
+        forwarded_served[i] = h.a;
+        forwarded_at[i] = now;
+        send(0, Out{slot.bytes, kTagMessage, [this, &slot](bool) {
+                        std::lock_guard l(slot_mutex);
+                        slot.busy = false;
+                        slot_cv.notify_all();
+                    }});
+    }
+}
+
+void Session::Impl::finalizeMirrors() {
+    std::unique_lock ledger(shared->ledger);
+    for (auto& state : shared->workers) {
+        if (state->local) continue;
+        WorkerState& m = *state;
+        const bool lost = peers[static_cast<size_t>(m.rank)]->lost;
+        if (lost || !m.flat.weights.defined()) {
+            std::lock_guard l(m.snapshot_mutex);
+            m.flat.weights = m.snapshot.defined() ? m.snapshot.clone() : initial.clone();
+        }
+        if (lost) m.alpha.store(0.0);  // lost with its process
+        m.done.store(true);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Session::Session(const DistributedOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+
+Session::~Session() { close(); }
+
+int Session::rank() const { return impl_->rank(); }
+int Session::world() const { return impl_->world(); }
+
+Plan Session::rendezvous(const RunConfig& local_config, const LocalProcess& local, const RendezvousCallbacks& callbacks) {
+    auto& s = *impl_;
+    {
+        std::lock_guard l(s.mutex);
+        s.peers.clear();
+        for (int r = 0; r < s.world(); ++r) {
+            auto p = std::make_unique<Impl::Peer>();
+            p->status.process.rank = r;
+            s.peers.push_back(std::move(p));
+        }
+    }
+    RendezvousCallbacks wrapped = callbacks;
+    wrapped.on_status = [&s, callbacks](const ProcessStatus& status) {
+        {
+            std::lock_guard l(s.mutex);
+            s.peers[static_cast<size_t>(status.process.rank)]->status = status;
+        }
+        if (callbacks.on_status) callbacks.on_status(status);
+    };
+    s.plan = s.rendezvous.run(local_config, local, wrapped);
+    std::lock_guard l(s.mutex);
+    for (const auto& p : s.plan.processes) s.peers[static_cast<size_t>(p.rank)]->status.process = p;
+    return s.plan;
+}
+
+void Session::connect(torch::Tensor& initial_weights) {
+    auto& s = *impl_;
+    s.initial = initial_weights;
+    s.hb_round_ns.store(Clock::now().time_since_epoch().count());
+    std::promise<void> done;
+    s.heartbeat_done = done.get_future();
+    s.heartbeat = std::thread([&s, done = std::move(done)]() mutable {
+        s.heartbeatLoop();
+        done.set_value();
+    });
+
+    // The process group comes up on a helper thread: Gloo waits for every connection with the
+    // context's (year-long) timeout, and a rank that dies now must not hang this one.
+    struct State {
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        std::string error;
+        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+    };
+    auto state = std::make_shared<State>();
+    std::thread([state, store = s.rendezvous.store(), bind = s.rendezvous.bindAddress(), iface = s.rendezvous.bindIsInterface(),
+                 rank = s.rank(), world = s.world(), weights = initial_weights]() mutable {
+        std::string error;
+        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+        try {
+            auto options = c10d::ProcessGroupGloo::Options::create(kGlooTimeout);
+            options->devices.push_back(iface ? c10d::ProcessGroupGloo::createDeviceForInterface(bind)
+                                             : c10d::ProcessGroupGloo::createDeviceForHostname(bind));
+            options->threads = 1;
+            auto prefix = c10::make_intrusive<c10d::PrefixStore>("gossiplab/pg", store);
+            pg = c10::make_intrusive<c10d::ProcessGroupGloo>(prefix, rank, world, options);
+            std::vector<at::Tensor> tensors{weights};
+            c10d::BroadcastOptions broadcast;
+            broadcast.rootRank = 0;
+            pg->broadcast(tensors, broadcast)->wait();
+        } catch (const std::exception& e) {
+            error = errorText(e);
+        }
+        std::lock_guard l(state->m);
+        state->pg = pg;
+        state->error = error;
+        state->done = true;
+        state->cv.notify_all();
+    }).detach();
+
+    const auto deadline = Clock::now() + std::chrono::duration<double>(s.options.join_timeout_s);
+    std::unique_lock l(state->m);
+    while (!state->cv.wait_for(l, std::chrono::milliseconds(100), [&] { return state->done; })) {
+        std::string lost;
+        {
+            std::lock_guard pl(s.mutex);
+            for (const auto& p : s.peers)
+                if (p->lost) lost = describe(p->status.process) + " was lost while connecting: " + p->status.detail;
+        }
+        if (!lost.empty()) throw std::runtime_error(lost);
+        if (Clock::now() > deadline)
+            throw std::runtime_error("the Gloo connections between the " + std::to_string(s.world()) + " processes did not come up within " +
+                                     fmt(s.options.join_timeout_s) + " s (can every host reach the others' addresses? see --bind)");
+    }
+    if (!state->error.empty())
+        throw std::runtime_error("the Gloo process group failed (Gloo on " + s.rendezvous.bindAddress() + "): " + state->error);
+    s.pg = state->pg;
+}
+
+void Session::start(RunShared& shared) {
+    auto& s = *impl_;
+    s.shared = &shared;
+    s.P = s.initial.numel();
+    s.max_payload = std::max(static_cast<size_t>(s.P) * 4, kMinPayloadBytes);
+    const ProcessInfo& me = s.plan.processes[static_cast<size_t>(s.rank())];
+    s.first_worker = me.first_worker;
+    s.local_workers = me.workers;
+    for (const auto& w : shared.workers)
+        if (w->local && w->device.is_cuda()) s.pinned = true;
+    s.rank_of_worker.assign(static_cast<size_t>(s.plan.total_workers), 0);
+    for (const auto& p : s.plan.processes)
+        for (int k = 0; k < p.workers; ++k) s.rank_of_worker[static_cast<size_t>(p.first_worker + k)] = p.rank;
+    s.push_slots.resize(static_cast<size_t>(s.local_workers));
+    s.elastic.resize(static_cast<size_t>(s.local_workers));
+    s.snapshot_slots.resize(static_cast<size_t>(s.local_workers));
+    s.forwarded_seq.assign(static_cast<size_t>(s.local_workers), 0);
+    s.forwarded_served.assign(static_cast<size_t>(s.local_workers), 0);
+    s.forwarded_at.assign(static_cast<size_t>(s.local_workers), Clock::now() - std::chrono::hours(1));
+    if (s.rank() == 0) s.replies.resize(static_cast<size_t>(s.plan.total_workers));
+    {
+        std::unique_lock ledger(shared.ledger);
+        for (const auto& p : s.plan.processes)
+            s.peers[static_cast<size_t>(p.rank)]->q = static_cast<double>(p.workers) / s.plan.total_workers;
+    }
+    {
+        std::lock_guard l(s.mutex);
+        for (int r = 0; r < s.world(); ++r) s.setStatus(r, ProcessState::Running, "");
+    }
+    for (int q = 0; q < s.world(); ++q)
+        if (q != s.rank()) {
+            auto link = std::make_unique<Impl::Link>(s, q);
+            std::lock_guard l(s.mutex);
+            s.peers[static_cast<size_t>(q)]->link = std::move(link);
+        }
+    s.receiver = std::thread([&s] { s.receiverLoop(); });
+}
+
+void Session::tick(RunObserver* observer) {
+    auto& s = *impl_;
+    s.deliverStatuses(observer);
+    {
+        std::lock_guard l(s.mutex);
+        if (s.closed) return;
+    }
+    if (s.rank() == 0 || !s.shared) return;
+    s.checkStoreStall();
+    s.forwardSnapshots();
+    for (auto& out : s.eventsRecords(false)) s.send(0, std::move(out));
+}
+
+bool Session::wantsQuickTicks() const {
+    auto& s = *impl_;
+    if (s.rank() == 0 || !s.shared) return false;
+    const int64_t request = s.shared->snapshot_request.load();
+    for (auto& w : s.shared->workers)
+        if (w->local && !w->done.load() && s.forwarded_served[static_cast<size_t>(w->index - s.first_worker)] < request) return true;
+    return false;
+}
+
+RunObserver* Session::forwarder() { return &impl_->forwarder; }
+
+void Session::finishExchanges(RunObserver* observer) {
+    auto& s = *impl_;
+    for (int q = 0; q < s.world(); ++q) {
+        if (q == s.rank() || s.isLost(q)) continue;
+        WireHeader h;
+        h.type = static_cast<uint16_t>(MessageType::Bye);
+        h.a = s.peers[static_cast<size_t>(q)]->gossip_out.load();
+        s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, {}}, s.rank() != 0 && q != 0);
+    }
+    s.waitUntil(
+        [&] {
+            for (int q = 0; q < s.world(); ++q) {
+                const auto& p = *s.peers[static_cast<size_t>(q)];
+                if (q != s.rank() && !p.lost && !p.got_bye) return false;
+            }
+            return true;
+        },
+        observer);
+}
+
+void Session::sendFinal(RunObserver* observer) {
+    auto& s = *impl_;
+    s.deliverStatuses(observer);
+    if (s.isLost(0)) return;
+    for (auto& state : s.shared->workers) {
+        if (!state->local) continue;
+        const WorkerState& w = *state;
+        WireHeader h;
+        h.type = static_cast<uint16_t>(MessageType::FinalWorker);
+        h.worker = w.index;
+        h.value = w.alpha.load();
+        h.value2 = w.window_loss.load();
+        h.a = w.iteration.load();
+        h.b = w.images.load();
+        const auto x = w.flat.weights.to(torch::kCPU).contiguous();
+        s.send(0, Out{s.message(h, x.data_ptr<float>(), static_cast<size_t>(s.P) * 4), kTagMessage, {}});
+    }
+    auto records = s.eventsRecords(true);
+    for (size_t k = 0; k < records.size(); ++k) s.send(0, std::move(records[k]), k + 1 == records.size());
+}
+
+bool Session::waitEnd(RunResult& result, RunObserver* observer) {
+    auto& s = *impl_;
+    s.waitUntil([&] { return s.got_end || s.peers[0]->lost; }, observer);
+    std::lock_guard l(s.mutex);
+    if (!s.got_end) return false;
+    const RunResult& e = s.end_result;
+    result.status = e.status;
+    result.message = e.message;
+    result.alpha_sum = e.alpha_sum;
+    result.alpha_lost = e.alpha_lost;
+    result.final_test_loss = e.final_test_loss;
+    result.final_test_accuracy = e.final_test_accuracy;
+    result.consensus_distance = e.consensus_distance;
+    result.final_mean_loss = e.final_mean_loss;
+    result.images_per_second = e.images_per_second;
+    result.images_done = e.images_done;
+    result.messages = e.messages;
+    result.lost_ranks = e.lost_ranks;
+    return true;
+}
+
+void Session::collectFinals(RunObserver* observer) {
+    auto& s = *impl_;
+    s.waitUntil(
+        [&] {
+            for (int q = 1; q < s.world(); ++q) {
+                const auto& p = *s.peers[static_cast<size_t>(q)];
+                if (!p.lost && !p.got_last) return false;
+            }
+            return true;
+        },
+        observer);
+    s.finalizeMirrors();
+}
+
+void Session::sendEnd(const RunResult& result) {
+    auto& s = *impl_;
+    ByteWriter w;
+    w.put<int32_t>(static_cast<int32_t>(result.status));
+    w.putString(result.message.substr(0, 8000));
+    w.put<double>(result.alpha_sum);
+    w.put<double>(result.alpha_lost);
+    w.put<double>(result.final_test_loss);
+    w.put<double>(result.final_test_accuracy);
+    w.put<double>(result.consensus_distance);
+    w.put<double>(result.final_mean_loss);
+    w.put<double>(result.images_per_second);
+    w.put<int64_t>(result.images_done);
+    w.put<int64_t>(result.messages);
+    w.put<int32_t>(static_cast<int32_t>(result.lost_ranks.size()));
+    for (int r : result.lost_ranks) w.put<int32_t>(r);
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::End);
+    for (int q = 1; q < s.world(); ++q)
+        if (!s.isLost(q)) s.send(q, Out{s.message(h, w.bytes().data(), w.size()), kTagMessage, {}}, true);
+}
+
+std::vector<int> Session::lostRanks() const {
+    std::lock_guard l(impl_->mutex);
+    return impl_->lost_order;
+}
+
+std::string Session::lostSummary() const {
+    std::lock_guard l(impl_->mutex);
+    std::string out;
+    for (int q : impl_->lost_order) {
+        const auto& p = *impl_->peers[static_cast<size_t>(q)];
+        out += (out.empty() ? "" : "; ") + describe(p.status.process) + ": " + p.status.detail;
+    }
+    return out;
+}
+
+void Session::close() {
+    auto& s = *impl_;
+    {
+        std::lock_guard l(s.mutex);
+        if (s.closed) return;
+    }
+    // 1. Heartbeats off: from here on a quiet peer is one that is done.
+    if (s.heartbeat.joinable()) {
+        {
+            std::lock_guard l(s.hb_mutex);
+            s.hb_stop = true;
+        }
+        s.hb_cv.notify_all();
+        // A heartbeat stuck in a store that no longer answers (a frozen rank 0) is left behind.
+        if (s.heartbeat_done.wait_for(std::chrono::duration<double>(s.options.peer_timeout_s + 1.0)) == std::future_status::ready)
+            s.heartbeat.join();
+        else
+            s.heartbeat.detach();
+    }
+    {
+        std::lock_guard l(s.mutex);
+        s.closed = true;  // no more losses: what is still quiet now is finishing
+    }
+    // 2. Exit handshake: rank 0 keeps the rendezvous up until every rank that joined is done with it.
+    if (const auto store = s.rendezvous.store()) {
+        try {
+            if (s.rank() != 0) {
+                store->set("gossiplab/exit/" + std::to_string(s.rank()), std::vector<uint8_t>{1});
+            } else {
+                const auto deadline = Clock::now() + std::chrono::duration<double>(std::min(s.options.peer_timeout_s, 5.0));
+                for (int q = 1; q < s.world(); ++q) {
+                    {
+                        std::lock_guard l(s.mutex);
+                        const auto& p = *s.peers[static_cast<size_t>(q)];
+                        if (p.lost || p.status.process.host.empty()) continue;  // never joined
+                    }
+                    while (!store->check({"gossiplab/exit/" + std::to_string(q)}) && Clock::now() < deadline)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                }
+            }
+        } catch (const std::exception&) {
+        }
+    }
+    // 3. Links: what is queued goes out (bounded), then they stop.
+    for (auto& p : s.peers)
+        if (p->link) p->link->close(s.options.peer_timeout_s);
+    // 4. The receiver: done when nothing more is expected; otherwise its receive is aborted.
+    {
+        std::lock_guard l(s.mutex);
+        s.receiver_stop = true;
+        if (s.recv_current) s.recv_current->abort();
+        for (auto& [q, w] : s.direct_current) w->abort();
+    }
+    if (s.receiver.joinable()) s.receiver.join();
+    for (auto& p : s.peers) {
+        std::unique_ptr<Impl::Link> link;
+        {
+            std::lock_guard l(s.mutex);
+            link.swap(p->link);
+        }
+    }
+    s.pg.reset();
+    {
+        std::lock_guard l(s.graveyard_mutex);
+        s.graveyard.clear();
+    }
+}
+
+std::vector<ProcessStatus> Session::processes() const {
+    std::lock_guard l(impl_->mutex);
+    std::vector<ProcessStatus> out;
+    for (const auto& p : impl_->peers) out.push_back(p->status);
+    return out;
+}
+
+int64_t Session::messagesSent() const { return impl_->messages_sent.load(); }
+int64_t Session::bytesSent() const { return impl_->bytes_sent.load(); }
+
+// --- Exchange ----------------------------------------------------------------------------------
+
+bool Session::push(WorkerState& from, int peer) {
+    auto& s = *impl_;
+    RunShared& shared = *s.shared;
+    if (WorkerState* to = shared.by_index[static_cast<size_t>(peer)]; to && to->local) {
+        pushInProcess(shared, from, *to);
+        return true;
+    }
+    const int r = s.rank_of_worker[static_cast<size_t>(peer)];
+    auto& slots = s.push_slots[static_cast<size_t>(from.index - s.first_worker)];
+    Impl::Slot* slot = nullptr;
+    {
+        // Both snapshot buffers in flight: the link is slower than this worker; wait for one.
+        std::unique_lock l(s.slot_mutex);
+        for (;;) {
+            if (shared.stop.load() || s.isLost(r)) break;  // skipped: nothing changes
+            for (auto& candidate : slots)
+                if (!candidate.busy) {
+                    slot = &candidate;
+                    break;
+                }
+            if (slot) break;
+            s.slot_cv.wait_for(l, std::chrono::milliseconds(100));
+        }
+        if (!slot) return false;
+        slot->busy = true;
+        if (!slot->bytes.defined()) slot->bytes = s.hostBytes(sizeof(WireHeader) + static_cast<size_t>(s.P) * 4);
+    }
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::Gossip);
+    h.sender = s.rank();
+    h.worker = peer;
+    h.a = from.index;
+    h.payload_bytes = static_cast<uint64_t>(s.P) * 4;
+    {
+        std::shared_lock ledger(shared.ledger);
+        const double half = from.alpha.load(std::memory_order_relaxed) / 2.0;
+        from.alpha.store(half);
+        Impl::floats(slot->bytes, s.P).copy_(from.flat.weights);
+        h.value = half;
+        shared.alpha_out.fetch_add(half);
+    }
+    std::memcpy(slot->bytes.data_ptr<uint8_t>(), &h, sizeof h);
+    s.peers[static_cast<size_t>(r)]->gossip_out.fetch_add(1);
+    s.send(r, Out{slot->bytes, kTagMessage, [&s, slot](bool) {
+                      std::lock_guard l(s.slot_mutex);
+                      slot->busy = false;
+                      s.slot_cv.notify_all();
+                  }});
+    return true;
+}
+
+void Session::elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) {
+    auto& s = *impl_;
+    RunShared& shared = *s.shared;
+    if (s.rank() == 0) {
+        elasticInProcess(shared, self, scratch, rate);
+        return;
+    }
+    const std::string lost_message = "rank 0, which holds the EASGD center, was lost during an elastic step";
+    auto& e = s.elastic[static_cast<size_t>(self.index - s.first_worker)];
+    {
+        std::unique_lock l(s.slot_mutex);
+        s.slot_cv.wait(l, [&] { return !e.request_busy || s.isLost(0); });
+        if (e.request_busy) throw std::runtime_error(lost_message);
+        e.request_busy = true;
+        if (!e.request.defined()) {
+            e.request = s.hostBytes(sizeof(WireHeader) + static_cast<size_t>(s.P) * 4);
+            e.reply = s.hostBytes(sizeof(WireHeader) + static_cast<size_t>(s.P) * 4);
+        }
+    }
+    // The reply's receive is posted before the request leaves.
+    WorkPtr reply;
+    try {
+        std::vector<at::Tensor> tensors{e.reply};
+        reply = s.pg->recv(tensors, 0, kTagReplyBase + self.index);
+    } catch (const std::exception& ex) {
+        {
+            std::lock_guard l(s.slot_mutex);
+            e.request_busy = false;
+        }
+        s.declareLost(0, "a receive from it failed: " + errorText(ex));
+        throw std::runtime_error(lost_message);
+    }
+    {
+        std::lock_guard l(s.mutex);
+        s.elastic_waits.push_back(reply);
+        if (s.peers[0]->lost) reply->abort();
+    }
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::ElasticRequest);
+    h.sender = s.rank();
+    h.worker = self.index;
+    h.seq = ++e.seq;
+    h.payload_bytes = static_cast<uint64_t>(s.P) * 4;
+    Impl::floats(e.request, s.P).copy_(self.flat.weights);
+    std::memcpy(e.request.data_ptr<uint8_t>(), &h, sizeof h);
+    s.send(0, Out{e.request, kTagMessage, [&s, &e](bool) {
+                      std::lock_guard l(s.slot_mutex);
+                      e.request_busy = false;
+                      s.slot_cv.notify_all();
+                  }});
+    bool ok = false;
+    std::string why;
+    try {
+        ok = reply->wait();
+    } catch (const std::exception& ex) {
+        why = errorText(ex);
+    }
+    {
+        std::lock_guard l(s.mutex);
+        auto& waits = s.elastic_waits;
+        waits.erase(std::remove(waits.begin(), waits.end(), reply), waits.end());
+    }
+    if (!ok) {
+        s.keep(reply);
+        if (!why.empty()) s.declareLost(0, "a receive from it failed: " + why);
+        throw std::runtime_error(lost_message);
+    }
+    torch::NoGradGuard no_grad;
+    const WireHeader r = readHeader(e.reply.data_ptr<uint8_t>());
+    const auto d = Impl::floats(e.reply, s.P);
+    auto& x = self.flat.weights;
+    x.sub_(x.device() == d.device() ? d : d.to(x.device()));
+    self.center_distance.store(r.value, std::memory_order_relaxed);
+    shared.elastic_steps.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Session::snapshotRequested(int64_t request) {
+    auto& s = *impl_;
+    if (s.rank() != 0) return;
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::SnapshotRequest);
+    h.seq = request;
+    for (int q = 1; q < s.world(); ++q)
+        if (!s.isLost(q)) s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, {}});
+}
+
+void Session::settingChanged(const std::string& field, double value) {
+    auto& s = *impl_;
+    if (s.rank() != 0) return;
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::Setting);
+    h.a = field == "p" ? 0 : 1;
+    h.value = value;
+    for (int q = 1; q < s.world(); ++q)
+        if (!s.isLost(q)) s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, {}});
+}
+
+double Session::alphaElsewhere() {
+    auto& s = *impl_;
+    if (s.rank() != 0) return 0.0;
+    std::lock_guard l(s.mutex);  // order: ledger, then this mutex (never the other way round)
+    double sum = 0.0;
+    for (int q = 1; q < s.world(); ++q) {
+        const auto& p = *s.peers[static_cast<size_t>(q)];
+        if (!p.lost) sum += p.q;
+    }
+    return sum;
+}
+
+void Session::runEnding(RunStatus status, const std::string& message) {
+    auto& s = *impl_;
+    ByteWriter w;
+    w.putString(message.substr(0, 4000));
+    WireHeader h;
+    h.type = static_cast<uint16_t>(MessageType::Stop);
+    h.a = static_cast<int64_t>(status);
+    for (int q = 0; q < s.world(); ++q)
+        if (q != s.rank() && !s.isLost(q)) s.send(q, Out{s.message(h, w.bytes().data(), w.size()), kTagMessage, {}});
+}
+
+}  // namespace gossiplab::dist

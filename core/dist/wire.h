@@ -1,0 +1,100 @@
+#pragma once
+// The messages between the processes of a multi-process run. Every message is one Gloo
+// point-to-point send of a byte tensor: a 64-byte WireHeader, then `payload_bytes` bytes
+// (float32 weights for exchanges and snapshots, a ByteWriter record for metrics and control).
+// All of them travel on one tag (kTagMessage), so that one receive-from-any posted per process
+// takes them in order per sender; EASGD's replies go to the asking worker on its own tag.
+// Both ends are GossipLab of the same protocol version on little-endian hosts (checked at join).
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gossiplab::dist {
+
+inline constexpr uint32_t kMagic = 0x42414c47;  // "GLAB"
+inline constexpr uint16_t kProtocolVersion = 1;
+inline constexpr int kTagMessage = 7;
+inline constexpr int kTagReplyBase = 1000;  // + the asking worker's global number
+inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are split to fit
+
+enum class MessageType : uint16_t {
+    Gossip = 1,       // any -> any: worker = receiver, value = alpha (float64), payload = x (float32[P])
+    ElasticRequest,   // rank r -> 0: worker = asker, payload = x
+    ElasticReply,     // 0 -> rank r on the asker's tag: value = |x - c|, payload = d = rate (x - c)
+    Events,           // rank r -> 0: counters, worker samples, messages (ByteWriter)
+    Snapshot,         // rank r -> 0: worker, value = alpha, a = served snapshot request, payload = x
+    FinalWorker,      // rank r -> 0: worker, value = alpha, value2 = loss, a = iteration, b = images, payload = x
+    Final,            // rank r -> 0: last Events record; rank r's last message to rank 0
+    SnapshotRequest,  // 0 -> rank r: seq = request number
+    Setting,          // 0 -> rank r: a = 0 (p) or 1 (learning rate), value
+    Stop,             // any -> any: a = RunStatus, payload = the reason
+    Bye,              // any -> any: no more exchanges from the sender; a = exchanges it sent to you
+    End,              // 0 -> rank r: the run's outcome; rank 0's last message to rank r
+};
+
+struct WireHeader {
+    uint32_t magic = kMagic;
+    uint16_t version = kProtocolVersion;
+    uint16_t type = 0;
+    int32_t sender = -1;          // rank
+    int32_t worker = -1;          // global worker number, -1: none
+    uint64_t payload_bytes = 0;   // after the header
+    double value = 0.0;
+    double value2 = 0.0;
+    int64_t seq = 0;
+    int64_t a = 0;
+    int64_t b = 0;
+};
+static_assert(sizeof(WireHeader) == 64, "the header is 64 bytes on every host");
+
+// Appends plain values and length-prefixed strings.
+class ByteWriter {
+public:
+    template <typename T>
+    void put(const T& value) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        const auto* p = reinterpret_cast<const uint8_t*>(&value);
+        bytes_.insert(bytes_.end(), p, p + sizeof(T));
+    }
+    void putString(const std::string& text) {
+        put<uint32_t>(static_cast<uint32_t>(text.size()));
+        bytes_.insert(bytes_.end(), text.begin(), text.end());
+    }
+    const std::vector<uint8_t>& bytes() const { return bytes_; }
+    size_t size() const { return bytes_.size(); }
+
+private:
+    std::vector<uint8_t> bytes_;
+};
+
+// Reads what ByteWriter wrote; throws std::runtime_error on a short or malformed record.
+class ByteReader {
+public:
+    ByteReader(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
+    template <typename T>
+    T get() {
+        static_assert(std::is_trivially_copyable_v<T>);
+        if (static_cast<size_t>(end_ - p_) < sizeof(T)) throw std::runtime_error("a truncated message");
+        T value;
+        std::memcpy(&value, p_, sizeof(T));
+        p_ += sizeof(T);
+        return value;
+    }
+    std::string getString() {
+        const auto n = get<uint32_t>();
+        if (static_cast<size_t>(end_ - p_) < n) throw std::runtime_error("a truncated message");
+        std::string text(reinterpret_cast<const char*>(p_), n);
+        p_ += n;
+        return text;
+    }
+    bool atEnd() const { return p_ == end_; }
+
+private:
+    const uint8_t* p_;
+    const uint8_t* end_;
+};
+
+}  // namespace gossiplab::dist

@@ -1,0 +1,342 @@
+#include "core/experiments/analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace gossiplab::experiments {
+
+namespace {
+
+std::string fmt(double value) {
+    std::ostringstream out;
+    out.precision(10);
+    out << value;
+    return out.str();
+}
+
+bool countsForLevel(const RunData& run) {
+    return run.run_id != 0 && (run.status == RunStatus::Finished || run.status == RunStatus::Diverged);
+}
+
+bool finishedRun(const RunData& run) { return run.run_id != 0 && run.status == RunStatus::Finished; }
+
+std::string algorithmName(const RunConfig& config) {
+    if (config.algorithm == Algorithm::Easgd) return config.momentum > 0.0 ? "eamsgd" : "easgd";
+    return toString(config.algorithm);
+}
+
+}  // namespace
+
+// ---- time to loss ----
+
+LossCrossing timeToLoss(const std::vector<CurvePoint>& curve, double level) {
+    LossCrossing crossing;
+    if (!std::isfinite(level)) return crossing;
+    const CurvePoint* previous = nullptr;
+    for (const CurvePoint& point : curve) {
+        if (!std::isfinite(point.value)) continue;
+        if (point.value <= level) {
+            crossing.reached = true;
+            if (!previous || previous->value <= level) {
+                crossing.images = point.images;
+                crossing.wall_s = point.wall_s;
+            } else {
+                const double t = (previous->value - level) / (previous->value - point.value);
+                crossing.images = previous->images + t * (point.images - previous->images);
+                crossing.wall_s = previous->wall_s + t * (point.wall_s - previous->wall_s);
+            }
+            return crossing;
+        }
+        previous = &point;
+    }
+    return crossing;
+}
+
+double defaultLossLevel(const ExperimentData& data) {
+    double worst = kNaN;
+    for (const RunData& run : data.runs) {
+        if (!countsForLevel(run) || !std::isfinite(run.final_loss)) continue;
+        if (!std::isfinite(worst) || run.final_loss > worst) worst = run.final_loss;
+    }
+    return worst;
+}
+
+TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double> level) {
+    TimeToLossTable table;
+    table.level_is_default = !level || !std::isfinite(*level);
+    table.level = table.level_is_default ? defaultLossLevel(data) : *level;
+    for (const RunData& run : data.runs) {
+        if (run.run_id == 0) continue;
+        TimeToLossRow row;
+        row.position = run.position;
+        row.run_id = run.run_id;
+        row.label = run.label;
+        row.algorithm = run.config.algorithm;
+        row.p = effectiveP(run.config);
+        row.workers = run.config.workers;
+        row.learning_rate = run.config.learning_rate;
+        row.seed = run.config.seed;
+        row.status = run.status;
+        row.final_loss = run.final_loss;
+        row.crossing = timeToLoss(run.loss_curve, table.level);
+        table.rows.push_back(row);
+    }
+
+    // Pairs: GoSGD at p with EASGD at tau = round(1/p), same M, lr and seed.
+    auto rowOf = [&](int position) -> const TimeToLossRow* {
+        for (const auto& r : table.rows)
+            if (r.position == position) return &r;
+        return nullptr;
+    };
+    struct Group {
+        TimeToLossRatio ratio;
+        double gosgd_images = 0, gosgd_wall = 0, easgd_images = 0, easgd_wall = 0;
+        int both = 0, pairs = 0;
+    };
+    std::vector<Group> groups;
+    for (const RunData& g : data.runs) {
+        if (g.config.algorithm != Algorithm::GoSgd || g.config.p <= 0.0 || !countsForLevel(g)) continue;
+        const int tau = std::max(1, static_cast<int>(std::lround(1.0 / g.config.p)));
+        for (const RunData& e : data.runs) {
+            if (e.config.algorithm != Algorithm::Easgd || !countsForLevel(e)) continue;
+            if (e.config.effectiveEasgdTau() != tau || e.config.workers != g.config.workers ||
+                e.config.learning_rate != g.config.learning_rate || e.config.seed != g.config.seed)
+                continue;
+            const TimeToLossRow* gr = rowOf(g.position);
+            const TimeToLossRow* er = rowOf(e.position);
+            TimeToLossRatio ratio;
+            ratio.p = g.config.p;
+            ratio.easgd_tau = tau;
+            ratio.workers = g.config.workers;
+            ratio.learning_rate = g.config.learning_rate;
+            ratio.seed = g.config.seed;
+            ratio.gosgd_position = g.position;
+            ratio.easgd_position = e.position;
+            ratio.gosgd_label = g.label;
+            ratio.easgd_label = e.label;
+            const bool both = gr && er && gr->crossing.reached && er->crossing.reached;
+            if (both) {
+                ratio.images_ratio = er->crossing.images > 0 ? gr->crossing.images / er->crossing.images : kNaN;
+                ratio.wall_ratio = er->crossing.wall_s > 0 ? gr->crossing.wall_s / er->crossing.wall_s : kNaN;
+            }
+            table.ratios.push_back(ratio);
+
+            auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& x) {
+                return x.ratio.p == ratio.p && x.ratio.easgd_tau == tau && x.ratio.workers == ratio.workers &&
+                       x.ratio.learning_rate == ratio.learning_rate;
+            });
+            if (group == groups.end()) {
+                groups.push_back({});
+                group = groups.end() - 1;
+                group->ratio = ratio;
+                group->ratio.gosgd_position = group->ratio.easgd_position = -1;
+                group->ratio.images_ratio = group->ratio.wall_ratio = kNaN;
+            }
+            ++group->pairs;
+            if (both) {
+                ++group->both;
+                group->gosgd_images += gr->crossing.images;
+                group->gosgd_wall += gr->crossing.wall_s;
+                group->easgd_images += er->crossing.images;
+                group->easgd_wall += er->crossing.wall_s;
+            }
+            break;
+        }
+    }
+    for (Group& group : groups) {
+        if (group.pairs < 2) continue;
+        TimeToLossRatio aggregate = group.ratio;
+        aggregate.seed_count = group.both;
+        aggregate.gosgd_label = "gosgd p=" + fmt(aggregate.p) + " (mean over seeds)";
+        aggregate.easgd_label = "tau=" + std::to_string(aggregate.easgd_tau) + " (mean over seeds)";
+        if (group.both > 0 && group.easgd_images > 0) aggregate.images_ratio = group.gosgd_images / group.easgd_images;
+        if (group.both > 0 && group.easgd_wall > 0) aggregate.wall_ratio = group.gosgd_wall / group.easgd_wall;
+        if (group.both > 1) table.ratios.push_back(aggregate);
+    }
+    return table;
+}
+
+// ---- metrics ----
+
+std::string toString(Metric metric) {
+    switch (metric) {
+        case Metric::FinalLoss: return "final_loss";
+        case Metric::TestAccuracy: return "test_accuracy";
+        case Metric::TestLoss: return "test_loss";
+        case Metric::ConsensusDistance: return "consensus_distance";
+        case Metric::Messages: return "messages";
+        case Metric::WallTime: return "wall_time_s";
+        case Metric::ImagesPerSecond: return "images_per_second";
+    }
+    return "?";
+}
+
+std::string describe(Metric metric) {
+    switch (metric) {
+        case Metric::FinalLoss: return "final training loss";
+        case Metric::TestAccuracy: return "test accuracy";
+        case Metric::TestLoss: return "test loss";
+        case Metric::ConsensusDistance: return "final consensus distance";
+        case Metric::Messages: return "messages exchanged";
+        case Metric::WallTime: return "wall time (s)";
+        case Metric::ImagesPerSecond: return "images per second";
+    }
+    return "?";
+}
+
+std::optional<Metric> parseMetric(const std::string& text) {
+    for (Metric m : allMetrics())
+        if (toString(m) == text) return m;
+    if (text == "loss") return Metric::FinalLoss;
+    if (text == "accuracy") return Metric::TestAccuracy;
+    if (text == "consensus") return Metric::ConsensusDistance;
+    return std::nullopt;
+}
+
+std::vector<Metric> allMetrics() {
+    return {Metric::FinalLoss, Metric::TestAccuracy, Metric::TestLoss, Metric::ConsensusDistance,
+            Metric::Messages, Metric::WallTime, Metric::ImagesPerSecond};
+}
+
+double metricValue(const RunData& run, Metric metric) {
+    switch (metric) {
+        case Metric::FinalLoss: return run.final_loss;
+        case Metric::TestAccuracy: return run.test_accuracy;
+        case Metric::TestLoss: return run.test_loss;
+        case Metric::ConsensusDistance: return run.consensus_distance;
+        case Metric::Messages: return run.messages;
+        case Metric::WallTime: return run.wall_s;
+        case Metric::ImagesPerSecond: return run.images_per_second;
+    }
+    return kNaN;
+}
+
+std::string toString(SweepParameter parameter) {
+    switch (parameter) {
+        case SweepParameter::P: return "p";
+        case SweepParameter::Workers: return "workers";
+        case SweepParameter::LearningRate: return "learning-rate";
+    }
+    return "?";
+}
+
+std::optional<SweepParameter> parseSweepParameter(const std::string& text) {
+    if (text == "p") return SweepParameter::P;
+    if (text == "workers" || text == "m" || text == "M") return SweepParameter::Workers;
+    if (text == "learning-rate" || text == "lr") return SweepParameter::LearningRate;
+    return std::nullopt;
+}
+
+double parameterValue(const RunConfig& config, SweepParameter parameter) {
+    switch (parameter) {
+        case SweepParameter::P: return effectiveP(config);
+        case SweepParameter::Workers: return config.workers;
+        case SweepParameter::LearningRate: return config.learning_rate;
+    }
+    return kNaN;
+}
+
+std::optional<SweepParameter> defaultSweepParameter(const ExperimentData& data) {
+    std::optional<SweepParameter> best;
+    size_t best_count = 1;
+    for (SweepParameter parameter : {SweepParameter::P, SweepParameter::Workers, SweepParameter::LearningRate}) {
+        std::vector<double> values;
+        for (const RunData& run : data.runs) {
+            if (!finishedRun(run)) continue;
+            if (parameter == SweepParameter::P && run.config.algorithm == Algorithm::Naive) continue;
+            const double v = parameterValue(run.config, parameter);
+            if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        }
+        if (values.size() > best_count) {
+            best = parameter;
+            best_count = values.size();
+        }
+    }
+    return best;
+}
+
+MetricVsParameter metricVsParameter(const ExperimentData& data, Metric metric, SweepParameter parameter) {
+    MetricVsParameter out;
+    out.metric = metric;
+    out.parameter = parameter;
+    // Which of the other parameters vary (they then name the lines).
+    auto varies = [&](SweepParameter other) {
+        std::vector<double> values;
+        for (const RunData& run : data.runs) {
+            if (!finishedRun(run)) continue;
+            const double v = other == SweepParameter::Workers ? run.config.workers
+                           : other == SweepParameter::LearningRate ? run.config.learning_rate
+                                                                   : run.config.p;
+            if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        }
+        return values.size() > 1;
+    };
+    const bool workers_vary = parameter != SweepParameter::Workers && varies(SweepParameter::Workers);
+    const bool lr_vary = parameter != SweepParameter::LearningRate && varies(SweepParameter::LearningRate);
+    bool p_varies = false;
+    if (parameter != SweepParameter::P) {
+        std::vector<double> values;
+        for (const RunData& run : data.runs) {
+            if (!finishedRun(run) || run.config.algorithm == Algorithm::Naive) continue;
+            const double v = effectiveP(run.config);
+            if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        }
+        p_varies = values.size() > 1;
+    }
+
+    std::map<std::string, size_t> line_index;
+    for (const RunData& run : data.runs) {
+        if (!finishedRun(run)) continue;
+        const double value = metricValue(run, metric);
+        if (!std::isfinite(value)) continue;
+        std::string label = algorithmName(run.config);
+        if (p_varies && run.config.algorithm != Algorithm::Naive) {
+            label += run.config.algorithm == Algorithm::Easgd ? " tau=" + std::to_string(run.config.effectiveEasgdTau())
+                                                              : " p=" + fmt(run.config.p);
+        }
+        if (workers_vary) label += " M=" + std::to_string(run.config.workers);
+        if (lr_vary) label += " lr=" + fmt(run.config.learning_rate);
+        auto [it, inserted] = line_index.emplace(label, out.lines.size());
+        if (inserted) {
+            MetricLine line;
+            line.label = label;
+            line.algorithm = run.config.algorithm;
+            line.ignores_parameter = parameter == SweepParameter::P && run.config.algorithm == Algorithm::Naive;
+            out.lines.push_back(line);
+        }
+        MetricLine& line = out.lines[it->second];
+        const double x = parameterValue(run.config, parameter);
+        auto point = std::find_if(line.points.begin(), line.points.end(), [&](const MetricPoint& p) { return p.x == x; });
+        if (point == line.points.end()) {
+            line.points.push_back({});
+            point = line.points.end() - 1;
+            point->x = x;
+        }
+        point->values.push_back(value);
+        point->run_ids.push_back(run.run_id);
+    }
+    for (MetricLine& line : out.lines) {
+        std::sort(line.points.begin(), line.points.end(), [](const MetricPoint& a, const MetricPoint& b) { return a.x < b.x; });
+        for (MetricPoint& point : line.points) {
+            point.count = static_cast<int>(point.values.size());
+            double sum = 0;
+            point.min = point.max = point.values.front();
+            for (double v : point.values) {
+                sum += v;
+                point.min = std::min(point.min, v);
+                point.max = std::max(point.max, v);
+            }
+            point.mean = sum / point.count;
+            if (point.count > 1) {
+                double squares = 0;
+                for (double v : point.values) squares += (v - point.mean) * (v - point.mean);
+                point.stddev = std::sqrt(squares / (point.count - 1));
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace gossiplab::experiments

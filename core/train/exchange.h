@@ -1,0 +1,56 @@
+#pragma once
+// How a worker reaches its peers and the EASGD center: the seam between the algorithms
+// (worker.cpp) and the transport. A run in one process uses InProcessExchange (shared memory:
+// one merge into the peer's inbox, one update of the center under its mutex). A run over several
+// processes uses dist::Session (c10d / Gloo), which takes the same in-process path for peers in
+// its own process and sends to the others. Internal to core (torch).
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "core/train/run_events.h"
+
+namespace gossiplab {
+
+struct RunShared;
+struct WorkerState;
+
+class Exchange {
+public:
+    virtual ~Exchange() = default;
+
+    // GoSGD push: halves from.alpha and delivers (x_from, alpha / 2) into the inbox of the worker
+    // with global number `peer`. The sender does not wait for the receiver. Returns false when the
+    // push was skipped (its peer's process is gone or the run is ending): nothing changed then.
+    virtual bool push(WorkerState& from, int peer) = 0;
+    // EASGD elastic step of `self`: d = rate (x - c) from the weights before the local step,
+    // x <- x - d, c <- c + d (atomic with respect to other workers). `scratch` is like x.
+    virtual void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) = 0;
+
+    // Hooks for the monitor and the run; no-ops in one process.
+    virtual void snapshotRequested(int64_t /*request*/) {}
+    virtual void settingChanged(const std::string& /*field*/, double /*value*/) {}
+    // The alpha that this process's workers and inboxes do not hold but the run does (sent to or
+    // held by other processes), as this process knows it. Called under the exclusive ledger lock.
+    virtual double alphaElsewhere() { return 0.0; }
+    // The run is ending early (stop, failure, divergence) for a reason found in this process.
+    virtual void runEnding(RunStatus /*status*/, const std::string& /*message*/) {}
+};
+
+// The shared-memory exchange between two workers of this process, and the elastic step against
+// a center held in this process: what InProcessExchange does, for dist::Session to reuse.
+void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to);
+void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scratch, double rate);
+
+class InProcessExchange final : public Exchange {
+public:
+    explicit InProcessExchange(RunShared& shared) : shared_(shared) {}
+    bool push(WorkerState& from, int peer) override;
+    void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
+
+private:
+    RunShared& shared_;
+};
+
+}  // namespace gossiplab

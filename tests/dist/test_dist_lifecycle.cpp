@@ -1,0 +1,93 @@
+// A multi-process run's start and stop: a rank that never joins, a rank 0 that is not there, a
+// stop from another rank (Ctrl+C), and a rank given other training settings than rank 0's. Every
+// case ends within a bound and names what went wrong.
+#include <signal.h>
+
+#include <cmath>
+
+#include "dist_support.h"
+
+using namespace gossiplab;
+using namespace gossiplab::test;
+
+class TestDistLifecycle : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void rankThatNeverJoinsFailsWithinTheJoinTimeout() {
+        const int port = test::freePort();
+        QTemporaryDir home;
+        // Rank 1 is started first (it waits for rank 0's rendezvous); rank 2 never is.
+        test::CliProcess one(QStringList{"run"} + kLongFlags + test::distFlags(3, 1, port, 1), home.path());
+        QVERIFY2(one.waitForOutput("rank 1 of 3", 30000), qPrintable(one.output()));
+        DistributedOptions d = test::rankZero(3, port);
+        d.join_timeout_s = 8;  // rank 1 has to connect meanwhile, on a busy machine too
+        test::DistLog log;
+        Run run(longConfig(1), &log, d);
+        const auto t0 = std::chrono::steady_clock::now();
+        run.start();
+        const RunResult r = run.wait();
+        const double took = test::seconds(t0);
+        QCOMPARE_NAMES(r.status, RunStatus::Failed);
+        QVERIFY2(QString::fromStdString(r.message).contains("rank 2 did not join within 8 s"), r.message.c_str());
+        QVERIFY2(took >= 7.9 && took < 8.0 + 4.0, qPrintable(QString::number(took)));
+        QCOMPARE(log.started, 0);
+        QCOMPARE(log.ended.size(), size_t(1));
+        QVERIFY(log.sawState(1, ProcessState::Joined));
+        const auto processes = run.processes();
+        QCOMPARE(processes.size(), size_t(3));
+        QCOMPARE_NAMES(processes[2].state, ProcessState::Waiting);
+        // The rank that joined is told the same, and ends.
+        QCOMPARE(one.finish(15000), 1);
+        QVERIFY2(one.output().contains("rank 2 did not join"), qPrintable(one.output()));
+    }
+
+    void rankZeroThatIsNotThere() {
+        const int port = test::freePort();
+        QTemporaryDir home;
+        QString out;
+        const auto t0 = std::chrono::steady_clock::now();
+        QStringList flags = kLongFlags + test::distFlags(2, 1, port, 1);
+        flags[flags.indexOf("--join-timeout") + 1] = "3";
+        QCOMPARE(test::runCli(flags, home.path(), &out, 30000), 1);
+        QVERIFY(test::seconds(t0) < 3.0 + 10.0);
+        QVERIFY2(out.contains("could not reach rank 0") || out.contains("did not publish"), qPrintable(out));
+    }
+
+    void stopFromAnotherRankStopsEveryone() {
+        const int port = test::freePort();
+        QTemporaryDir home;
+        test::DistLog log;
+        Run run(longConfig(1), &log, test::rankZero(2, port));
+        run.start();
+        test::CliProcess one(QStringList{"run"} + kLongFlags + test::distFlags(2, 1, port, 1), home.path());
+        QString why;
+        QVERIFY2(waitForSamples(log, 1, 30000, &why), qPrintable(why + "\n" + one.output()));
+        ::kill(static_cast<pid_t>(one.pid()), SIGINT);  // Ctrl+C on rank 1
+        const auto asked = std::chrono::steady_clock::now();
+        const RunResult r = run.wait();
+        QVERIFY(test::seconds(asked) < 10.0);
+        QCOMPARE_NAMES(r.status, RunStatus::Stopped);
+        QVERIFY2(QString::fromStdString(r.message).contains("stopped by the user on rank 1"), r.message.c_str());
+        QCOMPARE(one.finish(15000), 0);
+        QVERIFY(std::abs(r.alpha_sum - 1.0) < 1e-9);  // a clean stop loses nothing
+    }
+
+    void otherTrainingSettingsOnAnotherRankAreRefused() {
+        const int port = test::freePort();
+        QTemporaryDir home;
+        Run run(longConfig(1), nullptr, test::rankZero(2, port));
+        run.start();
+        QStringList flags = kLongFlags + test::distFlags(2, 1, port, 1);
+        flags[flags.indexOf("--lr") + 1] = "0.5";
+        test::CliProcess one(QStringList{"run"} + flags, home.path());
+        const RunResult r = run.wait();
+        QCOMPARE_NAMES(r.status, RunStatus::Failed);
+        const QString message = QString::fromStdString(r.message);
+        QVERIFY2(message.contains("rank 1 cannot take part") && message.contains("--lr 0.5") && message.contains("learning-rate"),
+                 r.message.c_str());
+        QCOMPARE(one.finish(15000), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistLifecycle)
+#include "test_dist_lifecycle.moc"

@@ -1,0 +1,262 @@
+// The run-settings form: RunConfig's own validation messages at each field, Start disabled while
+// any is there, presets, what applies to which algorithm, live edits of p and the learning rate.
+#include <QComboBox>
+#include <QLabel>
+#include <QSlider>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <functional>
+
+#include "core/train/run_config.h"
+#include "ui/settings/run_settings_panel.h"
+
+using namespace gossiplab;
+using namespace gossiplab::ui;
+
+namespace {
+
+// The message validate() gives for `field` on `config` ("" if none).
+QString expectedMessage(const RunConfig& config, const std::string& field) {
+    for (const ConfigError& e : validate(config))
+        if (e.field == field) return QString::fromStdString(e.message);
+    return {};
+}
+
+void setLine(RunSettingsPanel& form, const QString& key, const QString& text) {
+    auto* edit = qobject_cast<QLineEdit*>(form.editor(key));
+    QVERIFY2(edit, qPrintable("no line edit for " + key));
+    edit->setText(text);
+}
+
+void setCombo(RunSettingsPanel& form, const QString& key, const QString& data) {
+    auto* combo = qobject_cast<QComboBox*>(form.editor(key));
+    QVERIFY2(combo, qPrintable("no combo for " + key));
+    const int i = combo->findData(data);
+    if (i >= 0) combo->setCurrentIndex(i);
+    else combo->setEditText(data);
+}
+
+struct Case {
+    const char* name;
+    std::string field;                              // validate()'s field name
+    std::function<void(RunSettingsPanel&)> fill;    // what the user types
+    std::function<void(RunConfig&)> apply;          // the same on a RunConfig
+};
+
+std::vector<Case> invalidCases() {
+    auto line = [](const char* key, const QString& text) { return [=](RunSettingsPanel& f) { setLine(f, key, text); }; };
+    return {
+        {"workers 0", "workers", line("workers", "0"), [](RunConfig& c) { c.workers = 0; }},
+        {"workers 65", "workers", line("workers", "65"), [](RunConfig& c) { c.workers = 65; }},
+        {"p -0.1", "p", line("p", "-0.1"), [](RunConfig& c) { c.p = -0.1; }},
+        {"p 1.5", "p", line("p", "1.5"), [](RunConfig& c) { c.p = 1.5; }},
+        {"learning-rate 0", "learning-rate", line("learning-rate", "0"), [](RunConfig& c) { c.learning_rate = 0; }},
+        {"learning-rate 11", "learning-rate", line("learning-rate", "11"), [](RunConfig& c) { c.learning_rate = 11; }},
+        {"momentum 1", "momentum", line("momentum", "1"), [](RunConfig& c) { c.momentum = 1; }},
+        {"momentum -0.5", "momentum", line("momentum", "-0.5"), [](RunConfig& c) { c.momentum = -0.5; }},
+        {"weight-decay 1", "weight-decay", line("weight-decay", "1"), [](RunConfig& c) { c.weight_decay = 1; }},
+        {"batch-size 0", "batch-size", line("batch-size", "0"), [](RunConfig& c) { c.batch_size = 0; }},
+        {"batch-size 70000", "batch-size", line("batch-size", "70000"), [](RunConfig& c) { c.batch_size = 70000; }},
+        {"easgd-alpha 1.5", "easgd-alpha",
+         [](RunSettingsPanel& f) { setCombo(f, "algorithm", "easgd"); setLine(f, "easgd-alpha", "1.5"); },
+         [](RunConfig& c) { c.algorithm = Algorithm::Easgd; c.easgd_alpha = 1.5; }},
+        {"easgd-tau -1", "easgd-tau",
+         [](RunSettingsPanel& f) { setCombo(f, "algorithm", "easgd"); setLine(f, "easgd-tau", "-1"); },
+         [](RunConfig& c) { c.algorithm = Algorithm::Easgd; c.easgd_tau = -1; }},
+        {"easgd-tau needed when p is 0", "easgd-tau",
+         [](RunSettingsPanel& f) { setCombo(f, "algorithm", "easgd"); setLine(f, "p", "0"); setLine(f, "easgd-tau", ""); },
+         [](RunConfig& c) { c.algorithm = Algorithm::Easgd; c.p = 0; c.easgd_tau = 0; }},
+        {"images 0", "images",  // the quick preset's budget is images per worker
+         line("budget", "0"), [](RunConfig& c) { c.budget = 0; }},
+        {"epochs 0", "epochs",
+         [](RunSettingsPanel& f) {
+             auto* kind = f.findChild<QComboBox*>("field-budget-kind");
+             kind->setCurrentIndex(kind->findData("epochs"));
+             setLine(f, "budget", "0");
+         },
+         [](RunConfig& c) { c.budget_kind = BudgetKind::Epochs; c.budget = 0; }},
+        {"seconds -1", "seconds",
+         [](RunSettingsPanel& f) {
+             auto* kind = f.findChild<QComboBox*>("field-budget-kind");
+             kind->setCurrentIndex(kind->findData("seconds"));
+             setLine(f, "budget", "-1");
+         },
+         [](RunConfig& c) { c.budget_kind = BudgetKind::Seconds; c.budget = -1; }},
+        {"devices gpu", "devices", [](RunSettingsPanel& f) { setCombo(f, "devices", "gpu"); },
+         [](RunConfig& c) { c.devices = "gpu"; }},
+        {"test-model center with gosgd", "test-model", [](RunSettingsPanel& f) { setCombo(f, "test-model", "center"); },
+         [](RunConfig& c) { c.test_model = TestModel::Center; }},
+        {"test-model alpha-weighted with naive", "test-model",
+         [](RunSettingsPanel& f) { setCombo(f, "algorithm", "naive"); setCombo(f, "test-model", "alpha-weighted"); },
+         [](RunConfig& c) { c.algorithm = Algorithm::Naive; c.test_model = TestModel::AlphaWeighted; }},
+        {"eval-every -1", "eval-every", line("eval-every", "-1"), [](RunConfig& c) { c.eval_every_images = -1; }},
+        {"eval-max-images -5", "eval-max-images", line("eval-max-images", "-5"), [](RunConfig& c) { c.eval_max_images = -5; }},
+        {"metrics-every 0", "metrics-every", line("metrics-every", "0"), [](RunConfig& c) { c.metrics_every = 0; }},
+        {"distance-every 0", "distance-every", line("distance-every", "0"), [](RunConfig& c) { c.distance_every = 0; }},
+        {"threads 300", "threads", line("threads", "300"), [](RunConfig& c) { c.intra_op_threads = 300; }},
+        {"init-noise 11", "init-noise", line("init-noise", "11"), [](RunConfig& c) { c.init_noise = 11; }},
+        {"name too long", "name", line("name", QString(201, 'x')), [](RunConfig& c) { c.name = std::string(201, 'x'); }},
+        {"p-schedule 0:2", "p-schedule", line("p-schedule", "0:2"),
+         [](RunConfig& c) { c.p_schedule = {{0, 2.0}}; }},
+        {"lr-schedule decreasing", "lr-schedule", line("lr-schedule", "5:0.1,3:0.2"),
+         [](RunConfig& c) { c.lr_schedule = {{5, 0.1}, {3, 0.2}}; }},
+    };
+}
+
+}  // namespace
+
+class TestSettingsForm : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void startsValidWithTheQuickDemo() {
+        RunSettingsPanel form;
+        QVERIFY(form.isValid());
+        QVERIFY(form.startButton()->isEnabled());
+        QVERIFY(!form.stopButton()->isEnabled());
+        QVERIFY(toKeyValues(form.config()) == toKeyValues(quickDemoPreset()));
+    }
+
+    void eachInvalidValueDisablesStartAndShowsTheFieldsMessage() {
+        for (const Case& c : invalidCases()) {
+            RunSettingsPanel form;
+            form.show();
+            QVERIFY(form.isValid());
+            QSignalSpy validity(&form, &RunSettingsPanel::validityChanged);
+            c.fill(form);
+            RunConfig expected_config = quickDemoPreset();
+            c.apply(expected_config);
+            const QString expected = expectedMessage(expected_config, c.field);
+            QVERIFY2(!expected.isEmpty(), c.name);  // the case is invalid for RunConfig too
+            QVERIFY2(!form.isValid(), c.name);
+            QVERIFY2(!form.startButton()->isEnabled(), c.name);
+            QCOMPARE(validity.count(), 1);
+            QCOMPARE(form.errorText(QString::fromStdString(c.field)), expected);
+            // Shown at the field: the error label under it is visible, the editor is flagged.
+            auto* label = form.findChild<QLabel*>("error-" + (c.field == "epochs" || c.field == "images" || c.field == "seconds"
+                                                                  ? QString("budget")
+                                                                  : QString::fromStdString(c.field)));
+            QVERIFY2(label, c.name);
+            QVERIFY2(label->isVisible(), c.name);
+            QCOMPARE(label->text(), expected);
+            QVERIFY2(form.editor(QString::fromStdString(c.field))->property("invalid").toBool(), c.name);
+        }
+    }
+
+    void fixingTheValueEnablesStartAgain() {
+        RunSettingsPanel form;
+        form.show();
+        setLine(form, "p", "2");
+        QVERIFY(!form.startButton()->isEnabled());
+        QCOMPARE(form.errorText("p"), QString("p is 2; allowed range: 0 to 1"));
+        setLine(form, "p", "0.5");
+        QVERIFY(form.startButton()->isEnabled());
+        QCOMPARE(form.errorText("p"), QString());
+        QVERIFY(!form.findChild<QLabel*>("error-p")->isVisible());
+        QCOMPARE(form.config().p, 0.5);
+    }
+
+    void textThatIsNotANumberIsFlaggedByTheForm() {
+        RunSettingsPanel form;
+        form.show();
+        setLine(form, "learning-rate", "fast");
+        QVERIFY(!form.startButton()->isEnabled());
+        QCOMPARE(form.errorText("learning-rate"), QString("learning-rate is 'fast'; expected a number"));
+        setLine(form, "learning-rate", "0.01");
+        setLine(form, "workers", "4.5");
+        QCOMPARE(form.errorText("workers"), QString("workers is '4.5'; expected a whole number"));
+        QVERIFY(!form.startButton()->isEnabled());
+    }
+
+    void presetsFillTheForm() {
+        RunSettingsPanel form;
+        for (const std::string& name : presetNames()) {
+            QVERIFY(form.applyPreset(QString::fromStdString(name)));
+            QVERIFY2(toKeyValues(form.config()) == toKeyValues(*presetByName(name)), name.c_str());
+            QVERIFY2(form.isValid(), name.c_str());
+        }
+        QVERIFY(!form.applyPreset("no-such-preset"));
+    }
+
+    void easgdFieldsShowOnlyForEasgd() {
+        RunSettingsPanel form;
+        form.show();
+        QVERIFY(!form.editor("easgd-alpha")->isVisible());
+        QVERIFY(form.editor("p")->isVisible());
+        setCombo(form, "algorithm", "easgd");
+        QVERIFY(form.editor("easgd-alpha")->isVisible());
+        QVERIFY(form.editor("easgd-tau")->isVisible());
+        setCombo(form, "algorithm", "naive");
+        QVERIFY(!form.editor("easgd-alpha")->isVisible());
+        QVERIFY(!form.editor("p")->isVisible());  // naive workers never exchange
+        // The folder applies to datasets read from files only.
+        setCombo(form, "dataset", "synthetic");
+        QVERIFY(!form.editor("data-dir")->isVisible());
+        setCombo(form, "dataset", "mnist");
+        QVERIFY(form.editor("data-dir")->isVisible());
+    }
+
+    void onlyPAndTheLearningRateStayEditableDuringARun() {
+        RunSettingsPanel form;
+        form.show();
+        QSignalSpy live(&form, &RunSettingsPanel::liveSettingRequested);
+        form.setRunActive(true);
+        QVERIFY(!form.startButton()->isEnabled());
+        QVERIFY(form.stopButton()->isEnabled());
+        QVERIFY(!form.editor("workers")->isEnabled());
+        QVERIFY(!form.editor("batch-size")->isEnabled());
+        QVERIFY(form.editor("p")->isEnabled());
+        QVERIFY(form.editor("learning-rate")->isEnabled());
+
+        auto* p = qobject_cast<QLineEdit*>(form.editor("p"));
+        p->setText("3");
+        Q_EMIT p->editingFinished();
+        QCOMPARE(live.count(), 0);  // invalid: refused at the field, with validate()'s message
+        QCOMPARE(form.errorText("p"), QString::fromStdString(validateLiveSetting("p", 3, RunConfig{})->message));
+        p->setText("0.5");
+        Q_EMIT p->editingFinished();
+        QCOMPARE(live.count(), 1);
+        QCOMPARE(live[0][0].toString(), QString("p"));
+        QCOMPARE(live[0][1].toDouble(), 0.5);
+        Q_EMIT p->editingFinished();
+        QCOMPARE(live.count(), 1);  // the same value again: nothing to change
+
+        auto* lr = qobject_cast<QLineEdit*>(form.editor("learning-rate"));
+        lr->setText("0.01");
+        Q_EMIT lr->editingFinished();
+        QCOMPARE(live.count(), 2);
+        QCOMPARE(live[1][0].toString(), QString("learning-rate"));
+
+        // The p slider applies after a short pause (dragging does not flood the run).
+        auto* slider = form.findChild<QSlider*>("p-slider");
+        slider->setValue(slider->maximum());
+        QCOMPARE(p->text(), QString("1"));
+        QTRY_COMPARE(live.count(), 3);
+        QCOMPARE(live[2][1].toDouble(), 1.0);
+
+        form.setRunActive(false);
+        QVERIFY(form.editor("workers")->isEnabled());
+        QVERIFY(form.startButton()->isEnabled());
+    }
+
+    void fieldTextsRoundTrip() {
+        RunSettingsPanel form;
+        form.applyPreset("paper-eamsgd");
+        setLine(form, "seed", "77");
+        setLine(form, "batch-size", "oops");  // invalid text is remembered as typed
+        const QVariantMap texts = form.fieldTexts();
+        RunSettingsPanel other;
+        other.setFieldTexts(texts);
+        QCOMPARE(qobject_cast<QLineEdit*>(other.editor("batch-size"))->text(), QString("oops"));
+        QVERIFY(!other.isValid());
+        setLine(other, "batch-size", "128");
+        QCOMPARE(other.config().seed, uint64_t(77));
+        QVERIFY(other.config().algorithm == Algorithm::Easgd);
+        QCOMPARE(other.config().momentum, 0.99);
+    }
+};
+
+QTEST_MAIN(TestSettingsForm)
+#include "test_settings_form.moc"

@@ -1,0 +1,331 @@
+#include "ui/live/live_view.h"
+
+#include <cmath>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "ui/live/message_banner.h"
+#include "ui/live/run_status_header.h"
+#include "ui/log.h"
+#include "ui/model/run_data.h"
+#include "ui/plots/distance_panel.h"
+#include "ui/plots/eval_panel.h"
+#include "ui/plots/worker_series_panel.h"
+
+namespace gossiplab::ui {
+
+namespace {
+
+WorkerPanelSpec lossSpec() {
+    WorkerPanelSpec s;
+    s.title = QObject::tr("Training loss (mean of the last 50 mini-batches)");
+    s.y_label = QObject::tr("cross-entropy loss");
+    s.series = WorkerSeries::Loss;
+    s.aggregate = RunSeries::MeanLoss;
+    s.aggregate_name = QObject::tr("mean");
+    s.smoothable = true;
+    s.legend = true;
+    s.log_y = false;
+    return s;
+}
+
+WorkerPanelSpec alphaSpec() {
+    WorkerPanelSpec s;
+    s.title = QObject::tr("Alpha per worker");
+    s.y_label = QObject::tr("\u03B1 (sum weight)");
+    s.series = WorkerSeries::Alpha;
+    s.aggregate = RunSeries::AlphaSum;
+    s.aggregate_name = QObject::tr("\u03A3\u03B1");
+    s.aggregate_dashed = true;
+    s.log_y = true;
+    s.subtitle = [](const RunData& d) {
+        const auto& sum = d.run(RunSeries::AlphaSum);
+        if (sum.empty()) return QString();
+        return QObject::tr("\u03A3\u03B1 = %1").arg(sum.lastValue(), 0, 'f', 6);
+    };
+    return s;
+}
+
+WorkerPanelSpec centerSpec() {
+    WorkerPanelSpec s;
+    s.title = QObject::tr("Distance to the center per worker");
+    s.y_label = QObject::tr("\u2016x\u1D62 \u2212 c\u2016\u2082");
+    s.series = WorkerSeries::CenterDistance;
+    s.log_y = true;
+    return s;
+}
+
+WorkerPanelSpec naiveSpec() {
+    WorkerPanelSpec s = alphaSpec();
+    s.title = QObject::tr("Exchanges");
+    s.subtitle = nullptr;
+    s.not_applicable = [](const RunData&) {
+        return QObject::tr("Naive workers never communicate:\nno alphas, no center. See how far apart they drift on the right.");
+    };
+    return s;
+}
+
+}  // namespace
+
+LiveView::LiveView(QWidget* parent) : QWidget(parent) {
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(4);
+
+    header_ = new RunStatusHeader(this);
+    outer->addWidget(header_);
+    banner_ = new MessageBanner(this);
+    auto* banner_holder = new QHBoxLayout;
+    banner_holder->setContentsMargins(8, 0, 8, 0);
+    banner_holder->addWidget(banner_);
+    outer->addLayout(banner_holder);
+
+    loss_ = new WorkerSeriesPanel(lossSpec(), this);
+    loss_->setObjectName("lossPanel");
+    exchange_ = new WorkerSeriesPanel(alphaSpec(), this);
+    exchange_->setObjectName("exchangePanel");
+    distances_ = new DistancePanel(this);
+    distances_->setObjectName("distancePanel");
+    eval_ = new EvalPanel(this);
+    eval_->setObjectName("evalPanel");
+    setRunPlaceholders(nullptr);
+    for (PlotPanel* p : panels()) {
+        // Hiding a worker in one legend hides it everywhere: a worker is one colour on every panel.
+        connect(p, &PlotPanel::workerVisibilityToggled, this, [this](int worker, bool visible) {
+            for (PlotPanel* q : panels()) q->setWorkerVisible(worker, visible);
+            refreshNow();
+        });
+        connect(p, &PlotPanel::logYToggled, this, &LiveView::viewStateChanged);
+    }
+
+    auto* plots = new QWidget(this);
+    grid_ = new QGridLayout(plots);
+    grid_->setContentsMargins(6, 0, 6, 0);
+    grid_->setSpacing(6);
+    outer->addWidget(plots, 1);
+
+    // ---- the view controls ----
+    auto* controls = new QHBoxLayout;
+    controls->setContentsMargins(10, 2, 10, 6);
+    controls->setSpacing(8);
+    controls->addWidget(new QLabel(tr("x axis"), this));
+    x_axis_ = new QComboBox(this);
+    x_axis_->setObjectName("xAxis");
+    x_axis_->addItem(tr("images per worker"), int(XAxis::Images));
+    x_axis_->addItem(tr("iterations"), int(XAxis::Iterations));
+    x_axis_->addItem(tr("wall time"), int(XAxis::WallTime));
+    controls->addWidget(x_axis_);
+    controls->addSpacing(16);
+    controls->addWidget(new QLabel(tr("loss smoothing"), this));
+    smoothing_ = new QSlider(Qt::Horizontal, this);
+    smoothing_->setObjectName("smoothing");
+    smoothing_->setRange(0, 99);
+    smoothing_->setFixedWidth(160);
+    smoothing_->setToolTip(tr("Debiased exponential moving average of the training loss (0: none)"));
+    controls->addWidget(smoothing_);
+    smoothing_value_ = new QLabel(this);
+    smoothing_value_->setMinimumWidth(32);
+    controls->addWidget(smoothing_value_);
+    show_raw_ = new QCheckBox(tr("show raw"), this);
+    show_raw_->setObjectName("showRaw");
+    show_raw_->setChecked(true);
+    show_raw_->setToolTip(tr("Draw the raw curve faintly behind the smoothed one"));
+    controls->addWidget(show_raw_);
+    controls->addStretch(1);
+    auto* hint = new QLabel(tr("wheel: zoom \u00B7 drag: pan \u00B7 double-click: reset \u00B7 right-click: log y, save"), this);
+    hint->setStyleSheet("color: #8A8F96;");
+    controls->addWidget(hint);
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(tr("layout"), this));
+    layout_ = new QComboBox(this);
+    layout_->setObjectName("plotLayout");
+    layout_->addItem(tr("2 \u00D7 2 grid"), int(PlotLayout::Grid));
+    layout_->addItem(tr("one column"), int(PlotLayout::Column));
+    layout_->addItem(tr("one row"), int(PlotLayout::Row));
+    controls->addWidget(layout_);
+    auto* reset = new QPushButton(tr("Reset zoom"), this);
+    reset->setToolTip(tr("Every panel back to following the data"));
+    controls->addWidget(reset);
+    outer->addLayout(controls);
+
+    connect(x_axis_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        for (PlotPanel* p : panels()) p->setXAxis(xAxis());
+        refreshNow();
+        Q_EMIT viewStateChanged();
+    });
+    connect(smoothing_, &QSlider::valueChanged, this, [this] {
+        applySmoothing();
+        Q_EMIT viewStateChanged();
+    });
+    connect(show_raw_, &QCheckBox::toggled, this, [this] {
+        applySmoothing();
+        Q_EMIT viewStateChanged();
+    });
+    connect(layout_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        setPlotLayout(static_cast<PlotLayout>(layout_->currentData().toInt()));
+        Q_EMIT viewStateChanged();
+    });
+    connect(reset, &QPushButton::clicked, this, [this] {
+        for (PlotPanel* p : panels()) p->resetView();
+    });
+
+    timer_ = new QTimer(this);
+    timer_->setInterval(kRefreshIntervalMs);
+    timer_->setTimerType(Qt::CoarseTimer);
+    connect(timer_, &QTimer::timeout, this, &LiveView::onTimer);
+
+    smoothing_->setValue(60);  // TensorBoard's default; the raw curve stays faintly behind
+    applySmoothing();
+    relayout();
+}
+
+LiveView::~LiveView() = default;
+
+std::vector<PlotPanel*> LiveView::panels() const { return {loss_, exchange_, distances_, eval_}; }
+
+void LiveView::setRunData(const RunData* data) {
+    data_ = data;
+    for (PlotPanel* p : panels()) p->setRunData(data);
+    refreshNow(true);
+}
+
+void LiveView::configureFor(Algorithm algorithm) {
+    algorithm_ = algorithm;
+    const bool log_y = exchange_->logY();
+    WorkerPanelSpec spec = algorithm == Algorithm::GoSgd ? alphaSpec() : algorithm == Algorithm::Easgd ? centerSpec() : naiveSpec();
+    spec.log_y = log_y;
+    exchange_->setSpec(std::move(spec));
+    exchange_->refresh(true);
+}
+
+void LiveView::setRunPlaceholders(const RunConfig* running) {
+    if (!running) {
+        for (PlotPanel* p : panels()) p->setPlaceholder(tr("Press Start to train; the plots fill in as the workers learn."));
+        return;
+    }
+    loss_->setPlaceholder(tr("Loading the data; the first samples come after %n iteration(s) per worker.", nullptr,
+                             running->metrics_every));
+    exchange_->setPlaceholder(tr("Waiting for the first samples ..."));
+    distances_->setPlaceholder(tr("The first distance matrix comes after %n iteration(s) per worker.", nullptr,
+                                  running->distance_every));
+    eval_->setPlaceholder(running->eval_every_images > 0
+                              ? tr("The test model is evaluated every %1 images per worker.").arg(running->eval_every_images)
+                              : tr("The test model is evaluated at the end of the run."));
+}
+
+void LiveView::setLive(bool live) {
+    frame_ms_average_ = 0.0;
+    timer_->setInterval(kRefreshIntervalMs);
+    if (live) timer_->start();
+    else timer_->stop();
+    refreshNow();
+}
+
+bool LiveView::isLive() const { return timer_->isActive(); }
+
+int LiveView::refreshNow(bool force) {
+    int redrawn = 0;
+    for (PlotPanel* p : panels()) redrawn += p->refresh(force) ? 1 : 0;
+    return redrawn;
+}
+
+void LiveView::onTimer() {
+    QElapsedTimer clock;
+    clock.start();
+    int redrawn = 0;
+    for (PlotPanel* p : panels()) redrawn += p->refresh(false, true) ? 1 : 0;
+    if (redrawn == 0) return;
+    last_frame_ms_ = double(clock.nsecsElapsed()) / 1e6;
+    frame_ms_average_ = frame_ms_average_ == 0.0 ? last_frame_ms_ : 0.8 * frame_ms_average_ + 0.2 * last_frame_ms_;
+    const int interval = refreshIntervalMs();
+    if (interval != timer_->interval()) {
+        qCDebug(lcUiPlot) << "redraw interval" << interval << "ms (a frame takes" << frame_ms_average_ << "ms)";
+        timer_->setInterval(interval);
+    }
+}
+
+int LiveView::refreshIntervalMs() const {
+    return std::clamp(static_cast<int>(3.0 * frame_ms_average_), kRefreshIntervalMs, 500);
+}
+
+void LiveView::relayout() {
+    for (PlotPanel* p : panels()) grid_->removeWidget(p);
+    const auto ps = panels();
+    for (int i = 0; i < 4; ++i) {
+        grid_->setRowStretch(i, 0);
+        grid_->setColumnStretch(i, 0);
+    }
+    for (int i = 0; i < int(ps.size()); ++i) {
+        switch (layout_mode_) {
+            case PlotLayout::Grid: grid_->addWidget(ps[size_t(i)], i / 2, i % 2); break;
+            case PlotLayout::Column: grid_->addWidget(ps[size_t(i)], i, 0); break;
+            case PlotLayout::Row: grid_->addWidget(ps[size_t(i)], 0, i); break;
+        }
+    }
+    const int rows = layout_mode_ == PlotLayout::Grid ? 2 : layout_mode_ == PlotLayout::Column ? 4 : 1;
+    const int cols = layout_mode_ == PlotLayout::Grid ? 2 : layout_mode_ == PlotLayout::Column ? 1 : 4;
+    for (int r = 0; r < rows; ++r) grid_->setRowStretch(r, 1);
+    for (int c = 0; c < cols; ++c) grid_->setColumnStretch(c, 1);
+}
+
+void LiveView::setPlotLayout(PlotLayout layout) {
+    if (layout_->currentData().toInt() != int(layout)) layout_->setCurrentIndex(layout_->findData(int(layout)));
+    if (layout == layout_mode_) return;
+    layout_mode_ = layout;
+    relayout();
+}
+
+void LiveView::setXAxis(XAxis axis) { x_axis_->setCurrentIndex(x_axis_->findData(int(axis))); }
+
+XAxis LiveView::xAxis() const { return static_cast<XAxis>(x_axis_->currentData().toInt()); }
+
+void LiveView::setSmoothing(double smoothing) { smoothing_->setValue(static_cast<int>(std::lround(smoothing * 100))); }
+
+double LiveView::smoothing() const { return smoothing_->value() / 100.0; }
+
+void LiveView::setShowRaw(bool show) { show_raw_->setChecked(show); }
+
+bool LiveView::showRaw() const { return show_raw_->isChecked(); }
+
+void LiveView::applySmoothing() {
+    smoothing_value_->setText(QString::number(smoothing(), 'f', 2));
+    show_raw_->setEnabled(smoothing() > 0);
+    for (PlotPanel* p : panels()) p->setSmoothing(smoothing(), showRaw());
+    refreshNow();
+}
+
+QVariantMap LiveView::viewState() const {
+    QVariantMap s;
+    s["x-axis"] = int(xAxis());
+    s["smoothing"] = smoothing();
+    s["show-raw"] = showRaw();
+    s["layout"] = int(layout_mode_);
+    s["log-y/loss"] = loss_->logY();
+    s["log-y/exchange"] = exchange_->logY();
+    s["log-y/distances"] = distances_->logY();
+    s["log-y/eval"] = eval_->logY();
+    return s;
+}
+
+void LiveView::restoreViewState(const QVariantMap& s) {
+    if (s.contains("x-axis")) setXAxis(static_cast<XAxis>(std::clamp(s["x-axis"].toInt(), 0, 2)));
+    if (s.contains("smoothing")) setSmoothing(std::clamp(s["smoothing"].toDouble(), 0.0, 0.99));
+    if (s.contains("show-raw")) setShowRaw(s["show-raw"].toBool());
+    if (s.contains("layout")) setPlotLayout(static_cast<PlotLayout>(std::clamp(s["layout"].toInt(), 0, 2)));
+    if (s.contains("log-y/loss")) loss_->setLogY(s["log-y/loss"].toBool());
+    if (s.contains("log-y/exchange")) exchange_->setLogY(s["log-y/exchange"].toBool());
+    if (s.contains("log-y/distances")) distances_->setLogY(s["log-y/distances"].toBool());
+    if (s.contains("log-y/eval")) eval_->setLogY(s["log-y/eval"].toBool());
+    refreshNow(true);
+}
+
+}  // namespace gossiplab::ui

@@ -1,0 +1,106 @@
+#pragma once
+// The Live tab: the run's status header, a banner for what went wrong, four plot panels (training
+// loss, alphas or distances to the center, pairwise distances, test model) and the view controls
+// (x axis, smoothing, raw curve, layout). A ~30 Hz timer redraws what changed while a run goes,
+// so redraws are coalesced however fast the events come.
+
+#include <vector>
+
+#include <QVariantMap>
+#include <QWidget>
+
+#include "core/train/run_config.h"
+#include "ui/model/series_buffer.h"
+
+class QCheckBox;
+class QComboBox;
+class QGridLayout;
+class QLabel;
+class QSlider;
+class QTimer;
+
+namespace gossiplab::ui {
+
+class DistancePanel;
+class EvalPanel;
+class MessageBanner;
+class PlotPanel;
+class RunData;
+class RunStatusHeader;
+class WorkerSeriesPanel;
+
+class LiveView final : public QWidget {
+    Q_OBJECT
+public:
+    enum class PlotLayout { Grid = 0, Column = 1, Row = 2 };
+    static constexpr int kRefreshIntervalMs = 33;
+
+    explicit LiveView(QWidget* parent = nullptr);
+    ~LiveView() override;
+
+    void setRunData(const RunData* data);
+    // Alphas (GoSGD), distances to the center (EASGD) or a note (naive) in the second panel.
+    void configureFor(Algorithm algorithm);
+    // What empty panels say: how to start (null), or what they wait for in this run.
+    void setRunPlaceholders(const RunConfig* running);
+    // While live, the refresh timer redraws what changed every ~33 ms.
+    void setLive(bool live);
+    bool isLive() const;
+    // Redraws every panel whose data changed (all with `force`); returns how many redrew.
+    int refreshNow(bool force = false);
+    // The live redraw interval: ~33 ms, longer while frames are expensive (a slow or busy
+    // machine, huge series), so that redrawing never takes more than about a third of the
+    // GUI thread and the window stays responsive.
+    int refreshIntervalMs() const;
+    double lastFrameMs() const { return last_frame_ms_; }
+
+    RunStatusHeader* header() const { return header_; }
+    MessageBanner* banner() const { return banner_; }
+    WorkerSeriesPanel* lossPanel() const { return loss_; }
+    WorkerSeriesPanel* exchangePanel() const { return exchange_; }
+    DistancePanel* distancePanel() const { return distances_; }
+    EvalPanel* evalPanel() const { return eval_; }
+    std::vector<PlotPanel*> panels() const;
+
+    void setPlotLayout(PlotLayout layout);
+    PlotLayout plotLayout() const { return layout_mode_; }
+    void setXAxis(XAxis axis);
+    XAxis xAxis() const;
+    void setSmoothing(double smoothing);
+    double smoothing() const;
+    void setShowRaw(bool show);
+    bool showRaw() const;
+
+    // x axis, smoothing, raw curve, layout, log-y per panel: remembered between sessions.
+    QVariantMap viewState() const;
+    void restoreViewState(const QVariantMap& state);
+
+Q_SIGNALS:
+    void viewStateChanged();
+
+private:
+    void relayout();
+    void applySmoothing();
+    void onTimer();
+
+    RunStatusHeader* header_ = nullptr;
+    MessageBanner* banner_ = nullptr;
+    WorkerSeriesPanel* loss_ = nullptr;
+    WorkerSeriesPanel* exchange_ = nullptr;
+    DistancePanel* distances_ = nullptr;
+    EvalPanel* eval_ = nullptr;
+    QGridLayout* grid_ = nullptr;
+    QComboBox* x_axis_ = nullptr;
+    QSlider* smoothing_ = nullptr;
+    QLabel* smoothing_value_ = nullptr;
+    QCheckBox* show_raw_ = nullptr;
+    QComboBox* layout_ = nullptr;
+    QTimer* timer_ = nullptr;
+    PlotLayout layout_mode_ = PlotLayout::Grid;
+    Algorithm algorithm_ = Algorithm::GoSgd;
+    const RunData* data_ = nullptr;
+    double last_frame_ms_ = 0.0;
+    double frame_ms_average_ = 0.0;
+};
+
+}  // namespace gossiplab::ui

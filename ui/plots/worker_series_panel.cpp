@@ -1,0 +1,211 @@
+#include "ui/plots/worker_series_panel.h"
+
+#include "ui/model/smoothing.h"
+#include "ui/plots/palette.h"
+#include "ui/plots/plot_style.h"
+#include "ui/plots/qcp.h"
+
+namespace gossiplab::ui {
+
+namespace {
+
+uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2)); }
+
+}  // namespace
+
+WorkerSeriesPanel::WorkerSeriesPanel(WorkerPanelSpec spec, QWidget* parent) : PlotPanel(spec.title, parent) {
+    QCPAxisRect* rect = plot_->axisRect();
+    styleAxisRect(rect);
+    plot_->legend->setVisible(false);
+    plot_->legend->setFont(style::legendFont());
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->legend->setBrush(Qt::NoBrush);
+    plot_->legend->setIconSize(18, 8);
+    plot_->legend->setColumnSpacing(6);
+    plot_->legend->setRowSpacing(0);
+    plot_->legend->setSelectableParts(QCPLegend::spItems);
+    connect(plot_, &QCustomPlot::legendClick, this,
+            [this](QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent*) { onLegendClick(legend, item); });
+    setSpec(std::move(spec));
+}
+
+WorkerSeriesPanel::~WorkerSeriesPanel() = default;
+
+void WorkerSeriesPanel::setSpec(WorkerPanelSpec spec) {
+    spec_ = std::move(spec);
+    setTitleText(spec_.title);
+    plot_->yAxis->setLabel(spec_.y_label);
+    log_y_ = !spec_.log_y;  // force setLogY to apply
+    setLogY(spec_.log_y);
+
+    // The legend sits under the axis rect, in rows of up to six entries.
+    QCPLayoutGrid* layout = plot_->plotLayout();
+    if (spec_.legend && !plot_->legend->visible()) {
+        plot_->legend->setVisible(true);
+        plot_->axisRect()->insetLayout()->take(plot_->legend);
+        auto* holder = new QCPLayoutGrid;
+        layout->addElement(2, 0, holder);
+        layout->setRowStretchFactor(2, 0.001);
+        holder->setMargins(QMargins(0, 0, 0, 4));
+        holder->addElement(0, 0, plot_->legend);
+        plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+        plot_->legend->setWrap(9);
+    }
+    ++settings_generation_;
+}
+
+void WorkerSeriesPanel::ensureGraphs(int workers) {
+    if (static_cast<int>(raw_.size()) == workers && aggregate_raw_) return;
+    plot_->clearGraphs();
+    raw_.clear();
+    smooth_.clear();
+    QCPAxis* x = plot_->xAxis;
+    QCPAxis* y = plot_->yAxis;
+    for (int w = 0; w < workers; ++w) {
+        QCPGraph* g = plot_->addGraph(x, y);
+        g->setName(QStringLiteral("w%1").arg(w));
+        g->setAdaptiveSampling(true);
+        raw_.push_back(g);
+    }
+    for (int w = 0; w < workers; ++w) {
+        QCPGraph* g = plot_->addGraph(x, y);
+        g->setName(QStringLiteral("w%1").arg(w));
+        g->setPen(QPen(palette::worker(w), 1.0, palette::workerPenStyle(w)));
+        smooth_.push_back(g);
+    }
+    aggregate_raw_ = plot_->addGraph(x, y);
+    aggregate_smooth_ = plot_->addGraph(x, y);
+    aggregate_raw_->setName(spec_.aggregate_name);
+    aggregate_smooth_->setName(spec_.aggregate_name);
+    // The legend lists one entry per worker and one for the aggregate.
+    plot_->legend->clearItems();
+    for (int w = 0; w < workers; ++w) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth_[size_t(w)]));
+    if (spec_.aggregate) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, aggregate_smooth_));
+}
+
+uint64_t WorkerSeriesPanel::signature() const {
+    uint64_t h = baseSignature();
+    h = mix(h, static_cast<uint64_t>(spec_.series));
+    h = mix(h, spec_.aggregate ? static_cast<uint64_t>(*spec_.aggregate) + 1 : 0);
+    if (data_) {
+        h = mix(h, data_->workerRevision(spec_.series));
+        if (spec_.aggregate) h = mix(h, data_->runRevision(*spec_.aggregate));
+        if (spec_.subtitle) h = mix(h, data_->runRevision(RunSeries::AlphaSum));
+    }
+    return h;
+}
+
+void WorkerSeriesPanel::rebuild() {
+    const int workers = data_ ? data_->workers() : 0;
+    ensureGraphs(workers);
+    plot_->xAxis->setLabel(xAxisLabel());
+
+    QString title = spec_.title;
+    if (data_ && spec_.subtitle) {
+        const QString extra = spec_.subtitle(*data_);
+        if (!extra.isEmpty()) title += QStringLiteral("   \u00B7   ") + extra;
+    }
+    setTitleText(title);
+
+    const QString na = data_ && spec_.not_applicable ? spec_.not_applicable(*data_) : QString();
+    if (!na.isEmpty()) {
+        if (!note_) {
+            note_ = new QCPItemText(plot_);
+            note_->setClipToAxisRect(false);
+            note_->position->setType(QCPItemPosition::ptViewportRatio);
+            note_->position->setCoords(0.5, 0.5);
+            note_->setPositionAlignment(Qt::AlignCenter);
+            note_->setColor(QColor(0x8A8A8A));
+            note_->setFont(style::placeholderFont());
+            note_->setSelectable(false);
+        }
+        note_->setText(na);
+    }
+    if (note_) note_->setVisible(!na.isEmpty());
+    // Nothing to plot for this run: no empty axes either, only the note.
+    for (QCPAxis* a : {plot_->xAxis, plot_->yAxis}) {
+        a->setVisible(na.isEmpty());
+        a->grid()->setVisible(na.isEmpty());
+    }
+
+    const bool smoothing = spec_.smoothable && smoothing_ > 0.0;
+    const XAxis axis = x_axis_;
+    // Worker lines are 1 px (QPainter's fast cosmetic path) and draw the min/max envelope of a
+    // decimated series; a bold line draws its buckets' means (a wide pen over a zigzag of
+    // thousands of points is what makes a plot slow).
+    auto draw = [&](const SeriesBuffer& buffer, QCPGraph* raw, QCPGraph* smooth, const QColor& color,
+                    Qt::PenStyle style, double width, bool visible) {
+        raw->setVisible(visible && (!smoothing || show_raw_));
+        smooth->setVisible(visible && smoothing);
+        if (!visible) return;
+        const bool bold = width > 1.0;
+        // A decimated envelope is a dense zigzag: antialiasing it costs much and shows nothing.
+        raw->setAntialiased(bold || !buffer.isDecimated());
+        if (smoothing) {
+            raw->setPen(QPen(palette::faded(color, 0.7), 1.0, style));
+            if (bold) buffer.means(axis, xs_, ys_);
+            else buffer.envelope(axis, xs_, ys_);
+            setGraphData(raw, xs_, ys_, log_y_);
+            buffer.means(axis, xs_, ys_, &ws_);
+            // The typical x distance between two raw points: the series' span over its points.
+            const auto& b = buffer.buckets();
+            const double span = b.empty() ? 0.0 : b.back().x_last[int(axis)] - b.front().x_first[int(axis)];
+            const double step = buffer.pointsAppended() > 1 ? span / double(buffer.pointsAppended() - 1) : 0.0;
+            smoothDebiased(ys_, smoothing_, smoothed_, &ws_, &xs_, step);
+            smooth->setPen(QPen(color, width, style));
+            setGraphData(smooth, xs_, smoothed_, log_y_);
+        } else {
+            raw->setPen(QPen(color, width, style));
+            if (bold) buffer.means(axis, xs_, ys_);
+            else buffer.envelope(axis, xs_, ys_);
+            setGraphData(raw, xs_, ys_, log_y_);
+            smooth->data()->clear();
+        }
+    };
+    for (int w = 0; w < workers; ++w) {
+        const bool visible = isWorkerVisible(w);
+        draw(data_->worker(spec_.series, w), raw_[size_t(w)], smooth_[size_t(w)], palette::worker(w),
+             palette::workerPenStyle(w), 1.0, visible);
+        // The legend shows every worker; a hidden one greyed out.
+        if (auto* item = plot_->legend->itemWithPlottable(smooth_[size_t(w)]))
+            item->setTextColor(visible ? palette::axisText() : QColor(0xB5B5B5));
+        smooth_[size_t(w)]->setPen(QPen(palette::worker(w), 1.0, palette::workerPenStyle(w)));
+    }
+    if (spec_.aggregate && data_) {
+        const bool visible = isWorkerVisible(-1);
+        const double width = spec_.aggregate_dashed ? 1.0 : 2.0;
+        const Qt::PenStyle style = spec_.aggregate_dashed ? Qt::DashLine : Qt::SolidLine;
+        draw(data_->run(*spec_.aggregate), aggregate_raw_, aggregate_smooth_, palette::mean(), style, width, visible);
+        if (auto* item = plot_->legend->itemWithPlottable(aggregate_smooth_))
+            item->setTextColor(visible ? palette::axisText() : QColor(0xB5B5B5));
+        aggregate_smooth_->setPen(QPen(palette::mean(), width, style));
+    } else if (aggregate_raw_) {
+        aggregate_raw_->setVisible(false);
+        aggregate_smooth_->setVisible(false);
+    }
+    // The legend shows the line style even where the smoothed graph is not the one drawn.
+    bool any = false;
+    for (int i = 0; i < plot_->graphCount() && !any; ++i) any = plot_->graph(i)->visible() && !plot_->graph(i)->data()->isEmpty();
+    updatePlaceholder(!any && na.isEmpty());
+}
+
+void WorkerSeriesPanel::onLegendClick(QCPLegend*, QCPAbstractLegendItem* item) {
+    auto* plottable_item = qobject_cast<QCPPlottableLegendItem*>(item);
+    if (!plottable_item) return;
+    QCPAbstractPlottable* p = plottable_item->plottable();
+    int worker = -2;
+    for (size_t w = 0; w < smooth_.size(); ++w)
+        if (smooth_[w] == p) worker = static_cast<int>(w);
+    if (p == aggregate_smooth_) worker = -1;
+    if (worker == -2) return;
+    const bool visible = !isWorkerVisible(worker);
+    setWorkerVisible(worker, visible);
+    refresh(true);
+    Q_EMIT workerVisibilityToggled(worker, visible);
+}
+
+std::vector<QCPAxis*> WorkerSeriesPanel::logAxes() const { return {plot_->yAxis}; }
+
+std::vector<QCPAxisRect*> WorkerSeriesPanel::timeRects() const { return {plot_->axisRect()}; }
+
+}  // namespace gossiplab::ui

@@ -1,0 +1,61 @@
+#pragma once
+// One line per worker (one colour per worker, the same on every panel) and, optionally, a bold
+// run-level line: the training loss with the paper's all-worker mean, the GoSGD alphas with
+// their sum, the EASGD distances to the center. Decimated series draw their min/max envelope;
+// with smoothing, a debiased EMA on top and the raw curve faint behind.
+
+#include <functional>
+#include <optional>
+
+#include "ui/plots/plot_panel.h"
+
+class QCPLegend;
+class QCPAbstractLegendItem;
+
+namespace gossiplab::ui {
+
+struct WorkerPanelSpec {
+    QString title;
+    QString y_label;
+    WorkerSeries series = WorkerSeries::Loss;
+    std::optional<RunSeries> aggregate;  // drawn bold (or dashed, see aggregate_dashed)
+    QString aggregate_name = QStringLiteral("mean");
+    bool aggregate_dashed = false;
+    bool smoothable = false;  // follows the smoothing control
+    bool log_y = false;       // the default
+    bool legend = false;      // a clickable legend (hides and shows workers)
+    // Extra text after the title (e.g. the sum of the alphas); empty: none.
+    std::function<QString(const RunData&)> subtitle;
+    // Text shown instead of the plot when the run has no such series (naive workers).
+    std::function<QString(const RunData&)> not_applicable;
+};
+
+class WorkerSeriesPanel final : public PlotPanel {
+    Q_OBJECT
+public:
+    explicit WorkerSeriesPanel(WorkerPanelSpec spec, QWidget* parent = nullptr);
+    ~WorkerSeriesPanel() override;
+
+    void setSpec(WorkerPanelSpec spec);
+    const WorkerPanelSpec& spec() const { return spec_; }
+
+protected:
+    uint64_t signature() const override;
+    void rebuild() override;
+    std::vector<QCPAxis*> logAxes() const override;
+    std::vector<QCPAxisRect*> timeRects() const override;
+
+private:
+    void ensureGraphs(int workers);
+    void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item);
+
+    WorkerPanelSpec spec_;
+    std::vector<QCPGraph*> raw_;       // per worker: the series (or its faint raw curve)
+    std::vector<QCPGraph*> smooth_;    // per worker: the smoothed curve
+    QCPGraph* aggregate_raw_ = nullptr;
+    QCPGraph* aggregate_smooth_ = nullptr;
+    QCPItemText* note_ = nullptr;
+    std::vector<double> xs_, ys_, ws_, smoothed_;
+};
+
+}  // namespace gossiplab::ui

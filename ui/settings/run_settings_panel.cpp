@@ -1,0 +1,689 @@
+#include "ui/settings/run_settings_panel.h"
+
+#include <cmath>
+#include <limits>
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QStyle>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "core/train/run.h"
+#include "ui/log.h"
+
+namespace gossiplab::ui {
+
+namespace {
+
+constexpr int kPSliderSteps = 300;  // p = 10^(-3 + 3 k / steps); k = 0 is p = 0
+
+QString fmt(double v) { return QString::number(v, 'g', 10); }
+
+std::optional<double> parseNumber(const QString& text) {
+    bool ok = false;
+    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
+    if (!ok) return std::nullopt;
+    return v;
+}
+
+std::optional<long long> parseWhole(const QString& text) {
+    bool ok = false;
+    const long long v = QLocale::c().toLongLong(text.trimmed(), &ok);
+    if (!ok) return std::nullopt;
+    return v;
+}
+
+int clampInt(long long v) {
+    return static_cast<int>(std::clamp<long long>(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+}
+
+// validate() names the budget's error after its kind; the form shows it at the budget field.
+QString formKeyOf(const std::string& field) {
+    if (field == "epochs" || field == "images" || field == "seconds") return QStringLiteral("budget");
+    return QString::fromStdString(field);
+}
+
+QString budgetFlag(BudgetKind kind) { return QString::fromStdString(toString(kind)); }
+
+}  // namespace
+
+struct RunSettingsPanel::Field {
+    QString key;
+    QFormLayout* form = nullptr;
+    QLabel* label = nullptr;
+    QWidget* editor = nullptr;  // QLineEdit or QComboBox
+    QWidget* row = nullptr;     // what sits in the form's field column
+    QLabel* error = nullptr;
+    bool applies = true;        // the field applies to the chosen algorithm / dataset
+    bool advanced = false;      // in the collapsible section
+};
+
+RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(6);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* body = new QWidget(scroll);
+    scroll->setWidget(body);
+    outer->addWidget(scroll, 1);
+
+    auto* form = new QFormLayout(body);
+    form->setContentsMargins(10, 8, 10, 8);
+    form->setLabelAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    form->setHorizontalSpacing(10);
+    form->setVerticalSpacing(5);
+
+    auto heading = [&](const QString& text) {
+        auto* label = new QLabel(text.toUpper(), body);
+        label->setObjectName("sectionHeading");
+        QFont f = label->font();
+        f.setBold(true);
+        f.setPointSizeF(f.pointSizeF() * 0.85);
+        f.setLetterSpacing(QFont::PercentageSpacing, 108);
+        label->setFont(f);
+        label->setStyleSheet("color: #5A6270; padding-top: 8px;");
+        form->addRow(label);
+        return label;
+    };
+
+    // ---- preset ----
+    preset_ = new QComboBox(body);
+    preset_->setObjectName("preset");
+    preset_->addItem(tr("Custom"), QString());
+    preset_->addItem(tr("Quick demo (Fashion-MNIST, 4 workers)"), "quick");
+    preset_->addItem(tr("Paper: GoSGD, p = 0.02 (CIFAR-10)"), "paper");
+    preset_->addItem(tr("Paper: EAMSGD, \u03C4 = 50 (CIFAR-10)"), "paper-eamsgd");
+    preset_->addItem(tr("Paper: naive (CIFAR-10)"), "paper-naive");
+    preset_->addItem(tr("Defaults"), "default");
+    preset_->setToolTip(tr("Fill the form with a preset. The paper's presets follow Blot et al. (2016): 8 workers, "
+                           "batch 128, lr 0.01, weight decay 1e-4, the EASGD CIFAR network."));
+    form->addRow(tr("Preset"), preset_);
+    connect(preset_, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        const QString name = preset_->itemData(index).toString();
+        if (!name.isEmpty()) applyPreset(name);
+    });
+
+    // ---- algorithm ----
+    heading(tr("Algorithm"));
+    addCombo(form, "algorithm", tr("Algorithm"), tr("GoSGD: gossip with sum weights. EASGD / EAMSGD: elastic averaging "
+                                                    "with a center variable (EAMSGD with momentum). Naive: no communication."),
+             {{tr("GoSGD"), "gosgd"}, {tr("EASGD / EAMSGD"), "easgd"}, {tr("Naive (no exchange)"), "naive"}});
+    addLine(form, "workers", tr("Workers M"), tr("Number of workers, 1 to 64. Each trains its own copy of the network on its own thread."));
+
+    auto* p_row = new QWidget(body);
+    auto* p_layout = new QHBoxLayout(p_row);
+    p_layout->setContentsMargins(0, 0, 0, 0);
+    p_layout->setSpacing(6);
+    auto* p_edit = addLine(form, "p", tr("Exchange p"),
+                           tr("GoSGD: the probability that a worker pushes its weights to a random peer after a step (0 to 1). "
+                              "Drag the slider during a run to watch the consensus answer. EASGD: sets \u03C4 = 1/p unless \u03C4 is given."),
+                           p_row);
+    p_edit->setMaximumWidth(80);
+    p_layout->addWidget(p_edit);
+    p_slider_ = new QSlider(Qt::Horizontal, p_row);
+    p_slider_->setObjectName("p-slider");
+    p_slider_->setRange(0, kPSliderSteps);
+    p_slider_->setToolTip(tr("p on a log scale from 0.001 to 1 (far left: 0)"));
+    p_layout->addWidget(p_slider_, 1);
+    p_debounce_ = new QTimer(this);
+    p_debounce_->setSingleShot(true);
+    p_debounce_->setInterval(200);
+    connect(p_slider_, &QSlider::valueChanged, this, &RunSettingsPanel::onPSlider);
+    connect(p_debounce_, &QTimer::timeout, this, [this] { emitLive("p"); });
+
+    addLine(form, "learning-rate", tr("Learning rate"), tr("Step size, greater than 0, at most 10. Adjustable while a run goes (press Enter)."));
+    addLine(form, "momentum", tr("Momentum"), tr("0 to 1 (1 excluded). Heavy ball for GoSGD and naive; Nesterov \u03B4 for EAMSGD (the paper: 0.99)."));
+    addLine(form, "weight-decay", tr("Weight decay"), tr("L2 penalty added to the gradient, 0 to 1 (1 excluded); the paper: 1e-4."));
+    addLine(form, "batch-size", tr("Batch size"), tr("Images per mini-batch and worker, 1 to 65536."));
+    addLine(form, "easgd-alpha", tr("EASGD \u03B1"), tr("Moving rate, greater than 0, at most 1. Empty: 0.9 / M (the EASGD paper's rule)."));
+    addLine(form, "easgd-tau", tr("EASGD \u03C4"), tr("Elastic step every \u03C4 local steps, 1 to 1000000. Empty: round(1/p)."));
+
+    // ---- data and model ----
+    heading(tr("Data and model"));
+    addCombo(form, "dataset", tr("Dataset"), tr("Fashion-MNIST and MNIST read IDX files (gzipped or not); CIFAR-10 the binary version; "
+                                                "the synthetic sets need no files."),
+             {{tr("Fashion-MNIST"), "fashion-mnist"}, {tr("MNIST"), "mnist"}, {tr("CIFAR-10"), "cifar10"},
+              {tr("Synthetic (1\u00D728\u00D728)"), "synthetic"}, {tr("Synthetic CIFAR-shaped"), "synthetic-cifar"}});
+    data_dir_row_ = new QWidget(body);
+    auto* dir_layout = new QHBoxLayout(data_dir_row_);
+    dir_layout->setContentsMargins(0, 0, 0, 0);
+    dir_layout->setSpacing(4);
+    auto* dir_edit = addLine(form, "data-dir", tr("Folder"), tr("The dataset's folder. Empty: its default folder."), data_dir_row_);
+    dir_layout->addWidget(dir_edit, 1);
+    auto* browse = new QToolButton(data_dir_row_);
+    browse->setText(QStringLiteral("\u2026"));
+    browse->setToolTip(tr("Choose the dataset folder"));
+    dir_layout->addWidget(browse);
+    connect(browse, &QToolButton::clicked, this, [this, dir_edit] {
+        const QString start = dir_edit->text().isEmpty() ? dir_edit->placeholderText() : dir_edit->text();
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Dataset folder"), start);
+        if (!dir.isEmpty()) dir_edit->setText(dir);
+    });
+    addCombo(form, "model", tr("Model"), tr("LeNet-style CNN, a small MLP, or the EASGD paper's CIFAR network (needs 3-channel images)."),
+             {{tr("LeNet"), "lenet"}, {tr("MLP"), "mlp"}, {tr("EASGD CIFAR net"), "easgd-cifar"}});
+    {
+        std::vector<std::pair<QString, QString>> devices;
+        for (const std::string& d : availableDeviceChoices()) devices.emplace_back(QString::fromStdString(d), QString::fromStdString(d));
+        auto* combo = addCombo(form, "devices", tr("Devices"),
+                               tr("cpu, cuda (all CUDA devices), or a list like cuda:0,cuda:1. Workers are placed round-robin."), devices);
+        combo->setEditable(true);
+        connect(combo, &QComboBox::editTextChanged, this, &RunSettingsPanel::onEdited);
+    }
+    addCombo(form, "test-model", tr("Test model"), tr("The model evaluated on the test set: the workers' uniform average (the paper), "
+                                                      "the alpha-weighted average (GoSGD) or the EASGD center."),
+             {{tr("Uniform average"), "uniform"}, {tr("Alpha-weighted average"), "alpha-weighted"}, {tr("EASGD center"), "center"}});
+
+    // ---- budget ----
+    heading(tr("Budget"));
+    auto* budget_row = new QWidget(body);
+    auto* budget_layout = new QHBoxLayout(budget_row);
+    budget_layout->setContentsMargins(0, 0, 0, 0);
+    budget_layout->setSpacing(6);
+    auto* budget_edit = addLine(form, "budget", tr("Budget"), tr("How long to train: epochs of the whole team, images per worker, or seconds."),
+                                budget_row);
+    budget_layout->addWidget(budget_edit, 1);
+    budget_kind_ = new QComboBox(budget_row);
+    budget_kind_->setObjectName("field-budget-kind");
+    budget_kind_->addItem(tr("epochs"), "epochs");
+    budget_kind_->addItem(tr("images / worker"), "images");
+    budget_kind_->addItem(tr("seconds"), "seconds");
+    budget_layout->addWidget(budget_kind_);
+    connect(budget_kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::onEdited);
+    addLine(form, "seed", tr("Seed"), tr("Seeds the initialisation, the mini-batches and the gossip draws."));
+    addLine(form, "name", tr("Run name"), tr("Empty: a name made from the settings."));
+
+    // ---- monitoring and advanced (collapsible) ----
+    advanced_toggle_ = new QToolButton(body);
+    advanced_toggle_->setText(tr("Monitoring and advanced"));
+    advanced_toggle_->setCheckable(true);
+    advanced_toggle_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    advanced_toggle_->setArrowType(Qt::RightArrow);
+    advanced_toggle_->setAutoRaise(true);
+    advanced_toggle_->setStyleSheet("QToolButton { font-weight: bold; color: #5A6270; padding-top: 8px; }");
+    form->addRow(advanced_toggle_);
+    const size_t first_advanced = fields_.size();
+    addLine(form, "eval-every", tr("Evaluate every"), tr("Evaluate the test model every N images per worker. 0: only at the end."));
+    addLine(form, "eval-max-images", tr("Test images"), tr("Evaluate on at most N test images. 0: the whole test set."));
+    addLine(form, "metrics-every", tr("Metrics every"), tr("Per-worker samples (loss, alpha) every N iterations, 1 to 100000."));
+    addLine(form, "distance-every", tr("Distances every"), tr("Weight snapshots for the distance matrix every N iterations, 1 to 1000000."));
+    addLine(form, "threads", tr("Threads / worker"), tr("LibTorch threads per worker, 0 to 256. 0: cores / M, at least 1."));
+    addLine(form, "init-noise", tr("Initial spread"), tr("Standard deviation of noise added to each worker's copy of the initial weights "
+                                                         "(0 to 10), to watch consensus from a spread start. The paper: 0."));
+    addLine(form, "p-schedule", tr("p schedule"), tr("Changes of p during the run: IMAGES:VALUE,... e.g. 0:0.02,30000:1"));
+    addLine(form, "lr-schedule", tr("lr schedule"), tr("Changes of the learning rate: IMAGES:VALUE,... e.g. 20000:0.005"));
+    for (size_t i = first_advanced; i < fields_.size(); ++i) fields_[i]->advanced = true;
+    connect(advanced_toggle_, &QToolButton::toggled, this, [this](bool open) {
+        advanced_toggle_->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
+        updateVisibility();
+    });
+
+    // ---- summary and buttons (always visible, under the scroll area) ----
+    summary_ = new QLabel(this);
+    summary_->setObjectName("validationSummary");
+    summary_->setWordWrap(true);
+    summary_->setStyleSheet("color: #B3261E; padding: 0 10px;");
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    outer->addWidget(summary_);
+    auto* buttons = new QHBoxLayout;
+    buttons->setContentsMargins(10, 0, 10, 10);
+    start_ = new QPushButton(tr("Start   Ctrl+R"), this);
+    start_->setObjectName("startButton");
+    start_->setToolTip(tr("Start a run with these settings (Ctrl+R)"));
+    start_->setMinimumHeight(30);
+    start_->setStyleSheet("QPushButton:enabled { background: #2E7D32; color: white; font-weight: bold; border-radius: 4px; }"
+                          "QPushButton:disabled { background: #D5D8DC; color: #7A7F87; border-radius: 4px; }");
+    stop_ = new QPushButton(tr("Stop   Esc"), this);
+    stop_->setObjectName("stopButton");
+    stop_->setToolTip(tr("Stop the run after each worker's current step; it is recorded as stopped (Esc)"));
+    stop_->setMinimumHeight(30);
+    stop_->setStyleSheet("QPushButton:enabled { background: #B3261E; color: white; font-weight: bold; border-radius: 4px; }"
+                         "QPushButton:disabled { background: #D5D8DC; color: #7A7F87; border-radius: 4px; }");
+    buttons->addWidget(start_, 1);
+    buttons->addWidget(stop_, 1);
+    outer->addLayout(buttons);
+    connect(start_, &QPushButton::clicked, this, &RunSettingsPanel::startRequested);
+    connect(stop_, &QPushButton::clicked, this, &RunSettingsPanel::stopRequested);
+
+    // Live edits: the learning rate on Enter / leaving the field, p also from the slider.
+    if (auto* lr = qobject_cast<QLineEdit*>(editor("learning-rate")))
+        connect(lr, &QLineEdit::editingFinished, this, [this] { emitLive("learning-rate"); });
+    connect(p_edit, &QLineEdit::editingFinished, this, [this] { emitLive("p"); });
+
+    // Long item texts must not widen the dock: combos size to a short minimum and elide.
+    for (QComboBox* combo : findChildren<QComboBox*>()) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(8);
+    }
+    setStyleSheet("QLineEdit { border: 1px solid #C3C7CD; border-radius: 3px; padding: 3px 5px; background: white; }"
+                  "QLineEdit:focus { border-color: #4E79A7; }"
+                  "QLineEdit:disabled { background: #F2F3F5; color: #8A8F96; }"
+                  "QLineEdit[invalid=\"true\"] { border-color: #B3261E; background: #FDF1F0; }");
+    setMinimumWidth(320);
+    setConfig(quickDemoPreset());
+    preset_->setCurrentIndex(preset_->findData("quick"));
+}
+
+RunSettingsPanel::~RunSettingsPanel() = default;
+
+void RunSettingsPanel::addField(QFormLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget) {
+    auto f = std::make_unique<Field>();
+    f->key = key;
+    f->form = form;
+    f->label = label;
+    f->editor = editor;
+    f->row = row_widget ? row_widget : editor;
+    editor->setObjectName("field-" + key);
+    label->setBuddy(editor);
+    form->addRow(label, f->row);
+    f->error = new QLabel(form->parentWidget());
+    f->error->setObjectName("error-" + key);
+    f->error->setWordWrap(true);
+    f->error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    f->error->setStyleSheet("color: #B3261E; font-size: 8pt; padding: 0 0 2px 2px;");
+    form->addRow(f->error);
+    form->setRowVisible(f->error, false);
+    by_key_[key] = f.get();
+    fields_.push_back(std::move(f));
+}
+
+QLineEdit* RunSettingsPanel::addLine(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+                                     QWidget* row_widget) {
+    auto* edit = new QLineEdit(row_widget ? row_widget : form->parentWidget());
+    edit->setToolTip(tip);
+    edit->setClearButtonEnabled(false);
+    auto* l = new QLabel(label, form->parentWidget());
+    l->setToolTip(tip);
+    addField(form, key, l, edit, row_widget);
+    connect(edit, &QLineEdit::textChanged, this, &RunSettingsPanel::onEdited);
+    return edit;
+}
+
+QComboBox* RunSettingsPanel::addCombo(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+                                      const std::vector<std::pair<QString, QString>>& items, QWidget* row_widget) {
+    auto* combo = new QComboBox(row_widget ? row_widget : form->parentWidget());
+    combo->setToolTip(tip);
+    for (const auto& [text, data] : items) combo->addItem(text, data);
+    auto* l = new QLabel(label, form->parentWidget());
+    l->setToolTip(tip);
+    addField(form, key, l, combo, row_widget);
+    connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::onEdited);
+    return combo;
+}
+
+RunSettingsPanel::Field* RunSettingsPanel::field(const QString& key) const {
+    auto it = by_key_.find(key);
+    return it == by_key_.end() ? nullptr : it->second;
+}
+
+QWidget* RunSettingsPanel::editor(const QString& key) const {
+    if (Field* f = field(formKeyOf(key.toStdString()))) return f->editor;
+    return nullptr;
+}
+
+QString RunSettingsPanel::text(const QString& key) const {
+    Field* f = field(key);
+    if (!f) return {};
+    if (auto* e = qobject_cast<QLineEdit*>(f->editor)) return e->text();
+    if (auto* c = qobject_cast<QComboBox*>(f->editor)) {
+        if (c->isEditable()) {
+            const int i = c->findText(c->currentText());
+            return i >= 0 && c->itemData(i).isValid() ? c->itemData(i).toString() : c->currentText().trimmed();
+        }
+        return c->currentData().toString();
+    }
+    return {};
+}
+
+void RunSettingsPanel::setText(const QString& key, const QString& value) {
+    if (auto* e = qobject_cast<QLineEdit*>(editor(key))) e->setText(value);
+}
+
+void RunSettingsPanel::setComboData(const QString& key, const QString& data) {
+    auto* c = qobject_cast<QComboBox*>(editor(key));
+    if (!c) return;
+    const int i = c->findData(data);
+    if (i >= 0) c->setCurrentIndex(i);
+    else if (c->isEditable()) c->setEditText(data);
+}
+
+QString RunSettingsPanel::errorText(const QString& key) const {
+    Field* f = field(formKeyOf(key.toStdString()));
+    return f ? f->error->text() : QString();
+}
+
+void RunSettingsPanel::setConfig(const RunConfig& c) {
+    filling_ = true;
+    setComboData("algorithm", QString::fromStdString(toString(c.algorithm)));
+    setText("workers", QString::number(c.workers));
+    setText("p", fmt(c.p));
+    setText("learning-rate", fmt(c.learning_rate));
+    setText("momentum", fmt(c.momentum));
+    setText("weight-decay", fmt(c.weight_decay));
+    setText("batch-size", QString::number(c.batch_size));
+    setText("easgd-alpha", c.easgd_alpha > 0 ? fmt(c.easgd_alpha) : QString());
+    setText("easgd-tau", c.easgd_tau > 0 ? QString::number(c.easgd_tau) : QString());
+    setComboData("dataset", QString::fromStdString(c.dataset));
+    setText("data-dir", QString::fromStdString(c.data_dir));
+    setComboData("model", QString::fromStdString(c.model));
+    setComboData("devices", QString::fromStdString(c.devices));
+    setComboData("test-model", QString::fromStdString(toString(c.test_model)));
+    setText("budget", fmt(c.budget));
+    budget_kind_->setCurrentIndex(budget_kind_->findData(budgetFlag(c.budget_kind)));
+    setText("seed", QString::number(c.seed));
+    setText("name", QString::fromStdString(c.name));
+    setText("eval-every", QString::number(c.eval_every_images));
+    setText("eval-max-images", QString::number(c.eval_max_images));
+    setText("metrics-every", QString::number(c.metrics_every));
+    setText("distance-every", QString::number(c.distance_every));
+    setText("threads", QString::number(c.intra_op_threads));
+    setText("init-noise", fmt(c.init_noise));
+    setText("p-schedule", QString::fromStdString(formatSchedule(c.p_schedule)));
+    setText("lr-schedule", QString::fromStdString(formatSchedule(c.lr_schedule)));
+    filling_ = false;
+    {
+        QSignalBlocker block(preset_);
+        preset_->setCurrentIndex(0);  // "Custom" until applyPreset() says which
+    }
+    revalidate();
+    updatePSlider();
+}
+
+bool RunSettingsPanel::applyPreset(const QString& name) {
+    const auto preset = presetByName(name.toStdString());
+    if (!preset) return false;
+    setConfig(*preset);
+    QSignalBlocker block(preset_);
+    preset_->setCurrentIndex(std::max(0, preset_->findData(name)));
+    qCInfo(lcUi) << "preset" << name;
+    return true;
+}
+
+void RunSettingsPanel::onEdited() {
+    if (filling_) return;
+    {
+        QSignalBlocker block(preset_);
+        preset_->setCurrentIndex(0);  // "Custom"
+    }
+    revalidate();
+    if (sender() == editor("p")) updatePSlider();
+}
+
+void RunSettingsPanel::revalidate() {
+    if (filling_) return;
+    RunConfig c;
+    std::vector<ConfigError> parse_errors;
+    auto notNumber = [&](const QString& key, const QString& value, const char* expected) {
+        parse_errors.push_back({key.toStdString(), key.toStdString() + " is '" + value.trimmed().toStdString() + "'; expected " + expected});
+    };
+    auto real = [&](const QString& key, double& out, bool empty_is_zero = false) {
+        const QString t = text(key);
+        if (t.trimmed().isEmpty() && empty_is_zero) { out = 0.0; return; }
+        if (auto v = parseNumber(t)) out = *v;
+        else notNumber(key, t, "a number");
+    };
+    auto whole = [&](const QString& key, auto& out, bool empty_is_zero = false) {
+        const QString t = text(key);
+        if (t.trimmed().isEmpty() && empty_is_zero) { out = 0; return; }
+        if (auto v = parseWhole(t)) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(out)>, int>) out = clampInt(*v);
+            else out = *v;
+        } else {
+            notNumber(key, t, "a whole number");
+        }
+    };
+    auto schedule = [&](const QString& key, std::vector<ScheduleStep>& out) {
+        std::string error;
+        if (auto steps = parseSchedule(text(key).trimmed().toStdString(), &error)) out = *steps;
+        else parse_errors.push_back({key.toStdString(), key.toStdString() + " is '" + text(key).trimmed().toStdString() +
+                                                            "'; expected IMAGES:VALUE,... (" + error + ")"});
+    };
+
+    c.algorithm = parseAlgorithm(text("algorithm").toStdString()).value_or(Algorithm::GoSgd);
+    whole("workers", c.workers);
+    real("p", c.p);
+    real("learning-rate", c.learning_rate);
+    real("momentum", c.momentum);
+    real("weight-decay", c.weight_decay);
+    whole("batch-size", c.batch_size);
+    real("easgd-alpha", c.easgd_alpha, true);
+    whole("easgd-tau", c.easgd_tau, true);
+    c.dataset = text("dataset").toStdString();
+    c.data_dir = text("data-dir").trimmed().toStdString();
+    c.model = text("model").toStdString();
+    c.devices = text("devices").toStdString();
+    c.test_model = parseTestModel(text("test-model").toStdString()).value_or(TestModel::Uniform);
+    c.budget_kind = parseBudgetKind(budget_kind_->currentData().toString().toStdString()).value_or(BudgetKind::Epochs);
+    {
+        const QString t = text("budget");
+        if (auto v = parseNumber(t)) c.budget = *v;
+        else notNumber(budgetFlag(c.budget_kind), t, "a number");
+    }
+    {
+        bool ok = false;
+        const QString t = text("seed");
+        const qulonglong seed = QLocale::c().toULongLong(t.trimmed(), &ok);
+        if (ok) c.seed = seed;
+        else notNumber("seed", t, "a whole number, 0 or more");
+    }
+    c.name = text("name").trimmed().toStdString();
+    whole("eval-every", c.eval_every_images);
+    whole("eval-max-images", c.eval_max_images);
+    whole("metrics-every", c.metrics_every);
+    whole("distance-every", c.distance_every);
+    whole("threads", c.intra_op_threads);
+    real("init-noise", c.init_noise);
+    schedule("p-schedule", c.p_schedule);
+    schedule("lr-schedule", c.lr_schedule);
+
+    // A field that did not parse keeps its default above, so validate() says nothing about it.
+    std::vector<ConfigError> errors = parse_errors;
+    for (const ConfigError& e : validate(c)) {
+        bool parse_failed = false;
+        for (const ConfigError& p : parse_errors) parse_failed |= formKeyOf(p.field) == formKeyOf(e.field);
+        if (!parse_failed) errors.push_back(e);
+    }
+    config_ = c;
+    errors_ = errors;
+
+    // Show each message at its field (the first per field; validate() gives one per field).
+    std::map<QString, QString> shown;
+    for (const ConfigError& e : errors) {
+        const QString key = formKeyOf(e.field);
+        if (!shown.count(key)) shown[key] = QString::fromStdString(e.message);
+    }
+    for (auto& f : fields_) {
+        const auto it = shown.find(f->key);
+        const QString message = it == shown.end() ? QString() : it->second;
+        f->error->setText(message);
+        const bool invalid = !message.isEmpty();
+        if (f->editor->property("invalid").toBool() != invalid) {
+            f->editor->setProperty("invalid", invalid);
+            f->editor->style()->unpolish(f->editor);
+            f->editor->style()->polish(f->editor);
+        }
+    }
+    // An error in the collapsed section opens it.
+    for (auto& f : fields_)
+        if (f->advanced && !f->error->text().isEmpty() && !advanced_toggle_->isChecked()) advanced_toggle_->setChecked(true);
+
+    if (auto* name = qobject_cast<QLineEdit*>(editor("name")))
+        name->setPlaceholderText(tr("auto: %1").arg(QString::fromStdString(c.effectiveName())));
+    if (auto* dir = qobject_cast<QLineEdit*>(editor("data-dir"))) {
+        RunConfig d;
+        d.dataset = c.dataset;
+        dir->setPlaceholderText(QString::fromStdString(d.effectiveDataDir()));
+    }
+    if (auto* alpha = qobject_cast<QLineEdit*>(editor("easgd-alpha")))
+        alpha->setPlaceholderText(tr("auto: 0.9 / M = %1").arg(0.9 / std::max(1, c.workers), 0, 'g', 4));
+    if (auto* tau = qobject_cast<QLineEdit*>(editor("easgd-tau")))
+        tau->setPlaceholderText(c.p > 0 ? tr("auto: round(1/p) = %1").arg(c.effectiveEasgdTau()) : tr("required when p is 0"));
+    if (Field* m = field("momentum")) m->label->setText(c.algorithm == Algorithm::Easgd ? tr("Momentum \u03B4") : tr("Momentum"));
+
+    updateVisibility();
+    const bool valid = errors_.empty();
+    if (valid != valid_) {
+        valid_ = valid;
+        Q_EMIT validityChanged(valid);
+    }
+    updateButtons();
+    Q_EMIT configChanged();
+}
+
+void RunSettingsPanel::updateVisibility() {
+    const Algorithm a = config_.algorithm;
+    const bool synthetic = config_.dataset.rfind("synthetic", 0) == 0;
+    for (auto& f : fields_) {
+        bool applies = true;
+        if (f->key == "p") applies = a != Algorithm::Naive;
+        else if (f->key == "easgd-alpha" || f->key == "easgd-tau") applies = a == Algorithm::Easgd;
+        else if (f->key == "data-dir") applies = !synthetic;
+        else if (f->key == "p-schedule") applies = a == Algorithm::GoSgd;
+        f->applies = applies;
+        const bool visible = applies && (!f->advanced || advanced_toggle_->isChecked());
+        f->form->setRowVisible(f->row, visible);
+        f->form->setRowVisible(f->error, visible && !f->error->text().isEmpty());
+    }
+    // Errors the form cannot show at a visible field are listed above Start.
+    QStringList hidden;
+    for (const ConfigError& e : errors_) {
+        Field* f = field(formKeyOf(e.field));
+        const bool shown = f && f->applies && (!f->advanced || advanced_toggle_->isChecked());
+        if (!shown) hidden << QString::fromStdString(e.message);
+    }
+    QString summary;
+    if (!errors_.empty()) {
+        summary = errors_.size() == 1 ? tr("1 setting needs attention before a run can start.")
+                                      : tr("%1 settings need attention before a run can start.").arg(errors_.size());
+        if (!hidden.isEmpty()) summary += "\n" + hidden.join("\n");
+    }
+    summary_->setText(summary);
+    summary_->setVisible(!summary.isEmpty() && !run_active_);
+}
+
+void RunSettingsPanel::updateButtons() {
+    start_->setEnabled(!run_active_ && errors_.empty());
+    stop_->setEnabled(run_active_);
+}
+
+void RunSettingsPanel::updatePSlider() {
+    const auto p = parseNumber(text("p"));
+    if (!p) return;
+    int position = 0;
+    if (*p > 0) position = static_cast<int>(std::lround((std::log10(std::clamp(*p, 1e-3, 1.0)) + 3.0) / 3.0 * kPSliderSteps));
+    QSignalBlocker block(p_slider_);
+    p_slider_->setValue(position);
+}
+
+void RunSettingsPanel::onPSlider(int position) {
+    const double p = position <= 0 ? 0.0 : std::pow(10.0, -3.0 + 3.0 * position / kPSliderSteps);
+    // Three significant digits: what a researcher would type.
+    setText("p", QString::number(p, 'g', position <= 0 ? 1 : 3));
+    if (run_active_) p_debounce_->start();
+}
+
+void RunSettingsPanel::emitLive(const QString& key) {
+    if (!run_active_) return;
+    Field* f = field(key);
+    if (!f || !f->editor->isEnabled() || !f->error->text().isEmpty()) return;
+    const double value = key == "p" ? config_.p : config_.learning_rate;
+    const auto it = live_applied_.find(key);
+    if (it != live_applied_.end() && it->second == value) return;
+    live_applied_[key] = value;
+    qCInfo(lcUi) << "live change" << key << value;
+    Q_EMIT liveSettingRequested(key, value);
+}
+
+void RunSettingsPanel::setLiveValue(const QString& key, double value) {
+    if (key != "p" && key != "learning-rate") return;
+    const auto shown = parseNumber(text(key));
+    live_applied_[key] = value;
+    if (shown && *shown == value) return;
+    filling_ = true;
+    setText(key, fmt(value));
+    filling_ = false;
+    revalidate();
+    if (key == "p") updatePSlider();
+}
+
+void RunSettingsPanel::showLiveResult(const QString& key, const QString& message) {
+    Field* f = field(key);
+    if (!f) return;
+    f->error->setText(message);
+    f->form->setRowVisible(f->error, !message.isEmpty());
+}
+
+void RunSettingsPanel::setRunActive(bool active) {
+    run_active_ = active;
+    const bool gossip = config_.algorithm == Algorithm::GoSgd;
+    for (auto& f : fields_) {
+        bool enabled = !active;
+        if (active && f->key == "learning-rate") enabled = true;
+        if (active && f->key == "p") enabled = gossip;
+        f->editor->setEnabled(enabled);
+        f->label->setEnabled(enabled || !active);
+    }
+    p_slider_->setEnabled(!active || gossip);
+    budget_kind_->setEnabled(!active);
+    preset_->setEnabled(!active);
+    if (Field* d = field("data-dir")) d->row->setEnabled(!active);
+    if (active) {
+        live_applied_ = {{"p", config_.p}, {"learning-rate", config_.learning_rate}};
+    } else {
+        p_debounce_->stop();
+        live_applied_.clear();
+    }
+    updateVisibility();
+    updateButtons();
+}
+
+QVariantMap RunSettingsPanel::fieldTexts() const {
+    QVariantMap out;
+    for (const auto& f : fields_) {
+        if (auto* e = qobject_cast<QLineEdit*>(f->editor)) out[f->key] = e->text();
+        else if (qobject_cast<QComboBox*>(f->editor)) out[f->key] = text(f->key);
+    }
+    out["budget-kind"] = budget_kind_->currentData().toString();
+    out["preset"] = preset_->currentData().toString();
+    out["advanced-open"] = advanced_toggle_->isChecked();
+    return out;
+}
+
+void RunSettingsPanel::setFieldTexts(const QVariantMap& texts) {
+    if (texts.isEmpty()) return;
+    filling_ = true;
+    for (auto it = texts.begin(); it != texts.end(); ++it) {
+        Field* f = field(it.key());
+        if (!f) continue;
+        if (qobject_cast<QLineEdit*>(f->editor)) setText(it.key(), it.value().toString());
+        else setComboData(it.key(), it.value().toString());
+    }
+    const int kind = budget_kind_->findData(texts.value("budget-kind").toString());
+    if (kind >= 0) budget_kind_->setCurrentIndex(kind);
+    {
+        QSignalBlocker block(preset_);
+        preset_->setCurrentIndex(std::max(0, preset_->findData(texts.value("preset").toString())));
+    }
+    advanced_toggle_->setChecked(texts.value("advanced-open").toBool());
+    filling_ = false;
+    revalidate();
+    updatePSlider();
+}
+
+}  // namespace gossiplab::ui

@@ -1,0 +1,76 @@
+#pragma once
+// GossipLab's main window: the run-settings dock on the left, tabs [Live] [History] [Compare], a
+// status line. Window geometry, dock state, the last settings, the tab and the plot view (x axis,
+// smoothing, layout, log scales) are remembered in QSettings.
+
+#include <functional>
+
+#include <QMainWindow>
+#include <QString>
+
+#include "core/train/run_events.h"
+#include "ui/live/run_controller.h"
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QTabWidget;
+
+namespace gossiplab::ui {
+
+class HistoryView;
+class LiveView;
+class RunSettingsPanel;
+
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const QString& history_path, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    QString historyPath() const { return history_path_; }
+    RunController* controller() const { return controller_; }
+    RunSettingsPanel* settingsPanel() const { return settings_; }
+    LiveView* liveView() const { return live_; }
+    HistoryView* historyView() const { return history_; }
+    QTabWidget* tabs() const { return tabs_; }
+
+    // Asked when the window closes while a run goes; true: stop the run, then close. The default
+    // asks with a message box; tests replace it.
+    void setStopQuestion(std::function<bool()> ask) { stop_question_ = std::move(ask); }
+
+    // What Start and Stop do. startRun() is false when the settings are invalid or a run is active.
+    bool startRun();
+    void stopRun();
+    void openHistory(const QString& path);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void restoreSettings();
+    void saveSettings() const;
+    void checkHistoryFile();
+    void onStateChanged(RunController::State state);
+    void onRunEnded(const RunResult& result);
+    void onStartFailed(const QString& message);
+    void onSettingChanged(const SettingChange& change);
+    bool askToStop();
+
+    QString history_path_;
+    RunController* controller_ = nullptr;
+    RunSettingsPanel* settings_ = nullptr;
+    LiveView* live_ = nullptr;
+    HistoryView* history_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QDockWidget* dock_ = nullptr;
+    QLabel* history_label_ = nullptr;
+    QAction* start_action_ = nullptr;
+    QAction* stop_action_ = nullptr;
+    QAction* open_action_ = nullptr;
+    std::function<bool()> stop_question_;
+    bool close_after_stop_ = false;
+};
+
+}  // namespace gossiplab::ui
