@@ -11,6 +11,7 @@
 
 #include "core/cli/events_csv.h"
 #include "core/cli/history_commands.h"
+#include "core/cli/sweep_command.h"
 #include "core/cli/progress_printer.h"
 #include "core/cli/run_flags.h"
 #include "core/store/run_recorder.h"
@@ -48,6 +49,8 @@ const char* kUsage =
     "                   every recorded point (long format) and/or one row per run\n"
     "  delete RUN...    delete runs and all their rows\n"
     "  import FILE      copy every run of another history file into this one\n"
+    "  sweep ...        run an experiment: a grid of runs, queued (see gossiplab-cli sweep --help)\n"
+    "  experiments      list the experiments; experiment show|export ID\n"
     "  (history commands take --db FILE; default: $XDG_DATA_HOME/gossiplab/history.sqlite3)\n"
     "  --version        print the version\n"
     "  --help           this text\n";
@@ -222,6 +225,9 @@ int main(int argc, char** argv) {
     if (command == "export") return exportCommand(args);
     if (command == "delete") return deleteCommand(args);
     if (command == "import") return importCommand(args);
+    if (command == "sweep") return sweepCommand(args);
+    if (command == "experiments") return experimentsCommand(args);
+    if (command == "experiment") return experimentCommand(args);
     std::fprintf(stderr, "gossiplab-cli: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return kExitUsage;
 }

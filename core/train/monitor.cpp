@@ -93,7 +93,7 @@ void Monitor::applySchedules(const SamplePoint& at) {
                      const char* field) {
         while (next < steps.size() && steps[next].at_images_per_worker <= at.images) {
             const double old_value = target.exchange(steps[next].value);
-            if (shared_.exchange) shared_.exchange->settingChanged(field, steps[next].value);
+            if (Exchange* e = shared_.exchange.load()) e->settingChanged(field, steps[next].value);
             if (observer_ && old_value != steps[next].value)
                 observer_->onSettingChange({at, field, old_value, steps[next].value, "schedule"});
             ++next;
@@ -219,7 +219,7 @@ void Monitor::maybeEvaluate(const SamplePoint& at) {
         if (at.images < next_eval_images_) return;
         // Ask every worker for a fresh snapshot at its next iteration boundary.
         const int64_t request = shared_.snapshot_request.fetch_add(1) + 1;
-        if (shared_.exchange) shared_.exchange->snapshotRequested(request);
+        if (Exchange* e = shared_.exchange.load()) e->snapshotRequested(request);
         eval_pending_ = true;
         return;
     }

@@ -216,7 +216,15 @@ bool Run::Impl::distributedSetup() {
         effective.workers = plan.total_workers;
         buildWorkers(effective, plan.processes);
         session->start(shared);
-        shared.exchange = session.get();
+        shared.exchange.store(session.get());
+        // A stop asked while the processes were connecting reaches the others now.
+        std::unique_lock lock(shared.end_mutex);
+        if (shared.end_requested) {
+            const RunStatus status = shared.end_status;
+            const std::string message = shared.end_message;
+            lock.unlock();
+            session->runEnding(status, message);
+        }
         return true;
     } catch (const std::exception& e) {
         const auto* c10 = dynamic_cast<const c10::Error*>(&e);
@@ -366,7 +374,7 @@ void Run::start() {
         only.devices = s.config.devices;
         s.buildWorkers(s.config, {only});
         s.in_process = std::make_unique<InProcessExchange>(s.shared);
-        s.shared.exchange = s.in_process.get();
+        s.shared.exchange.store(s.in_process.get());
     } else if (s.distributed.rank == 0) {
         s.loadData(s.config);  // rank 0's data and model, checked before the others are waited for
     }
@@ -405,7 +413,7 @@ std::optional<ConfigError> Run::setP(double p) {
     const double old_value = impl_->shared.p.exchange(p);
     if (old_value != p) {
         impl_->queueChange("p", old_value, p);
-        if (impl_->shared.exchange) impl_->shared.exchange->settingChanged("p", p);
+        if (Exchange* e = impl_->shared.exchange.load()) e->settingChanged("p", p);
     }
     return std::nullopt;
 }
@@ -416,7 +424,7 @@ std::optional<ConfigError> Run::setLearningRate(double learning_rate) {
     const double old_value = impl_->shared.learning_rate.exchange(learning_rate);
     if (old_value != learning_rate) {
         impl_->queueChange("learning-rate", old_value, learning_rate);
-        if (impl_->shared.exchange) impl_->shared.exchange->settingChanged("learning-rate", learning_rate);
+        if (Exchange* e = impl_->shared.exchange.load()) e->settingChanged("learning-rate", learning_rate);
     }
     return std::nullopt;
 }

@@ -67,7 +67,9 @@ struct RunShared {
     int global_workers = 0;              // M, across all processes
     // Rank 0 or a run in one process: evaluates the test model and applies schedules.
     bool coordinator = true;
-    Exchange* exchange = nullptr;        // how workers reach their peers and the center
+    // How workers reach their peers and the center; set before the workers start (atomic: a stop
+    // asked from another thread may read it while a multi-process run is being set up).
+    std::atomic<Exchange*> exchange{nullptr};
     int intra_op_threads = 1;
     int64_t images_budget_per_worker = 0;  // 0: a time budget
     double seconds_budget = 0.0;
@@ -124,7 +126,7 @@ struct RunShared {
         }
         stop.store(true);
         wake_monitor.notify_all();
-        if (first && propagate && exchange) exchange->runEnding(status, message);
+        if (Exchange* e = exchange.load(); first && propagate && e) e->runEnding(status, message);
     }
     void postMessage(const std::string& text) {
         std::lock_guard lock(events_mutex);
@@ -152,7 +154,7 @@ struct RunShared {
         for (const auto& w : workers)
             if (w->local) sum += w->alpha.load() + (w->inbox ? w->inbox->pendingWeight() : 0.0);
         sum += alpha_out.load() - alpha_in.load();
-        if (exchange) sum += exchange->alphaElsewhere();
+        if (Exchange* e = exchange.load()) sum += e->alphaElsewhere();
         return sum;
     }
     // After the run: the alphas the tracked workers hold (mirrors: their final values).

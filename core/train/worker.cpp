@@ -49,6 +49,7 @@ public:
         : shared_(shared), self_(self), config_(shared.config),
           sampler_(*shared.data, mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index))),
           gossip_rng_(mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index) + 1)),
+          exchange_(shared.exchange.load()),
           nesterov_(config_.algorithm == Algorithm::Easgd && config_.momentum > 0.0),
           tau_(config_.effectiveEasgdTau()), easgd_alpha_(config_.effectiveEasgdAlpha()) {
         if (config_.momentum > 0.0) velocity_ = torch::zeros_like(self_.flat.weights);
@@ -157,11 +158,11 @@ private:
         // over ourselves.
         int peer = std::uniform_int_distribution<int>(0, m - 2)(gossip_rng_);
         if (peer >= self_.index) ++peer;
-        if (shared_.exchange->push(self_, peer)) self_.sent.fetch_add(1, std::memory_order_relaxed);
+        if (exchange_->push(self_, peer)) self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
     void elasticStep() {
-        shared_.exchange->elasticStep(self_, elastic_diff_, easgd_alpha_);
+        exchange_->elasticStep(self_, elastic_diff_, easgd_alpha_);
         self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -195,6 +196,7 @@ private:
     const RunConfig& config_;
     BatchSampler sampler_;
     std::mt19937_64 gossip_rng_;
+    Exchange* const exchange_;  // set before the workers start
     const bool nesterov_;
     const int tau_;
     const double easgd_alpha_;

@@ -326,6 +326,31 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(toString(runs[0].status)), QString("stopped"));
     }
 
+    void settingsLayoutAndViewAreRemembered() {
+        const QString path = newHistory();
+        {
+            MainWindow w(path);
+            w.show();
+            qobject_cast<QLineEdit*>(w.settingsPanel()->editor("p"))->setText("0.3");
+            qobject_cast<QLineEdit*>(w.settingsPanel()->editor("batch-size"))->setText("twelve");  // kept as typed
+            w.liveView()->setPlotLayout(LiveView::PlotLayout::Column);
+            w.liveView()->setXAxis(XAxis::WallTime);
+            w.liveView()->setSmoothing(0.8);
+            w.resize(1234, 777);
+            QVERIFY(w.close());
+        }
+        MainWindow again(path);
+        QCOMPARE(qobject_cast<QLineEdit*>(again.settingsPanel()->editor("p"))->text(), QString("0.3"));
+        QVERIFY(!again.settingsPanel()->isValid());
+        QVERIFY(!again.settingsPanel()->startButton()->isEnabled());
+        QCOMPARE(int(again.liveView()->plotLayout()), int(LiveView::PlotLayout::Column));
+        QCOMPARE(int(again.liveView()->xAxis()), int(XAxis::WallTime));
+        QCOMPARE(again.liveView()->smoothing(), 0.8);
+        QCOMPARE(again.size(), QSize(1234, 777));
+        // Leave the next tests a clean slate.
+        QSettings().clear();
+    }
+
     void theWindowRendersNonEmptyPlotsDuringARun() {
         MainWindow w(newHistory());
         w.resize(1600, 1000);

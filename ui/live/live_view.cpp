@@ -141,10 +141,6 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     show_raw_->setToolTip(tr("Draw the raw curve faintly behind the smoothed one"));
     controls->addWidget(show_raw_);
     controls->addStretch(1);
-    auto* hint = new QLabel(tr("wheel: zoom \u00B7 drag: pan \u00B7 double-click: reset \u00B7 right-click: log y, save"), this);
-    hint->setStyleSheet("color: #8A8F96;");
-    controls->addWidget(hint);
-    controls->addSpacing(12);
     controls->addWidget(new QLabel(tr("layout"), this));
     layout_ = new QComboBox(this);
     layout_->setObjectName("plotLayout");

@@ -48,6 +48,8 @@ PlotPanel::PlotPanel(const QString& title, QWidget* parent) : QWidget(parent), t
     plot_->setPlottingHint(QCP::phFastPolylines, true);  // segment by segment: no huge stroked paths
     plot_->setContextMenuPolicy(Qt::CustomContextMenu);
     plot_->setMinimumSize(260, 180);
+    plot_->setToolTip(tr("Wheel: zoom \u00B7 drag: pan \u00B7 double-click: back to the data \u00B7 "
+                         "right-click: log y, save or copy the image"));
     setMinimumSize(260, 180);
 
     plot_->plotLayout()->insertRow(0);
