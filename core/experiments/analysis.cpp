@@ -132,6 +132,8 @@ TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double
                 group = groups.end() - 1;
                 group->ratio = ratio;
                 group->ratio.gosgd_position = group->ratio.easgd_position = -1;
+                group->ratio.gosgd_label = algorithmLabel(g.config);  // without the seed
+                group->ratio.easgd_label = algorithmLabel(e.config);
                 group->ratio.images_ratio = group->ratio.wall_ratio = kNaN;
             }
             ++group->pairs;
@@ -149,8 +151,6 @@ TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double
         if (group.pairs < 2) continue;
         TimeToLossRatio aggregate = group.ratio;
         aggregate.seed_count = group.both;
-        aggregate.gosgd_label = "gosgd p=" + fmt(aggregate.p) + " (mean over seeds)";
-        aggregate.easgd_label = "tau=" + std::to_string(aggregate.easgd_tau) + " (mean over seeds)";
         if (group.both > 0 && group.easgd_images > 0) aggregate.images_ratio = group.gosgd_images / group.easgd_images;
         if (group.both > 0 && group.easgd_wall > 0) aggregate.wall_ratio = group.gosgd_wall / group.easgd_wall;
         if (group.both > 1) table.ratios.push_back(aggregate);

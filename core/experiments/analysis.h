@@ -86,7 +86,8 @@ struct TimeToLossRow {
 
 // GoSGD / EAMSGD for runs that differ only in the algorithm (EASGD's tau = round(1/p) of GoSGD's
 // p; same M, learning rate and seed). With several seeds, one more row per (p, M, lr) with
-// seed_count > 1: the ratio of the mean times over the seeds where both reached L.
+// seed_count > 1: the ratio of the mean times over the seeds where both reached L (its labels
+// carry no seed).
 struct TimeToLossRatio {
     double p = kNaN;  // GoSGD's p
     int easgd_tau = 0;

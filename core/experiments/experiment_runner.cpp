@@ -154,7 +154,9 @@ RunnerOutcome ExperimentRunner::run() {
             while (launched->isRunning()) {
                 linkIfRecorded();
                 const Request now = pending();
-                const bool stop = now == Request::StopNow || now == Request::CancelCurrent || now == Request::CancelAll || skip_.load();
+                // A run that can no longer be recorded is stopped too: its item goes back to the queue.
+                const bool stop = now == Request::StopNow || now == Request::CancelCurrent || now == Request::CancelAll ||
+                                  skip_.load() || recorder->error().has_value();
                 if (stop && !stop_sent) {
                     launched->requestStop();
                     stop_sent = true;

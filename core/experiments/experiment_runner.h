@@ -25,8 +25,9 @@
 //   it cannot start      (missing data files, a device that is not there) its item goes back to
 //                        the queue with the reason and the experiment is paused with it, so that
 //                        a resume after fixing the cause runs it.
-//   recording fails      (disk full, a locked file) the run's item goes back to the queue and the
-//                        experiment is paused with the error, when the history still takes it.
+//   recording fails      (disk full, a locked file) the run is stopped at once, its item goes back
+//                        to the queue and the experiment is paused with the error (when the
+//                        history still takes that write).
 // Every attempt's run is tagged "experiment:<id>"; the queue item links its latest attempt.
 
 #include <atomic>

@@ -147,7 +147,7 @@ std::string timeToLossText(const TimeToLossTable& table, TextStyle style) {
         std::vector<Row> ratio_rows;
         for (const auto& ratio : table.ratios) {
             ratio_rows.push_back({ratio.gosgd_label + " / " + ratio.easgd_label +
-                                      (ratio.seed_count > 1 ? " (" + std::to_string(ratio.seed_count) + " seeds)" : ""),
+                                      (ratio.seed_count > 1 ? ", mean of " + std::to_string(ratio.seed_count) + " seeds" : ""),
                                   formatValue(ratio.images_ratio, 3), formatValue(ratio.wall_ratio, 3)});
         }
         out += render(ratio_header, ratio_rows, style);
