@@ -135,6 +135,9 @@ private Q_SLOTS:
         QVERIFY(std::abs(table.ratios[0].images_ratio - 0.5) < 1e-9);
         QVERIFY(std::abs(table.ratios[1].images_ratio - 0.7) < 1e-9);
         QCOMPARE(table.ratios[2].seed_count, 2);
+        QCOMPARE(table.ratios[2].gosgd_label, std::string("gosgd p=0.02"));
+        QCOMPARE(table.ratios[2].easgd_label, std::string("eamsgd tau=50"));
+        QVERIFY(timeToLossText(table, TextStyle::Plain).find("gosgd p=0.02 / eamsgd tau=50, mean of 2 seeds") != std::string::npos);
         QVERIFY(std::abs(table.ratios[2].images_ratio - 1200.0 / 2000.0) < 1e-9);  // ratio of the means
     }
 
