@@ -35,25 +35,29 @@ Evaluator::Evaluator(const RunShared& shared, torch::Device device) {
     labels_ = data.test.labels.narrow(0, 0, images_.size(0)).to(device);
 }
 
-std::pair<double, double> Evaluator::evaluate(const torch::Tensor& weights) {
+std::optional<std::pair<double, double>> Evaluator::evaluate(const torch::Tensor& weights,
+                                                             const std::atomic<bool>* cancel) {
     torch::NoGradGuard no_grad;
     flat_.weights.copy_(weights);
     const int64_t n = images_.size(0), batch = 1000;
     double loss_sum = 0.0;
     int64_t correct = 0;
     for (int64_t start = 0; start < n; start += batch) {
+        if (cancel && cancel->load()) return std::nullopt;
         const int64_t len = std::min(batch, n - start);
         auto logits = net_->forward(images_.narrow(0, start, len));
         auto labels = labels_.narrow(0, start, len);
         loss_sum += torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
         correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
     }
-    return {loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
+    return std::pair{loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
 }
 
 Monitor::Monitor(RunShared& shared, RunObserver* observer)
     : shared_(shared), observer_(observer), evaluator_(shared, shared.workers[0]->device),
       last_snapshot_seq_(shared.workers.size(), 0), next_eval_images_(shared.config.eval_every_images) {}
+
+Monitor::~Monitor() { abandonEvaluation(); }
 
 void Monitor::tick() {
     deliverPending();
@@ -215,6 +219,7 @@ torch::Tensor Monitor::testModelWeights(const std::vector<torch::Tensor>& weight
 void Monitor::maybeEvaluate(const SamplePoint& at) {
     const int64_t every = shared_.config.eval_every_images;
     if (every <= 0 || !shared_.coordinator) return;
+    if (!collectEvaluation(false)) return;  // one evaluation at a time
     if (!eval_pending_) {
         if (at.images < next_eval_images_) return;
         // Ask every worker for a fresh snapshot at its next iteration boundary.
@@ -235,20 +240,46 @@ void Monitor::maybeEvaluate(const SamplePoint& at) {
     }
     eval_pending_ = false;
     while (next_eval_images_ <= at.images) next_eval_images_ += every;
-    emitEvaluation(testModelWeights(weights, alphas), shared_.meanPoint());
+    eval_at_ = shared_.meanPoint();
+    eval_cancel_.store(false);
+    eval_running_ = std::async(std::launch::async, [this, model = testModelWeights(weights, alphas)] {
+        return evaluator_.evaluate(model, &eval_cancel_);
+    });
+}
+
+bool Monitor::collectEvaluation(bool wait) {
+    if (!eval_running_.valid()) return true;
+    if (!wait && eval_running_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    if (const auto result = eval_running_.get()) reportEvaluation(eval_at_, *result);
+    return true;
+}
+
+void Monitor::abandonEvaluation() {
+    if (!eval_running_.valid()) return;
+    eval_cancel_.store(true);
+    eval_running_.wait();
+    eval_running_ = {};
 }
 
 void Monitor::emitEvaluation(const torch::Tensor& weights, const SamplePoint& at, EvalSample* out) {
+    if (const auto result = evaluator_.evaluate(weights)) reportEvaluation(at, *result, out);
+}
+
+void Monitor::reportEvaluation(const SamplePoint& at, std::pair<double, double> loss_accuracy, EvalSample* out) {
     EvalSample e;
     e.at = at;
     e.model = shared_.config.test_model;
-    std::tie(e.test_loss, e.test_accuracy) = evaluator_.evaluate(weights);
+    std::tie(e.test_loss, e.test_accuracy) = loss_accuracy;
     e.test_images = evaluator_.testImages();
     if (observer_) observer_->onEvaluation(e);
     if (out) *out = e;
 }
 
 void Monitor::finish(RunResult& result) {
+    // A run that ended by itself reports the evaluation it was computing; a stopped, failed or
+    // diverged one does not make its user wait for it.
+    if (result.status == RunStatus::Finished) collectEvaluation(true);
+    else abandonEvaluation();
     deliverPending();
     const SamplePoint at = shared_.meanPoint();
     sampleRun(at);

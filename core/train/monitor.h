@@ -3,6 +3,16 @@
 // loss, alpha sum, throughput), the distance matrix and the test model's evaluation, applies
 // schedules, and reports progress. It runs on the run's own thread, the only thread that calls
 // the observer.
+//
+// The periodic test-model evaluation runs on a thread of its own: on a busy machine it can take
+// seconds (M workers share the cores with it), and a monitor blocked that long would freeze the
+// progress, the setting changes and a Stop. The monitor starts it, goes on ticking, and reports
+// the result (with the point its weights were taken at) on the tick after it is ready. A stop
+// abandons an evaluation in flight between two test batches.
+
+#include <atomic>
+#include <future>
+#include <optional>
 
 #include "core/train/run_shared.h"
 
@@ -15,8 +25,9 @@ std::vector<double> pairwiseDistances(const std::vector<torch::Tensor>& weights,
 class Evaluator {
 public:
     Evaluator(const RunShared& shared, torch::Device device);
-    // {loss, accuracy}
-    std::pair<double, double> evaluate(const torch::Tensor& weights);
+    // {loss, accuracy}; nothing when `cancel` became true between two test batches.
+    std::optional<std::pair<double, double>> evaluate(const torch::Tensor& weights,
+                                                      const std::atomic<bool>* cancel = nullptr);
     int64_t testImages() const { return labels_.size(0); }
 
 private:
@@ -28,6 +39,7 @@ private:
 class Monitor {
 public:
     Monitor(RunShared& shared, RunObserver* observer);
+    ~Monitor();  // abandons an evaluation in flight and waits for its thread
     // One round: deliver what the workers posted, sample, maybe distances/evaluation.
     void tick();
     // After the workers joined and the inboxes were drained: final samples, distances and
@@ -44,6 +56,10 @@ private:
     torch::Tensor testModelWeights(const std::vector<torch::Tensor>& weights, const std::vector<double>& alphas);
     void emitDistances(const std::vector<torch::Tensor>& weights, const SamplePoint& at);
     void emitEvaluation(const torch::Tensor& weights, const SamplePoint& at, EvalSample* out = nullptr);
+    void reportEvaluation(const SamplePoint& at, std::pair<double, double> loss_accuracy, EvalSample* out = nullptr);
+    // Reports the background evaluation when it is done (or `wait`s for it); true when none is left.
+    bool collectEvaluation(bool wait);
+    void abandonEvaluation();
     double meanLoss() const;
     int64_t totalImages() const;
     int64_t totalMessages() const;
@@ -53,7 +69,10 @@ private:
     Evaluator evaluator_;
     std::vector<int64_t> last_snapshot_seq_;
     int64_t next_eval_images_ = 0;
-    bool eval_pending_ = false;
+    bool eval_pending_ = false;  // waiting for the workers' snapshots
+    std::future<std::optional<std::pair<double, double>>> eval_running_;
+    SamplePoint eval_at_;
+    std::atomic<bool> eval_cancel_{false};
     size_t next_p_step_ = 0, next_lr_step_ = 0;
     double last_sample_time_ = 0.0;
     int64_t last_sample_images_ = 0;
