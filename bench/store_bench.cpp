@@ -5,7 +5,7 @@
 //
 // usage: gossiplab-store-bench [--samples N] [--workers M] [--points P] [--batch ROWS] [--dir FOLDER]
 
-#include <sqlite3.h>
+#include "core/store/sqlite3_api.h"
 
 #include <algorithm>
 #include <chrono>

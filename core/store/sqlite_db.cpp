@@ -1,6 +1,6 @@
 #include "core/store/sqlite_db.h"
 
-#include <sqlite3.h>
+#include "core/store/sqlite3_api.h"
 #include <sys/resource.h>
 
 #include <cctype>
