@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <set>
 
 namespace gossiplab::json {
 
@@ -43,35 +44,61 @@ std::string writeFlatObject(const std::map<std::string, std::string>& values,
 
 namespace {
 
-struct Parser {
-    const std::string& s;
-    size_t i = 0;
-    std::string error;
+class Reader {
+public:
+    explicit Reader(const std::string& text) : s_(text) {}
 
-    void skipSpace() { while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i; }
+    bool document(FlatPairs& out) {
+        skipSpace();
+        if (!object("", out)) return false;
+        skipSpace();
+        if (i_ != s_.size()) return fail("unexpected text after the object");
+        return true;
+    }
+    const std::string& error() const { return error_; }
+
+private:
     bool fail(const std::string& what) {
-        if (error.empty()) error = what + " at offset " + std::to_string(i);
+        if (error_.empty()) error_ = what + " at offset " + std::to_string(i_);
         return false;
     }
-    bool expect(char c) {
+    void skipSpace() {
+        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+    }
+    bool peek(char c) {
         skipSpace();
-        if (i < s.size() && s[i] == c) { ++i; return true; }
+        return i_ < s_.size() && s_[i_] == c;
+    }
+    bool expect(char c) {
+        if (peek(c)) {
+            ++i_;
+            return true;
+        }
         return fail(std::string("expected '") + c + "'");
     }
     static void appendUtf8(std::string& out, unsigned code) {
-        if (code < 0x80) { out += static_cast<char>(code); }
-        else if (code < 0x800) { out += static_cast<char>(0xC0 | (code >> 6)); out += static_cast<char>(0x80 | (code & 0x3F)); }
-        else { out += static_cast<char>(0xE0 | (code >> 12)); out += static_cast<char>(0x80 | ((code >> 6) & 0x3F)); out += static_cast<char>(0x80 | (code & 0x3F)); }
+        if (code < 0x80) {
+            out += static_cast<char>(code);
+        } else if (code < 0x800) {
+            out += static_cast<char>(0xC0 | (code >> 6));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+            out += static_cast<char>(0xE0 | (code >> 12));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        }
     }
-    bool parseString(std::string& out) {
-        skipSpace();
-        if (i >= s.size() || s[i] != '"') return fail("expected a string");
-        ++i;
-        while (i < s.size() && s[i] != '"') {
-            char c = s[i++];
-            if (c != '\\') { out += c; continue; }
-            if (i >= s.size()) break;
-            char e = s[i++];
+    bool string(std::string& out) {
+        if (!peek('"')) return fail("expected a string");
+        ++i_;
+        while (i_ < s_.size() && s_[i_] != '"') {
+            const char c = s_[i_++];
+            if (c != '\\') {
+                out += c;
+                continue;
+            }
+            if (i_ >= s_.size()) break;
+            const char e = s_[i_++];
             switch (e) {
                 case 'n': out += '\n'; break;
                 case 'r': out += '\r'; break;
@@ -79,53 +106,109 @@ struct Parser {
                 case 'b': out += '\b'; break;
                 case 'f': out += '\f'; break;
                 case 'u': {
-                    if (i + 4 > s.size()) return fail("truncated \\u escape");
-                    appendUtf8(out, static_cast<unsigned>(std::stoul(s.substr(i, 4), nullptr, 16)));
-                    i += 4;
+                    if (i_ + 4 > s_.size()) return fail("truncated \\u escape");
+                    unsigned code = 0;
+                    for (int k = 0; k < 4; ++k) {
+                        const char h = s_[i_++];
+                        code <<= 4;
+                        if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
+                        else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
+                        else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
+                        else return fail("bad \\u escape");
+                    }
+                    appendUtf8(out, code);
                     break;
                 }
                 default: out += e;
             }
         }
-        if (i >= s.size()) return fail("unterminated string");
-        ++i;
+        if (i_ >= s_.size()) return fail("unterminated string");
+        ++i_;
         return true;
     }
-    bool parseScalar(std::string& out) {
+    // A number, true, false or null, as its literal text (null: empty).
+    bool literal(std::string& out) {
         skipSpace();
-        if (i < s.size() && s[i] == '"') return parseString(out);
-        size_t start = i;
-        while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '-' || s[i] == '+' || s[i] == '.')) ++i;
-        if (start == i) return fail("expected a value (string, number or boolean)");
-        out = s.substr(start, i - start);
+        const size_t start = i_;
+        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-' || s_[i_] == '+' ||
+                                  s_[i_] == '.'))
+            ++i_;
+        if (start == i_) return fail("expected a value (string, number, boolean, array or object)");
+        out = s_.substr(start, i_ - start);
+        if (out == "null") out.clear();
         return true;
     }
+    bool scalar(std::string& out) { return peek('"') ? string(out) : literal(out); }
+
+    bool array(std::string& out) {
+        expect('[');
+        if (peek(']')) {
+            ++i_;
+            return true;
+        }
+        bool first = true;
+        for (;;) {
+            if (peek('[') || peek('{')) return fail("arrays may hold only strings, numbers and booleans");
+            std::string item;
+            if (!scalar(item)) return false;
+            out += (first ? "" : ",") + item;
+            first = false;
+            if (peek(',')) {
+                ++i_;
+                continue;
+            }
+            return expect(']');
+        }
+    }
+
+    bool object(const std::string& prefix, FlatPairs& out) {
+        if (!expect('{')) return false;
+        if (peek('}')) {
+            ++i_;
+            return true;
+        }
+        for (;;) {
+            std::string key;
+            if (!string(key) || !expect(':')) return false;
+            const std::string full = prefix.empty() ? key : prefix + "." + key;
+            if (peek('{')) {
+                if (!object(full, out)) return false;
+            } else {
+                std::string value;
+                if (peek('[') ? !array(value) : !scalar(value)) return false;
+                if (!seen_.insert(full).second) return fail("the key '" + full + "' is given twice");
+                out.emplace_back(full, value);
+            }
+            if (peek(',')) {
+                ++i_;
+                continue;
+            }
+            return expect('}');
+        }
+    }
+
+    const std::string& s_;
+    size_t i_ = 0;
+    std::string error_;
+    std::set<std::string> seen_;
 };
 
 }  // namespace
 
-std::optional<std::map<std::string, std::string>> parseFlatObject(const std::string& text, std::string* error) {
-    Parser p{text, 0, {}};
-    std::map<std::string, std::string> values;
-    auto failed = [&]() -> std::optional<std::map<std::string, std::string>> {
-        if (error) *error = p.error;
+std::optional<FlatPairs> parseFlattened(const std::string& text, std::string* error) {
+    Reader reader(text);
+    FlatPairs pairs;
+    if (!reader.document(pairs)) {
+        if (error) *error = reader.error();
         return std::nullopt;
-    };
-    if (!p.expect('{')) return failed();
-    p.skipSpace();
-    if (p.i < text.size() && text[p.i] == '}') { ++p.i; return values; }
-    while (true) {
-        std::string key, value;
-        if (!p.parseString(key) || !p.expect(':') || !p.parseScalar(value)) return failed();
-        values[key] = value;
-        p.skipSpace();
-        if (p.i < text.size() && text[p.i] == ',') { ++p.i; continue; }
-        if (!p.expect('}')) return failed();
-        break;
     }
-    p.skipSpace();
-    if (p.i != text.size()) { p.fail("unexpected text after the object"); return failed(); }
-    return values;
+    return pairs;
+}
+
+std::optional<std::map<std::string, std::string>> parseFlatObject(const std::string& text, std::string* error) {
+    auto pairs = parseFlattened(text, error);
+    if (!pairs) return std::nullopt;
+    return std::map<std::string, std::string>(pairs->begin(), pairs->end());
 }
 
 }  // namespace gossiplab::json

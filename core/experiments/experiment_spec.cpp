@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/common/json.h"
-#include "core/experiments/flat_json.h"
+#include "core/common/json.h"
 
 namespace gossiplab::experiments {
 
@@ -492,7 +492,7 @@ std::optional<ExperimentSpec> specFromJson(const std::string& text, std::vector<
                                            const std::string& cifar_dir, const ExperimentSpec* start) {
     std::vector<GridError> errors;
     std::string parse_error;
-    const auto pairs = flat_json::parse(text, &parse_error);
+    const auto pairs = json::parseFlattened(text, &parse_error);
     if (!pairs) {
         if (errors_out) errors_out->push_back({"file", "", "not a JSON object: " + parse_error});
         return std::nullopt;

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "core/experiments/experiment_spec.h"
-#include "core/experiments/flat_json.h"
+#include "core/common/json.h"
 
 using namespace gossiplab;
 using namespace gossiplab::experiments;
@@ -283,15 +283,15 @@ private Q_SLOTS:
 
     void flatJsonReader() {
         std::string error;
-        auto pairs = flat_json::parse(R"({"a": {"b": {"c": true}}, "d": [1, "two", 3.5e-2], "e": null, "f": "\u00e9"})", &error);
+        auto pairs = json::parseFlattened(R"({"a": {"b": {"c": true}}, "d": [1, "two", 3.5e-2], "e": null, "f": "\u00e9"})", &error);
         QVERIFY2(pairs, error.c_str());
         QCOMPARE(pairs->size(), size_t{4});
         QCOMPARE((*pairs)[0], (std::pair<std::string, std::string>{"a.b.c", "true"}));
         QCOMPARE((*pairs)[1], (std::pair<std::string, std::string>{"d", "1,two,3.5e-2"}));
         QCOMPARE((*pairs)[2].second, std::string());
         QCOMPARE((*pairs)[3].second, std::string("\xc3\xa9"));
-        QVERIFY(!flat_json::parse(R"({"a": [[1]]})", &error));
-        QVERIFY(!flat_json::parse(R"({"a": 1} x)", &error));
+        QVERIFY(!json::parseFlattened(R"({"a": [[1]]})", &error));
+        QVERIFY(!json::parseFlattened(R"({"a": 1} x)", &error));
     }
 
     void effectivePAndLabels() {
