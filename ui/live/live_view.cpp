@@ -14,6 +14,8 @@
 #include <QVBoxLayout>
 
 #include "ui/live/message_banner.h"
+#include "ui/live/process_list_view.h"
+#include "ui/live/run_controller.h"
 #include "ui/live/run_status_header.h"
 #include "ui/log.h"
 #include "ui/model/run_data.h"
@@ -88,6 +90,8 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     banner_holder->setContentsMargins(8, 0, 8, 0);
     banner_holder->addWidget(banner_);
     outer->addLayout(banner_holder);
+    processes_ = new ProcessListView(this);
+    outer->addWidget(processes_);
 
     loss_ = new WorkerSeriesPanel(lossSpec(), this);
     loss_->setObjectName("lossPanel");
@@ -182,6 +186,50 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     smoothing_->setValue(60);  // TensorBoard's default; the raw curve stays faintly behind
     applySmoothing();
     relayout();
+    attachController(RunController::findFor(parent));
+}
+
+void LiveView::attachController(RunController* controller) {
+    if (controller_ == controller) return;
+    if (controller_) disconnect(controller_, nullptr, this, nullptr);
+    controller_ = controller;
+    if (controller_) {
+        connect(controller_, &RunController::processesChanged, this, &LiveView::updateProcesses);
+        connect(controller_, &RunController::stateChanged, this, &LiveView::updateProcesses);
+        connect(controller_, &QObject::destroyed, this, [this] { controller_ = nullptr; });
+    }
+    updateProcesses();
+}
+
+void LiveView::updateProcesses() {
+    if (!controller_) {
+        processes_->setRows({}, {});
+        return;
+    }
+    const auto& rows = controller_->processes();
+    QString title;
+    if (!rows.empty()) {
+        const DistributedSetup& d = controller_->runDistributed();
+        title = tr("rendezvous at %1:%2").arg(QString::fromStdString(d.masterHost())).arg(controller_->runPort());
+        if (d.local()) title += tr(" · ranks 1–%1 started by this app").arg(d.world - 1);
+    }
+    processes_->setRows(rows, title);
+    if (controller_->waitingForProcesses()) {
+        int joined = 0;
+        QStringList missing;
+        for (const ProcessRow& r : rows) {
+            if (r.everJoined()) ++joined;
+            else missing << QString::number(r.status.process.rank);
+        }
+        const QString text = missing.isEmpty()
+                                 ? tr("Every process joined; the workers start in a moment.")
+                                 : tr("Waiting for the other processes: %1 of %2 joined (missing: rank %3).\n"
+                                      "The plots show every worker of every process once all have joined.")
+                                       .arg(joined)
+                                       .arg(rows.size())
+                                       .arg(missing.join(", "));
+        loss_->setPlaceholder(text);
+    }
 }
 
 LiveView::~LiveView() = default;

@@ -25,6 +25,8 @@ class DistancePanel;
 class EvalPanel;
 class MessageBanner;
 class PlotPanel;
+class ProcessListView;
+class RunController;
 class RunData;
 class RunStatusHeader;
 class WorkerSeriesPanel;
@@ -54,6 +56,13 @@ public:
     int refreshIntervalMs() const;
     double lastFrameMs() const { return last_frame_ms_; }
 
+    // The window's run controller, for the process list of runs over several processes. Found
+    // by itself when the view is created inside the window (RunController::findFor); this sets
+    // it explicitly (null detaches).
+    void attachController(RunController* controller);
+    RunController* controller() const { return controller_; }
+    ProcessListView* processList() const { return processes_; }
+
     RunStatusHeader* header() const { return header_; }
     MessageBanner* banner() const { return banner_; }
     WorkerSeriesPanel* lossPanel() const { return loss_; }
@@ -82,9 +91,12 @@ private:
     void relayout();
     void applySmoothing();
     void onTimer();
+    void updateProcesses();
 
     RunStatusHeader* header_ = nullptr;
     MessageBanner* banner_ = nullptr;
+    ProcessListView* processes_ = nullptr;
+    RunController* controller_ = nullptr;
     WorkerSeriesPanel* loss_ = nullptr;
     WorkerSeriesPanel* exchange_ = nullptr;
     DistancePanel* distances_ = nullptr;

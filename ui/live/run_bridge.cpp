@@ -39,5 +39,6 @@ void RunBridge::onProgress(const ProgressUpdate& update) { push(update, true); }
 void RunBridge::onSettingChange(const SettingChange& change) { push(change, false); }
 void RunBridge::onMessage(const std::string& text) { push(MessageEvent{text}, false); }
 void RunBridge::onRunEnded(const RunResult& result) { push(result, false); }
+void RunBridge::onProcessStatus(const ProcessStatus& status) { push(status, false); }
 
 }  // namespace gossiplab::ui

@@ -6,7 +6,7 @@
 // queues to the GUI thread (the bridge lives there). The GUI thread then take()s the whole batch
 // at once: one queued signal however many events arrived (PlotJuggler's pattern). The monitor
 // never waits for the GUI: the batch is bounded, and when a frozen GUI lets it fill up the bridge
-// drops samples (never lifecycle events, evaluations, distances or setting changes) and counts
+// drops samples (never lifecycle events, process statuses, evaluations, distances or setting changes) and counts
 // them. The full data stays in the store, which records through its own observer.
 
 #include <atomic>
@@ -26,8 +26,9 @@ struct MessageEvent {
     std::string text;
 };
 
+// ProcessStatus: multi-process runs only (a rank waiting, joined, running, finished or lost).
 using BridgeEvent = std::variant<RunInfo, WorkerSample, RunSample, DistanceSnapshot, EvalSample, ProgressUpdate,
-                                 SettingChange, MessageEvent, RunResult>;
+                                 SettingChange, MessageEvent, RunResult, ProcessStatus>;
 
 struct BridgeBatch {
     std::vector<BridgeEvent> events;  // in the order the run reported them
@@ -56,6 +57,7 @@ public:
     void onSettingChange(const SettingChange& change) override;
     void onMessage(const std::string& text) override;
     void onRunEnded(const RunResult& result) override;
+    void onProcessStatus(const ProcessStatus& status) override;
 
 Q_SIGNALS:
     // Queued to the GUI thread; at most one is pending at a time.

@@ -4,6 +4,7 @@
 
 #include "core/store/run_recorder.h"
 #include "core/train/run.h"
+#include "ui/live/local_ranks.h"
 #include "ui/live/run_bridge.h"
 #include "ui/log.h"
 
@@ -28,16 +29,27 @@ struct RunController::Active {
     std::string error;  // why it could not start
 };
 
-RunController::RunController(QObject* parent) : QObject(parent), bridge_(new RunBridge(this)) {
+RunController::RunController(QObject* parent)
+    : QObject(parent), bridge_(new RunBridge(this)), cli_path_(defaultCliPath()), local_(new LocalRanks(this)) {
     connect(bridge_, &RunBridge::eventsReady, this, &RunController::onEventsReady, Qt::QueuedConnection);
+    connect(local_, &LocalRanks::outputLine, this, &RunController::processOutput);
+    connect(local_, &LocalRanks::childEnded, this, &RunController::onChildEnded);
 }
 
 RunController::~RunController() {
     blockSignals(true);  // whoever listened may be half destroyed by now
     stopAndWait();
+    local_->blockSignals(true);
+    local_->stopAndWait(5000);
 }
 
 RunObserver* RunController::feed() { return bridge_; }
+
+RunController* RunController::findFor(QObject* object) {
+    for (QObject* o = object; o; o = o->parent())
+        if (auto* c = o->findChild<RunController*>(QString(), Qt::FindDirectChildrenOnly)) return c;
+    return nullptr;
+}
 
 void RunController::setState(State state) {
     if (state_ == state) return;
@@ -57,12 +69,57 @@ bool RunController::start(const RunConfig& config) {
     recorded_run_id_ = 0;
     data_.reset(config.workers, config.algorithm);
     ++data_version_;
+    info_seen_ = false;
+    child_failure_.clear();
+    run_distributed_ = distributed_.enabled ? distributed_ : DistributedSetup{};
+    run_port_ = 0;
+    const bool had_processes = !processes_.empty();
+    processes_.clear();
     setState(State::Starting);
     Q_EMIT dataChanged();
 
+    // A run over several processes: this app is rank 0.
+    DistributedOptions dist_options;
+    if (run_distributed_.enabled) {
+        const auto errors = validate(run_distributed_, config);
+        if (!errors.empty()) {
+            failStart("the distributed settings are invalid:\n" + formatErrors(errors));
+            return true;
+        }
+        run_port_ = run_distributed_.master_port;
+        if (run_distributed_.local() && run_port_ == 0) run_port_ = freeLocalPort();
+        if (run_port_ == 0) {
+            failStart("no free TCP port was found on this machine for the rendezvous: give one in the Port field");
+            return true;
+        }
+        dist_options = run_distributed_.rankZeroOptions(run_port_);
+        processes_.resize(size_t(run_distributed_.world));
+        for (int r = 0; r < run_distributed_.world; ++r) {
+            ProcessRow& row = processes_[size_t(r)];
+            row.status.process.rank = r;
+            row.local = run_distributed_.local() && r > 0;
+            row.note = r == 0 ? tr("this app") : row.local ? tr("local process") : QString();
+        }
+        if (run_distributed_.local()) {
+            std::map<int, QStringList> arguments;
+            for (int r = 1; r < run_distributed_.world; ++r) arguments[r] = otherRankArguments(config, run_distributed_, r, run_port_);
+            QString error;
+            if (!local_->start(cli_path_, arguments, &error)) {
+                processes_.clear();
+                failStart(error.toStdString());
+                return true;
+            }
+            for (int r = 1; r < run_distributed_.world; ++r)
+                processes_[size_t(r)].note = tr("local process, pid %1").arg(local_->pid(r));
+        }
+        qCInfo(lcUiRun) << "rank 0 of" << run_distributed_.world << "rendezvous at"
+                        << QString::fromStdString(dist_options.master_host) << run_port_;
+    }
+    if (had_processes || !processes_.empty()) Q_EMIT processesChanged();
+
     const std::string path = history_path_.toStdString();
     qCInfo(lcUiRun) << "starting" << QString::fromStdString(config.effectiveName()) << "recorded in" << history_path_;
-    starter_ = std::thread([this, config, path] {
+    starter_ = std::thread([this, config, path, distributed = dist_options] {
         auto active = std::make_unique<Active>();
         try {
             store::RecorderOptions options;
@@ -72,7 +129,8 @@ bool RunController::start(const RunConfig& config) {
             active->recorder = std::move(recorder.value());
             active->observers.add(active->recorder.get());
             active->observers.add(bridge_);
-            active->run = std::make_unique<Run>(config, &active->observers);
+            active->run = distributed.enabled() ? std::make_unique<Run>(config, &active->observers, distributed)
+                                            : std::make_unique<Run>(config, &active->observers);
             active->run->start();  // loads the data; throws with a clear message before any thread starts
         } catch (const std::exception& e) {
             active->error = e.what();
@@ -87,6 +145,17 @@ bool RunController::start(const RunConfig& config) {
     return true;
 }
 
+void RunController::failStart(const std::string& message) {
+    // Reported like a failure on the helper thread: after start() has returned.
+    auto active = std::make_unique<Active>();
+    active->error = message;
+    {
+        std::lock_guard lock(starter_mutex_);
+        starting_ = std::move(active);
+    }
+    QMetaObject::invokeMethod(this, &RunController::finishStart, Qt::QueuedConnection);
+}
+
 void RunController::finishStart() {
     std::unique_ptr<Active> active;
     {
@@ -99,6 +168,7 @@ void RunController::finishStart() {
         const QString message = QString::fromStdString(active->error);
         qCWarning(lcUiRun) << "the run could not start:" << message;
         active.reset();
+        local_->stopAndWait(2000);
         setState(State::Idle);
         Q_EMIT startFailed(message);
         return;
@@ -144,6 +214,8 @@ void RunController::stopAndWait() {
         applyBatch();
         setState(State::Idle);
     }
+    // Local ranks: rank 0 told them the outcome; they have a moment to exit by themselves.
+    if (local_->anyRunning()) local_->stopAndWait(6000);
 }
 
 std::optional<ConfigError> RunController::setLiveSetting(const std::string& field, double value) {
@@ -167,6 +239,7 @@ void RunController::applyBatch() {
     for (BridgeEvent& event : batch.events) {
         std::visit(Overloaded{
                        [&](RunInfo& info) {
+                           info_seen_ = true;
                            config_ = info.config;
                            data_.reset(info);
                            points = true;
@@ -187,6 +260,7 @@ void RunController::applyBatch() {
                        },
                        [&](MessageEvent& m) { Q_EMIT messageReported(QString::fromStdString(m.text)); },
                        [&](RunResult& r) { ended_ = std::move(r); },
+                       [&](ProcessStatus& p) { applyProcessStatus(p); },
                    },
                    event);
     }
@@ -222,11 +296,60 @@ void RunController::maybeFinish() {
         recorded_run_id_ = active_->recorder->runId();
         active_.reset();  // joins the recorder's writer: everything is committed
     }
+    if (!child_failure_.isEmpty() && result.status != RunStatus::Finished) {
+        // A local rank that died is the reason (the core may only have seen a stop or a lost rank).
+        const std::string why = child_failure_.toStdString();
+        if (result.message.find(why) == std::string::npos)
+            result.message = result.message.empty() ? why : why + "\n" + result.message;
+        result.status = RunStatus::Failed;
+    }
+    if (local_->anyRunning()) local_->finish(8000);
     last_result_ = result;
     qCInfo(lcUiRun) << "run ended:" << QString::fromStdString(toString(result.status))
                     << QString::fromStdString(result.message);
     setState(State::Idle);
     Q_EMIT runEnded(result);
+}
+
+void RunController::applyProcessStatus(const ProcessStatus& p) {
+    const int rank = p.process.rank;
+    if (rank < 0 || rank > 4096) return;
+    if (size_t(rank) >= processes_.size()) processes_.resize(size_t(rank) + 1);
+    for (size_t r = 0; r < processes_.size(); ++r) processes_[r].status.process.rank = int(r);
+    ProcessRow& row = processes_[size_t(rank)];
+    row.status = p;
+    if (row.joined_s < 0 && p.state != ProcessState::Waiting && p.state != ProcessState::Lost) row.joined_s = p.at_s;
+    if (p.state == ProcessState::Lost && row.lost_s < 0) row.lost_s = p.at_s;
+    qCInfo(lcUiRun).noquote() << "rank" << rank << QString::fromStdString(toString(p.state)) << QString::fromStdString(p.process.host)
+                              << QString::fromStdString(p.detail);
+    Q_EMIT processesChanged();
+}
+
+void RunController::onChildEnded(int rank, int exit_code, bool crashed, bool expected) {
+    const bool normal = !crashed && exit_code == 0;
+    const QString how = local_->exitDescription(rank);
+    QString last = local_->tail(rank).section('\n', -3);
+    if (rank >= 0 && size_t(rank) < processes_.size()) {
+        ProcessRow& row = processes_[size_t(rank)];
+        row.note = tr("local process %1").arg(how);
+        if (!normal && !expected && row.status.state != ProcessState::Finished) {
+            row.status.state = ProcessState::Lost;
+            if (row.lost_s < 0) row.lost_s = row.status.at_s;
+            if (!last.isEmpty()) row.status.detail = last.toStdString();
+        }
+        Q_EMIT processesChanged();
+    }
+    if (normal || expected || state_ == State::Idle || ended_) return;
+    child_failure_ = tr("rank %1 (a local gossiplab-cli process) %2").arg(rank).arg(how);
+    if (!last.isEmpty()) child_failure_ += ":\n" + last;
+    qCWarning(lcUiRun).noquote() << child_failure_;
+    Q_EMIT messageReported(child_failure_);
+    if (!info_seen_) {
+        // It never joined (or the rendezvous is not over): the run cannot start; do not wait for
+        // the join timeout.
+        if (active_) active_->run->requestStop();
+        else stop_requested_ = true;  // finishStart() stops it
+    }
 }
 
 }  // namespace gossiplab::ui

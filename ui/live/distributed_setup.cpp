@@ -1,0 +1,173 @@
+#include "ui/live/distributed_setup.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <random>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QRegularExpression>
+
+namespace gossiplab::ui {
+
+namespace {
+
+// Shortest text that reads back as the same double (what the CLI's strtod gets).
+QString number(double v) {
+    char buffer[64];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+    if (ec != std::errc()) return QString::number(v, 'g', 17);
+    return QString::fromLatin1(buffer, int(end - buffer));
+}
+
+QString text(const std::string& s) { return QString::fromStdString(s); }
+
+}  // namespace
+
+std::string DistributedSetup::masterHost() const { return mode == Mode::Local ? std::string("127.0.0.1") : master_host; }
+
+DistributedOptions DistributedSetup::rankZeroOptions(int port) const {
+    DistributedOptions o;
+    o.world = enabled ? world : 1;
+    o.rank = 0;
+    o.master_host = masterHost();
+    o.master_port = mode == Mode::Local && master_port == 0 ? port : master_port;
+    o.bind = mode == Mode::Local ? std::string("127.0.0.1") : bind;
+    o.iface = mode == Mode::Local ? std::string() : iface;
+    o.join_timeout_s = join_timeout_s;
+    o.peer_timeout_s = peer_timeout_s;
+    return o;
+}
+
+std::vector<ConfigError> validate(const DistributedSetup& setup, const RunConfig& config) {
+    std::vector<ConfigError> errors;
+    if (!setup.enabled) return errors;
+    if (setup.world == 1)
+        errors.push_back({"world", "world is 1; allowed range: 2 to 64 processes (this one included) for a run over several processes"});
+    // An automatic port (Local) is checked once it is chosen.
+    DistributedOptions o = setup.rankZeroOptions(setup.master_port == 0 ? 29500 : 0);
+    if (setup.mode == DistributedSetup::Mode::Host && setup.master_port == 0)
+        errors.push_back({"master", "port is 0; allowed range: 1 to 65535 (the other machines must know it)"});
+    for (ConfigError& e : gossiplab::validate(o)) {
+        if (e.field == "rank") continue;  // always 0 here
+        if (e.field == "master" && setup.mode == DistributedSetup::Mode::Host && o.master_host.empty())
+            e.message = "the address the other machines reach this one at is needed (an IP address or host name)";
+        errors.push_back(e);
+    }
+    if (setup.mode == DistributedSetup::Mode::Local && setup.world >= 2 && setup.world <= 64 &&
+        int64_t(setup.world) * config.workers > 64)
+        errors.push_back({"world", "world is " + std::to_string(setup.world) + " processes of " + std::to_string(config.workers) +
+                                       " workers = " + std::to_string(int64_t(setup.world) * config.workers) +
+                                       " workers; allowed: at most 64 workers in all"});
+    return errors;
+}
+
+QStringList configFlags(const RunConfig& c) {
+    const auto mine = toKeyValues(c);
+    const auto defaults = toKeyValues(RunConfig{});
+    QStringList out;
+    auto differs = [&](const char* key) { return mine.at(key) != defaults.at(key); };
+    auto add = [&](const char* flag, const QString& value) { out << QStringLiteral("--%1").arg(QLatin1String(flag)) << value; };
+    auto keyed = [&](const char* key, const char* flag = nullptr) {
+        if (differs(key)) add(flag ? flag : key, text(mine.at(key)));
+    };
+    if (c.algorithm != RunConfig{}.algorithm) add("algorithm", text(toString(c.algorithm)));
+    add("workers", QString::number(c.workers));
+    if (differs("p")) add("p", number(c.p));
+    if (differs("learning-rate")) add("lr", number(c.learning_rate));
+    if (differs("momentum")) add("momentum", number(c.momentum));
+    if (differs("weight-decay")) add("weight-decay", number(c.weight_decay));
+    keyed("batch-size");
+    if (differs("easgd-alpha")) add("easgd-alpha", number(c.easgd_alpha));
+    keyed("easgd-tau");
+    keyed("seed");
+    if (differs("budget-kind") || differs("budget")) add(toString(c.budget_kind).c_str(), number(c.budget));
+    keyed("devices");
+    keyed("test-model");
+    keyed("eval-every");
+    keyed("eval-max-images");
+    keyed("metrics-every");
+    keyed("distance-every");
+    keyed("dataset");
+    keyed("data-dir");
+    keyed("model");
+    keyed("threads");
+    keyed("p-schedule");
+    keyed("lr-schedule");
+    if (c.allow_zero_learning_rate) out << QStringLiteral("--allow-zero-lr");
+    if (differs("init-noise")) add("init-noise", number(c.init_noise));
+    keyed("name");
+    return out;
+}
+
+QStringList otherRankArguments(const RunConfig& config, const DistributedSetup& setup, int rank, int port) {
+    const DistributedOptions o = setup.rankZeroOptions(port);
+    const DistributedOptions defaults;
+    QStringList args{QStringLiteral("run")};
+    args << configFlags(config);
+    QString host = text(o.master_host);
+    if (host.contains(':')) host = "[" + host + "]";  // IPv6
+    args << "--world" << QString::number(setup.world) << "--rank" << QString::number(rank) << "--master"
+         << host + ":" + QString::number(o.master_port);
+    if (o.join_timeout_s != defaults.join_timeout_s) args << "--join-timeout" << number(o.join_timeout_s);
+    if (o.peer_timeout_s != defaults.peer_timeout_s) args << "--peer-timeout" << number(o.peer_timeout_s);
+    return args;
+}
+
+QString shellQuote(const QString& a) {
+    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_./:,=@%+\\-]+$"));
+    if (plain.match(a).hasMatch()) return a;
+    QString quoted = a;
+    quoted.replace('\'', QStringLiteral("'\\''"));
+    return "'" + quoted + "'";
+}
+
+QString otherRankCommand(const RunConfig& config, const DistributedSetup& setup, int rank, int port, const QString& program) {
+    QStringList parts{shellQuote(program)};
+    for (const QString& a : otherRankArguments(config, setup, rank, port)) parts << shellQuote(a);
+    return parts.join(' ');
+}
+
+int freeLocalPort() {
+    static std::mt19937 random(static_cast<unsigned>(getpid()) * 7919u +
+                               static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const int port = std::uniform_int_distribution<int>(20000, 32000)(random);
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) return 0;
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_ANY);
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        close(fd);
+        if (free) return port;
+    }
+    return 0;
+}
+
+std::string guessLocalAddress() {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return {};
+    std::string found;
+    for (ifaddrs* a = list; a && found.empty(); a = a->ifa_next) {
+        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
+        if ((a->ifa_flags & IFF_UP) == 0 || (a->ifa_flags & IFF_LOOPBACK) != 0) continue;
+        char buffer[INET_ADDRSTRLEN] = {};
+        const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+        if (inet_ntop(AF_INET, &in->sin_addr, buffer, sizeof buffer)) found = buffer;
+    }
+    freeifaddrs(list);
+    return found;
+}
+
+QString defaultCliPath() { return QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("gossiplab-cli")); }
+
+}  // namespace gossiplab::ui
