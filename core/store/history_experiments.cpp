@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/store/history_impl.h"
+#include "core/common/system_info.h"
 
 namespace gossiplab::store {
 
@@ -14,30 +15,6 @@ namespace {
 
 constexpr const char* kRunnerDiedMessage =
     "the process running the experiment ended during it (killed, crashed or lost power)";
-
-double unixNow() {
-    using namespace std::chrono;
-    return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string newUuid() {
-    std::random_device entropy;
-    std::mt19937_64 generator((static_cast<uint64_t>(entropy()) << 32) ^ entropy() ^
-                              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    static const char* hex = "0123456789abcdef";
-    std::string uuid;
-    for (int half = 0; half < 2; ++half) {
-        uint64_t bits = generator();
-        for (int i = 0; i < 16; ++i, bits >>= 4) uuid += hex[bits & 15];
-    }
-    return uuid;
-}
-
-std::string hostName() {
-    char buffer[256] = {};
-    if (::gethostname(buffer, sizeof buffer - 1) != 0) return {};
-    return buffer;
-}
 
 int64_t lockByte(int64_t experiment_id) { return RunLockFile::kExperimentLockBase + experiment_id; }
 
@@ -178,7 +155,7 @@ std::vector<int64_t> markDeadExperimentsInterrupted(sql::Database& db, const Run
     auto items = db.prepare("UPDATE experiment_runs SET status = 'interrupted', message = ?2, ended_at = ?3 "
                             "WHERE experiment_id = ?1 AND status = 'running'");
     std::vector<int64_t> marked;
-    const double now = unixNow();
+    const double now = unixTimeNow();
     for (int64_t id : dead) {
         if (locks.heldByOther(lockByte(id))) continue;
         mark.bind(1, id).bind(2, kRunnerDiedMessage).bind(3, now);
@@ -260,7 +237,7 @@ Result<int64_t> RunHistory::createExperiment(const NewExperiment& experiment) {
                               impl_->path + ": experiment '" + experiment.name + "' has no runs"};
         }
         sql::Transaction transaction(impl_->db);
-        const double now = unixNow();
+        const double now = unixTimeNow();
         auto insert = impl_->db.prepare(
             "INSERT INTO experiments (uuid, name, kind, spec_json, state, created_at, updated_at, host, notes) "
             "VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?7)");
@@ -362,7 +339,7 @@ Result<ExperimentClaim> RunHistory::claimExperiment(int64_t experiment_id, bool 
                     (rerun_interrupted ? claim.requeued : claim.skipped).push_back(static_cast<int>(stale.int64(0)));
                 }
             }
-            const double now = unixNow();
+            const double now = unixTimeNow();
             auto requeue = impl_->db.prepare(
                 "UPDATE experiment_runs SET status = ?2, message = ?3, ended_at = COALESCE(ended_at, ?4) "
                 "WHERE experiment_id = ?1 AND status IN ('running', 'interrupted')");
@@ -398,7 +375,7 @@ Result<std::optional<QueueItem>> RunHistory::startNextItem(int64_t experiment_id
         if (!next.step()) return std::optional<QueueItem>{};
         QueueItem item = readItem(next);
         next.reset();
-        const double now = unixNow();
+        const double now = unixTimeNow();
         auto mark = impl_->db.prepare(
             "UPDATE experiment_runs SET status = 'running', attempts = attempts + 1, run_id = NULL, message = '', "
             "started_at = ?3, ended_at = NULL WHERE experiment_id = ?1 AND position = ?2");
@@ -436,7 +413,7 @@ Result<void> RunHistory::linkRun(int64_t experiment_id, int position, int64_t ru
 Result<void> RunHistory::finishItem(int64_t experiment_id, int position, QueueItemStatus status, const std::string& message) {
     return impl_->edit<void>("update the queue of experiment " + std::to_string(experiment_id), [&]() -> Result<void> {
         sql::Transaction transaction(impl_->db);
-        const double now = unixNow();
+        const double now = unixTimeNow();
         auto update = impl_->db.prepare(
             "UPDATE experiment_runs SET status = ?3, message = ?4, ended_at = ?5 WHERE experiment_id = ?1 AND position = ?2");
         update.bind(1, experiment_id).bind(2, position).bind(3, toString(status)).bind(4, message).bind(5, now);
@@ -464,7 +441,7 @@ Result<int> RunHistory::cancelQueued(int64_t experiment_id) {
 Result<void> RunHistory::releaseExperiment(int64_t experiment_id, ExperimentState state, const std::string& message) {
     Result<void> result = impl_->edit<void>("update experiment " + std::to_string(experiment_id), [&]() -> Result<void> {
         auto update = impl_->db.prepare("UPDATE experiments SET state = ?2, message = ?3, updated_at = ?4 WHERE id = ?1");
-        update.bind(1, experiment_id).bind(2, toString(state)).bind(3, message).bind(4, unixNow());
+        update.bind(1, experiment_id).bind(2, toString(state)).bind(3, message).bind(4, unixTimeNow());
         update.run();
         if (impl_->db.changes() == 0) return noSuchExperiment(impl_->path, experiment_id);
         return {};

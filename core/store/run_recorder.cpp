@@ -1,4 +1,5 @@
 #include "core/store/run_recorder.h"
+#include "core/common/system_info.h"
 
 #include <algorithm>
 #include <mutex>
@@ -14,11 +15,6 @@ namespace gossiplab::store {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double unixNow() {
-    using namespace std::chrono;
-    return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -221,7 +217,7 @@ void RunRecorder::onSettingChange(const SettingChange& change) { impl_->push(cha
 
 void RunRecorder::onMessage(const std::string& text) {
     const double wall_s = std::chrono::duration<double>(Clock::now() - impl_->run_started).count();
-    impl_->push(MessageEvent{unixNow(), wall_s, text});
+    impl_->push(MessageEvent{unixTimeNow(), wall_s, text});
 }
 
 void RunRecorder::onRunEnded(const RunResult& result) { (void)endRun(result); }

@@ -1,4 +1,5 @@
 #include "core/store/run_writer.h"
+#include "core/common/system_info.h"
 
 #include <unistd.h>
 
@@ -12,30 +13,6 @@
 namespace gossiplab::store {
 
 namespace {
-
-double unixNow() {
-    using namespace std::chrono;
-    return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string newUuid() {
-    std::random_device entropy;
-    std::mt19937_64 generator((static_cast<uint64_t>(entropy()) << 32) ^ entropy() ^
-                              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    static const char* hex = "0123456789abcdef";
-    std::string uuid;
-    for (int half = 0; half < 2; ++half) {
-        uint64_t bits = generator();
-        for (int i = 0; i < 16; ++i, bits >>= 4) uuid += hex[bits & 15];
-    }
-    return uuid;
-}
-
-std::string hostName() {
-    char buffer[256] = {};
-    if (::gethostname(buffer, sizeof buffer - 1) != 0) return {};
-    return buffer;
-}
 
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
@@ -115,7 +92,7 @@ void RunWriter::abandonAfterFailure(const std::string& message) {
     try {
         sql::Transaction transaction(db_);
         auto mark = db_.prepare("UPDATE runs SET status = 'failed', message = ?2, ended_at = ?3 WHERE id = ?1 AND status = 'running'");
-        mark.bind(1, run_id).bind(2, message).bind(3, unixNow());
+        mark.bind(1, run_id).bind(2, message).bind(3, unixTimeNow());
         mark.run();
         transaction.commit();
     } catch (const sql::SqliteFailure&) {
@@ -137,7 +114,7 @@ void RunWriter::apply(const StartEvent& event) {
     insert_run_.bind(1, newUuid())
         .bind(2, config.effectiveName())
         .bind(3, toString(config.algorithm))
-        .bind(4, unixNow())
+        .bind(4, unixTimeNow())
         .bind(5, info.host.empty() ? hostName() : info.host)
         .bind(6, toJson(config))
         .bind(7, static_cast<int64_t>(config.seed))
@@ -277,7 +254,7 @@ void RunWriter::writeSummaries() {
 
 void RunWriter::finishRun(RunStatus status, const std::string& message, const RunResult* result) {
     writeSummaries();
-    end_run_.bind(1, state_.run_id).bind(2, toString(status)).bind(3, message).bind(4, unixNow());
+    end_run_.bind(1, state_.run_id).bind(2, toString(status)).bind(3, message).bind(4, unixTimeNow());
     if (result) {
         const std::vector<unsigned char> losses = encodeDoubles(result->worker_final_loss);
         end_run_.bind(5, result->wall_s)

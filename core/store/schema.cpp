@@ -1,4 +1,5 @@
 #include "core/store/schema.h"
+#include "core/common/system_info.h"
 
 #include <chrono>
 #include <string>
@@ -217,11 +218,6 @@ CREATE TRIGGER experiments_version_item_update AFTER UPDATE ON experiment_runs
     BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
 )sql";
 
-double unixNow() {
-    using namespace std::chrono;
-    return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 void applyVersion1(sql::Database& db) {
     db.exec(kVersion1);
     auto insert = db.prepare("INSERT INTO series (id, name, per_worker) VALUES (?1, ?2, ?3)");
@@ -266,7 +262,7 @@ void migrate(sql::Database& db, int target_version) {
             default: break;
         }
         auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");
-        record.bind(1, version).bind(2, unixNow());
+        record.bind(1, version).bind(2, unixTimeNow());
         record.run();
     }
     transaction.commit();

@@ -1,5 +1,7 @@
 #include "core/train/run.h"
 
+#include "core/common/system_info.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -18,11 +20,6 @@ namespace {
 std::vector<float> toVector(const torch::Tensor& t) {
     auto cpu = t.to(torch::kCPU).contiguous();
     return {cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel()};
-}
-
-std::string hostName() {
-    char buf[256] = {};
-    return gethostname(buf, sizeof buf - 1) == 0 ? buf : "unknown";
 }
 
 // torch::manual_seed sets a process-wide generator: serialise the seeded initialisations of
