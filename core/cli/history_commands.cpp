@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <optional>
 
 #include "core/cli/progress_printer.h"
@@ -95,6 +96,27 @@ std::string formatNumber(double v, const char* format) {
     char buf[32];
     std::snprintf(buf, sizeof buf, format, v);
     return buf;
+}
+
+PlotExporter& plotExporter() {
+    static PlotExporter exporter;
+    return exporter;
+}
+
+// A whole number in [lo, hi] from a flag's text, or an error naming the flag.
+bool parseBounded(const std::string& flag, const std::string& text, double lo, double hi, bool integer, double* out,
+                  std::string* error) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi || (integer && v != std::floor(v))) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "--%s is '%s'; allowed: %s %g to %g", flag.c_str(), text.c_str(),
+                      integer ? "a whole number from" : "a number from", lo, hi);
+        *error = buf;
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 int usage(const char* command, const std::string& error, const char* text) {
@@ -205,9 +227,15 @@ int showCommand(const std::vector<std::string>& raw) {
     return kExitOk;
 }
 
+void setPlotExporter(PlotExporter exporter) { plotExporter() = std::move(exporter); }
+bool hasPlotExporter() { return static_cast<bool>(plotExporter()); }
+
 int exportCommand(const std::vector<std::string>& raw) {
-    const char* kUsage = "export RUN... --csv FILE [--runs-csv FILE] [--db FILE]";
-    auto args = parseArgs(raw, {"csv", "runs-csv"}, {});
+    const char* kUsage =
+        "export RUN... [--csv FILE] [--runs-csv FILE] [--db FILE]\n"
+        "       gossiplab-cli export RUN... --plot loss|alpha|distance|accuracy --png|--pdf|--svg FILE\n"
+        "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time] [--force]";
+    auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis"}, {"force"});
     if (!args.error.empty()) return usage("export", args.error, kUsage);
     std::vector<int64_t> ids;
     for (const auto& p : args.positional) {
@@ -217,8 +245,59 @@ int exportCommand(const std::vector<std::string>& raw) {
     }
     const auto csv = args.option("csv");
     const auto runs_csv = args.option("runs-csv");
+    const auto plot = args.option("plot");
     if (ids.empty()) return usage("export", "give at least one run id", kUsage);
-    if (!csv && !runs_csv) return usage("export", "give --csv FILE (every point) and/or --runs-csv FILE (one row per run)", kUsage);
+    if (!csv && !runs_csv && !plot)
+        return usage("export", "give --csv FILE (every point), --runs-csv FILE (one row per run) and/or --plot NAME --png FILE", kUsage);
+
+    PlotExportRequest request;
+    if (plot) {
+        if (*plot != "loss" && *plot != "alpha" && *plot != "distance" && *plot != "accuracy")
+            return usage("export", "--plot is '" + *plot + "'; allowed: loss, alpha, distance, accuracy", kUsage);
+        request.plot = *plot;
+        int files = 0;
+        for (const char* f : {"png", "pdf", "svg"}) {
+            if (auto v = args.option(f)) {
+                request.format = f;
+                request.path = *v;
+                ++files;
+            }
+        }
+        if (files != 1) return usage("export", "--plot needs exactly one of --png FILE, --pdf FILE, --svg FILE", kUsage);
+        std::string error;
+        double v = 0;
+        if (auto w = args.option("width")) {
+            if (!parseBounded("width", *w, 16, 20000, true, &v, &error)) return usage("export", error, kUsage);
+            request.width = static_cast<int>(v);
+        }
+        if (auto h = args.option("height")) {
+            if (!parseBounded("height", *h, 16, 20000, true, &v, &error)) return usage("export", error, kUsage);
+            request.height = static_cast<int>(v);
+        }
+        if (auto sc = args.option("scale")) {
+            if (!parseBounded("scale", *sc, 0.25, 8, false, &v, &error)) return usage("export", error, kUsage);
+            request.scale = v;
+        }
+        if (auto x = args.option("x-axis")) {
+            if (*x != "images" && *x != "iterations" && *x != "time")
+                return usage("export", "--x-axis is '" + *x + "'; allowed: images, iterations, time", kUsage);
+            request.x_axis = *x;
+        }
+        if (!args.has("force") && std::filesystem::exists(request.path)) {
+            std::fprintf(stderr, "gossiplab-cli export: %s exists; give --force to replace it\n", request.path.c_str());
+            return kExitFailed;
+        }
+        if (!hasPlotExporter()) {
+            std::fprintf(stderr,
+                         "gossiplab-cli export: --plot needs the desktop app's plot code, and this gossiplab-cli was built "
+                         "without Qt (GOSSIPLAB_WITH_QT=OFF); export the data with --csv instead\n");
+            return kExitFailed;
+        }
+    } else {
+        for (const char* f : {"png", "pdf", "svg", "width", "height", "scale", "x-axis"})
+            if (args.option(f)) return usage("export", std::string("--") + f + " only goes with --plot", kUsage);
+    }
+
     auto history = openHistory(args, store::OpenMode::ReadOnly, "export");
     if (!history) return kExitFailed;
     for (int64_t id : ids) {
@@ -240,6 +319,15 @@ int exportCommand(const std::vector<std::string>& raw) {
             return kExitFailed;
         }
         std::printf("wrote %zu run(s) with their configs and final metrics to %s\n", ids.size(), runs_csv->c_str());
+    }
+    if (plot) {
+        request.db = history->path();
+        request.run_ids = ids;
+        if (const std::string error = plotExporter()(request); !error.empty()) {
+            std::fprintf(stderr, "gossiplab-cli export: %s\n", error.c_str());
+            return kExitFailed;
+        }
+        std::printf("wrote the %s plot of %zu run(s) to %s\n", request.plot.c_str(), ids.size(), request.path.c_str());
     }
     return kExitOk;
 }

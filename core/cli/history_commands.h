@@ -1,6 +1,8 @@
 #pragma once
 // gossiplab-cli's run-history commands: runs, show, export, delete, import.
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,5 +13,24 @@ int showCommand(const std::vector<std::string>& args);
 int exportCommand(const std::vector<std::string>& args);
 int deleteCommand(const std::vector<std::string>& args);
 int importCommand(const std::vector<std::string>& args);
+
+// `export RUN... --plot loss|alpha|distance|accuracy --png|--pdf|--svg FILE`: drawn by the desktop
+// app's own plot code (ui/), which this Qt-free library cannot link. A program built with Qt
+// installs the drawing function (app/cli/main.cpp); without one, --plot says so and fails.
+struct PlotExportRequest {
+    std::string db;                 // the history file
+    std::vector<int64_t> run_ids;   // one run: its panel; several: the compare overlay
+    std::string plot;               // loss, alpha, distance, accuracy
+    std::string format;             // png, pdf, svg
+    std::string path;
+    int width = 1200;
+    int height = 720;
+    double scale = 1.0;             // PNG only
+    std::string x_axis = "images";  // images, iterations, time
+};
+// Returns "" on success, else the reason.
+using PlotExporter = std::function<std::string(const PlotExportRequest&)>;
+void setPlotExporter(PlotExporter exporter);
+bool hasPlotExporter();
 
 }  // namespace gossiplab::cli

@@ -5,15 +5,14 @@
 
 #include <QApplication>
 #include <QClipboard>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
 #include <QPainter>
 #include <QRegularExpression>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
 #include <QWindow>
 
+#include "ui/export/image_export_dialog.h"
 #include "ui/log.h"
 #include "ui/plots/palette.h"
 #include "ui/plots/plot_style.h"
@@ -294,22 +293,12 @@ QImage PlotPanel::toImage(int width, int height) {
 }
 
 bool PlotPanel::saveImage(const QString& path, int width, int height) {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == "pdf") return plot_->savePdf(path, width, height);
-    if (suffix == "svg") {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        const QSize size(width > 0 ? width : plot_->width(), height > 0 ? height : plot_->height());
-        generator.setSize(size);
-        generator.setViewBox(QRect(QPoint(0, 0), size));
-        generator.setTitle(title_text_);
-        QCPPainter painter;
-        if (!painter.begin(&generator)) return false;
-        plot_->toPainter(&painter, size.width(), size.height());
-        painter.end();
-        return true;
-    }
-    return plot_->savePng(path, width, height);
+    ImageOptions options;
+    options.width = width > 0 ? width : plot_->width();
+    options.height = height > 0 ? height : plot_->height();
+    const QString error = exportPlot(*this, path, options, alwaysOverwrite());
+    if (!error.isEmpty()) qCWarning(lcUiPlot) << error;
+    return error.isEmpty();
 }
 
 void PlotPanel::showContextMenu(const QPoint& pos) {
@@ -332,12 +321,11 @@ void PlotPanel::showContextMenu(const QPoint& pos) {
 }
 
 void PlotPanel::saveImageDialog() {
-    QString name = title_text_.section(QChar(0x00B7), 0, 0).trimmed().toLower();
+    QString name = title_text_.section(QChar(0x00B7), 0, 0).section(':', 0, 0).section('(', 0, 0).trimmed().toLower();
     name.replace(QRegularExpression("[^a-z0-9]+"), "-");
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save plot"), name + ".png",
-                                                      tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
-    if (path.isEmpty()) return;
-    if (!saveImage(path)) qCWarning(lcUiPlot) << "could not save" << path;
+    if (name.endsWith('-')) name.chop(1);
+    // Size, scale, overwrite question and failure message: the export module's dialog.
+    exportPlotInteractively(*this, name.isEmpty() ? QStringLiteral("plot") : name, this);
 }
 
 }  // namespace gossiplab::ui

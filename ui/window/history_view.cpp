@@ -1,116 +1,522 @@
 #include "ui/window/history_view.h"
 
-#include <cmath>
-
-#include <QDateTime>
+#include <QComboBox>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
+#include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
-#include <QTableWidget>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "core/store/history.h"
-#include "ui/live/run_status_header.h"
+#include "ui/export/data_export.h"
+#include "ui/history/run_filter_model.h"
+#include "ui/history/run_table_model.h"
+#include "ui/history/run_viewer.h"
 #include "ui/log.h"
 
 namespace gossiplab::ui {
 
 namespace {
 
-QTableWidgetItem* cell(const QString& text, bool numeric = false) {
-    auto* item = new QTableWidgetItem(text);
-    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    if (numeric) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
+std::optional<RunStatus> statusAt(const QComboBox* combo) {
+    const QVariant v = combo->currentData();
+    if (!v.isValid()) return std::nullopt;
+    return RunStatus(v.toInt());
 }
-
-QString number(double v, int digits = 4) { return std::isfinite(v) ? QString::number(v, 'g', digits) : QString(); }
 
 }  // namespace
 
 HistoryView::HistoryView(QWidget* parent) : QWidget(parent) {
+    setObjectName("historyView");
     auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(8, 8, 8, 8);
-    auto* top = new QHBoxLayout;
-    info_ = new QLabel(this);
-    info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    top->addWidget(info_, 1);
-    auto* refresh_button = new QPushButton(tr("Refresh"), this);
-    top->addWidget(refresh_button);
-    layout->addLayout(top);
-    table_ = new QTableWidget(this);
+    layout->setContentsMargins(8, 6, 8, 6);
+
+    // ---- filters ----
+    auto* filters = new QHBoxLayout;
+    text_ = new QLineEdit(this);
+    text_->setObjectName("historyFilter");
+    text_->setPlaceholderText(tr("Filter runs: name, tag, notes, host, #id (Ctrl+F)"));
+    text_->setClearButtonEnabled(true);
+    filters->addWidget(text_, 2);
+    status_ = new QComboBox(this);
+    status_->addItem(tr("Any status"));
+    for (RunStatus s : {RunStatus::Running, RunStatus::Finished, RunStatus::Stopped, RunStatus::Diverged,
+                        RunStatus::Failed, RunStatus::Interrupted})
+        status_->addItem(RunTableModel::statusText(s), int(s));
+    filters->addWidget(status_);
+    algorithm_ = new QComboBox(this);
+    algorithm_->addItem(tr("Any algorithm"));
+    for (const char* a : {"gosgd", "easgd", "naive"}) algorithm_->addItem(QString::fromLatin1(a), QString::fromLatin1(a));
+    filters->addWidget(algorithm_);
+    tag_ = new QComboBox(this);
+    tag_->addItem(tr("Any tag"));
+    tag_->setMinimumContentsLength(10);
+    filters->addWidget(tag_);
+    count_ = new QLabel(this);
+    count_->setStyleSheet("color: #5A6270;");
+    filters->addWidget(count_);
+    layout->addLayout(filters);
+
+    // ---- table | plots ----
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(split);
+    auto* left_layout = new QVBoxLayout(left);
+    left_layout->setContentsMargins(0, 0, 0, 0);
+    model_ = new RunTableModel(this);
+    filter_ = new RunFilterModel(this);
+    filter_->setSourceModel(model_);
+    table_ = new QTableView(left);
     table_->setObjectName("historyTable");
-    const QStringList headers = {tr("Id"),        tr("Name"),      tr("Status"),    tr("Algorithm"), tr("M"),
-                                 tr("Started"),   tr("Duration"),  tr("Images/s"),  tr("Mean loss"), tr("Test acc. %"),
-                                 tr("Consensus"), tr("Message")};
-    table_->setColumnCount(int(headers.size()));
-    table_->setHorizontalHeaderLabels(headers);
-    table_->verticalHeader()->setVisible(false);
+    table_->setModel(filter_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(RunTableModel::Id, Qt::DescendingOrder);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table_->setAlternatingRowColors(true);
+    table_->setWordWrap(false);
+    table_->verticalHeader()->setVisible(false);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
     table_->horizontalHeader()->setStretchLastSection(true);
-    table_->setSortingEnabled(false);
-    layout->addWidget(table_, 1);
-    auto* note = new QLabel(tr("The history browser (plots of a recorded run, filters, tags) and the Compare view come next; "
-                               "every run started here is already recorded with all its series."),
-                            this);
-    note->setWordWrap(true);
-    note->setStyleSheet("color: #8A8F96;");
-    layout->addWidget(note);
-    connect(refresh_button, &QPushButton::clicked, this, &HistoryView::refresh);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    table_->setContextMenuPolicy(Qt::CustomContextMenu);
+    left_layout->addWidget(table_, 1);
+
+    auto* buttons = new QHBoxLayout;
+    compare_ = new QPushButton(tr("Compare"), left);
+    compare_->setToolTip(tr("Compare the selected runs side by side (Ctrl+Shift+C)"));
+    rerun_ = new QPushButton(tr("Re-run"), left);
+    rerun_->setToolTip(tr("Fill the run settings with this run's configuration"));
+    edit_ = new QPushButton(tr("Edit"), left);
+    auto* edit_menu = new QMenu(edit_);
+    edit_menu->addAction(tr("Rename..."), this, &HistoryView::renameSelected);
+    edit_menu->addAction(tr("Tags..."), this, &HistoryView::editTagsSelected);
+    edit_menu->addAction(tr("Notes..."), this, &HistoryView::editNotesSelected);
+    edit_->setMenu(edit_menu);
+    delete_ = new QPushButton(tr("Delete"), left);
+    export_ = new QPushButton(tr("Export"), left);
+    auto* export_menu = new QMenu(export_);
+    export_menu->addAction(tr("Points CSV (every recorded value)..."), this, &HistoryView::exportPointsCsv);
+    export_menu->addAction(tr("Runs CSV (configs and final metrics)..."), this, &HistoryView::exportRunsCsv);
+    export_menu->addAction(tr("Export all (plots and CSVs) into a folder..."), this, &HistoryView::exportAllShown);
+    export_->setMenu(export_menu);
+    for (QPushButton* b : {compare_, rerun_, edit_, delete_, export_}) buttons->addWidget(b);
+    buttons->addStretch(1);
+    left_layout->addLayout(buttons);
+    info_ = new QLabel(left);
+    info_->setStyleSheet("color: #8A8F96;");
+    info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    info_->setWordWrap(true);
+    left_layout->addWidget(info_);
+
+    viewer_ = new RunViewer(split);
+    split->addWidget(left);
+    split->addWidget(viewer_);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    layout->addWidget(split, 1);
+
+    // ---- wiring ----
+    connect(text_, &QLineEdit::textChanged, this, [this](const QString& t) {
+        filter_->setText(t);
+        updateButtons();
+    });
+    connect(status_, &QComboBox::currentIndexChanged, this, [this] { filter_->setStatus(statusAt(status_)); updateButtons(); });
+    connect(algorithm_, &QComboBox::currentIndexChanged, this, [this] {
+        filter_->setAlgorithm(algorithm_->currentData().toString());
+        updateButtons();
+    });
+    connect(tag_, &QComboBox::currentIndexChanged, this, [this] {
+        filter_->setTag(tag_->currentIndex() > 0 ? tag_->currentText() : QString());
+        updateButtons();
+    });
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateButtons();
+        Q_EMIT selectionChanged();
+    });
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &HistoryView::onCurrentChanged);
+    connect(table_, &QTableView::doubleClicked, this, &HistoryView::onCurrentChanged);
+    connect(table_, &QWidget::customContextMenuRequested, this, [this, edit_menu, export_menu](const QPoint& pos) {
+        QMenu menu(this);
+        menu.addAction(tr("Compare"), this, &HistoryView::compareSelected)->setEnabled(selectedRunIds().size() >= 2);
+        menu.addAction(tr("Re-run"), this, &HistoryView::rerunSelected)->setEnabled(selectedRunIds().size() == 1);
+        menu.addSeparator();
+        menu.addActions(edit_menu->actions());
+        menu.addAction(tr("Delete..."), this, &HistoryView::deleteSelected);
+        menu.addSeparator();
+        menu.addActions(export_menu->actions());
+        menu.exec(table_->viewport()->mapToGlobal(pos));
+    });
+    connect(compare_, &QPushButton::clicked, this, &HistoryView::compareSelected);
+    connect(rerun_, &QPushButton::clicked, this, &HistoryView::rerunSelected);
+    connect(delete_, &QPushButton::clicked, this, &HistoryView::deleteSelected);
+
+    timer_ = new QTimer(this);
+    timer_->setInterval(kPollIntervalMs);
+    connect(timer_, &QTimer::timeout, this, &HistoryView::poll);
+    timer_->start();
+    updateButtons();
 }
+
+HistoryView::~HistoryView() = default;
 
 void HistoryView::setHistoryPath(const QString& path) {
     path_ = path;
+    reader_.reset();
+    list_version_ = -1;
+    data_version_ = -1;
+    p_lr_by_uuid_.clear();
+    viewer_->clear();
+    model_->setRuns({});
     refresh();
 }
 
-int HistoryView::runCount() const { return table_->rowCount(); }
+int HistoryView::runCount() const { return model_->rowCount(); }
+int HistoryView::visibleRunCount() const { return filter_->rowCount(); }
+
+void HistoryView::focusFilter() {
+    text_->setFocus(Qt::ShortcutFocusReason);
+    text_->selectAll();
+}
 
 void HistoryView::refresh() {
-    table_->setRowCount(0);
+    list_version_ = -1;
+    poll();
+}
+
+void HistoryView::poll() {
     if (path_.isEmpty()) return;
-    if (!QFileInfo::exists(path_)) {
-        info_->setText(tr("%1: no runs yet").arg(path_));
-        return;
+    if (!reader_) {
+        if (!QFileInfo::exists(path_)) {
+            info_->setText(tr("%1: no runs yet").arg(path_));
+            count_->clear();
+            return;
+        }
+        store::OpenOptions options;
+        options.mode = store::OpenMode::ReadOnly;
+        auto history = store::RunHistory::open(path_.toStdString(), options);
+        if (!history) {
+            info_->setText(QString::fromStdString(history.error().message));
+            return;
+        }
+        reader_ = std::make_unique<store::RunHistory>(std::move(history.value()));
     }
-    store::OpenOptions options;
-    options.mode = store::OpenMode::ReadOnly;
-    auto history = store::RunHistory::open(path_.toStdString(), options);
-    if (!history) {
-        info_->setText(QString::fromStdString(history.error().message));
-        return;
-    }
-    std::vector<store::RunRecord> runs;
     try {
-        runs = history->listRuns();
+        const int64_t version = reader_->runListVersion();
+        if (version != list_version_) {
+            list_version_ = version;
+            reloadList();
+        }
+        // A run being recorded: its plots follow (every poll that saw new rows).
+        const int64_t data_version = reader_->dataVersion();
+        if (data_version != data_version_) {
+            data_version_ = data_version;
+            const RunRow* shown = model_->rowOf(viewer_->runId());
+            if (shown && shown->record.status == RunStatus::Running) viewer_->reload();
+        }
     } catch (const std::exception& e) {
         info_->setText(QString::fromUtf8(e.what()));
+        reader_.reset();  // reopen on the next tick (the file may have been replaced)
+    }
+}
+
+void HistoryView::reloadList() {
+    std::vector<store::RunRecord> records = reader_->listRuns();
+    std::vector<RunRow> rows;
+    rows.reserve(records.size());
+    for (auto& r : records) {
+        RunRow row;
+        auto cached = p_lr_by_uuid_.find(r.uuid);
+        if (cached == p_lr_by_uuid_.end()) {
+            std::vector<ConfigError> ignored;
+            const auto config = reader_->config(r.id, &ignored);
+            cached = p_lr_by_uuid_
+                         .emplace(r.uuid, config ? std::pair(config->p, config->learning_rate)
+                                                 : std::pair(store::kNoValue, store::kNoValue))
+                         .first;
+        }
+        row.p = cached->second.first;
+        row.learning_rate = cached->second.second;
+        row.record = std::move(r);
+        rows.push_back(std::move(row));
+    }
+    // A reset (runs came or went) loses the selection: keep it by run id.
+    const std::vector<int64_t> selected = selectedRunIds();
+    const int64_t current = viewer_->runId();
+    model_->setRuns(std::move(rows));
+    if (!selected.empty() && selectedRunIds() != selected) {
+        selectRuns(selected);
+        const int row = model_->rowIndex(current);
+        if (row >= 0) {
+            const QModelIndex index = filter_->mapFromSource(model_->index(row, 0));
+            table_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+        }
+    }
+    if (current > 0 && model_->rowIndex(current) < 0) viewer_->clear();  // deleted elsewhere
+    rebuildTagChoices();
+    info_->setText(tr("%1").arg(path_));
+    if (table_->horizontalHeader()->sectionSize(RunTableModel::Name) < 60 && runCount() > 0) table_->resizeColumnsToContents();
+    updateButtons();
+}
+
+void HistoryView::rebuildTagChoices() {
+    QStringList tags;
+    for (const RunRow& r : model_->runs())
+        for (const auto& t : r.record.tags) tags << QString::fromStdString(t);
+    tags.removeDuplicates();
+    tags.sort();
+    QStringList existing;
+    for (int i = 1; i < tag_->count(); ++i) existing << tag_->itemText(i);
+    if (existing == tags) return;
+    const QString chosen = tag_->currentIndex() > 0 ? tag_->currentText() : QString();
+    tag_->blockSignals(true);
+    while (tag_->count() > 1) tag_->removeItem(1);
+    tag_->addItems(tags);
+    tag_->setCurrentIndex(std::max(0, tag_->findText(chosen)));
+    tag_->blockSignals(false);
+    if (chosen.isEmpty() != (tag_->currentIndex() == 0)) filter_->setTag(tag_->currentIndex() > 0 ? tag_->currentText() : QString());
+}
+
+std::vector<int64_t> HistoryView::selectedRunIds() const {
+    std::vector<std::pair<int, int64_t>> rows;
+    for (const QModelIndex& index : table_->selectionModel()->selectedRows())
+        rows.emplace_back(index.row(), index.data(RunTableModel::kIdRole).toLongLong());
+    std::sort(rows.begin(), rows.end());
+    std::vector<int64_t> ids;
+    for (const auto& [row, id] : rows) ids.push_back(id);
+    return ids;
+}
+
+void HistoryView::selectRuns(const std::vector<int64_t>& ids) {
+    QItemSelection selection;
+    for (int64_t id : ids) {
+        const int row = model_->rowIndex(id);
+        if (row < 0) continue;
+        const QModelIndex index = filter_->mapFromSource(model_->index(row, 0));
+        if (index.isValid()) selection.select(index, index);
+    }
+    table_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (!selection.isEmpty() && ids.size() == 1)
+        table_->selectionModel()->setCurrentIndex(selection.indexes().first(), QItemSelectionModel::NoUpdate);
+    if (ids.size() == 1 && !selection.isEmpty()) onCurrentChanged();
+}
+
+int64_t HistoryView::shownRunId() const { return viewer_->runId(); }
+
+void HistoryView::onCurrentChanged() {
+    const QModelIndex current = table_->selectionModel()->currentIndex();
+    if (!current.isValid()) return;
+    const int64_t id = current.data(RunTableModel::kIdRole).toLongLong();
+    if (id == viewer_->runId()) return;
+    QString error;
+    if (!viewer_->showRun(path_, id, &error)) Q_EMIT statusMessage(error);
+}
+
+void HistoryView::updateButtons() {
+    const auto ids = selectedRunIds();
+    compare_->setEnabled(ids.size() >= 2);
+    rerun_->setEnabled(ids.size() == 1);
+    edit_->setEnabled(ids.size() == 1);
+    delete_->setEnabled(!ids.empty());
+    export_->setEnabled(!ids.empty());
+    count_->setText(visibleRunCount() == runCount() ? tr("%n run(s)", nullptr, runCount())
+                                                    : tr("%1 of %2 runs").arg(visibleRunCount()).arg(runCount()));
+}
+
+void HistoryView::reportError(const QString& title, const QString& text) {
+    qCWarning(lcUi) << title << text;
+    Q_EMIT statusMessage(text);
+    if (!confirm_) QMessageBox::warning(this, title, text);
+}
+
+bool HistoryView::confirm(const QString& question) {
+    if (confirm_) return confirm_(question);
+    return QMessageBox::question(this, tr("GossipLab"), question, QMessageBox::Yes | QMessageBox::Cancel,
+                                 QMessageBox::Cancel) == QMessageBox::Yes;
+}
+
+std::unique_ptr<store::RunHistory> HistoryView::openForWriting(QString* error) const {
+    auto history = store::RunHistory::open(path_.toStdString());
+    if (!history) {
+        *error = QString::fromStdString(history.error().message);
+        return nullptr;
+    }
+    return std::make_unique<store::RunHistory>(std::move(history.value()));
+}
+
+QString HistoryView::renameRun(int64_t id, const QString& name) {
+    if (name.trimmed().isEmpty()) return tr("Name: a run needs a name (not empty)");
+    QString error;
+    auto history = openForWriting(&error);
+    if (!history) return error;
+    if (auto r = history->rename(id, name.trimmed().toStdString()); !r) return QString::fromStdString(r.error().message);
+    refresh();
+    if (viewer_->runId() == id) viewer_->reload();
+    return {};
+}
+
+QString HistoryView::setRunTags(int64_t id, const QStringList& tags) {
+    std::vector<std::string> values;
+    for (const QString& t : tags)
+        if (!t.trimmed().isEmpty()) values.push_back(t.trimmed().toStdString());
+    QString error;
+    auto history = openForWriting(&error);
+    if (!history) return error;
+    if (auto r = history->setTags(id, values); !r) return QString::fromStdString(r.error().message);
+    refresh();
+    return {};
+}
+
+QString HistoryView::setRunNotes(int64_t id, const QString& notes) {
+    QString error;
+    auto history = openForWriting(&error);
+    if (!history) return error;
+    if (auto r = history->setNotes(id, notes.toStdString()); !r) return QString::fromStdString(r.error().message);
+    refresh();
+    return {};
+}
+
+QString HistoryView::deleteRuns(const std::vector<int64_t>& ids) {
+    QString error;
+    auto history = openForWriting(&error);
+    if (!history) return error;
+    QStringList failures;
+    for (int64_t id : ids)
+        if (auto r = history->deleteRun(id); !r) failures << QString::fromStdString(r.error().message);
+    if (std::find(ids.begin(), ids.end(), viewer_->runId()) != ids.end()) viewer_->clear();
+    refresh();
+    return failures.join('\n');
+}
+
+std::optional<RunConfig> HistoryView::storedConfig(int64_t id, QString* error) const {
+    if (!reader_) {
+        *error = tr("No history file is open");
+        return std::nullopt;
+    }
+    std::vector<ConfigError> errors;
+    auto config = reader_->config(id, &errors);
+    if (!config) {
+        QStringList lines;
+        for (const auto& e : errors) lines << QString::fromStdString(e.field + ": " + e.message);
+        *error = tr("The configuration of run %1 cannot be used: %2").arg(id).arg(lines.join("; "));
+    }
+    return config;
+}
+
+void HistoryView::compareSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.size() < 2) {
+        Q_EMIT statusMessage(tr("Select two or more runs to compare (Ctrl+click, Shift+click)"));
         return;
     }
-    info_->setText(tr("%1: %n run(s)", nullptr, int(runs.size())).arg(path_));
-    table_->setRowCount(int(runs.size()));
-    for (int row = 0; row < int(runs.size()); ++row) {
-        const store::RunRecord& r = runs[size_t(row)];
-        int c = 0;
-        table_->setItem(row, c++, cell(QString::number(r.id), true));
-        table_->setItem(row, c++, cell(QString::fromStdString(r.name)));
-        table_->setItem(row, c++, cell(QString::fromStdString(toString(r.status))));
-        table_->setItem(row, c++, cell(QString::fromStdString(r.algorithm)));
-        table_->setItem(row, c++, cell(QString::number(r.workers), true));
-        table_->setItem(row, c++, cell(std::isfinite(r.started_at)
-                                           ? QDateTime::fromSecsSinceEpoch(static_cast<qint64>(r.started_at)).toString("yyyy-MM-dd hh:mm")
-                                           : QString()));
-        table_->setItem(row, c++, cell(RunStatusHeader::formatDuration(r.duration_s), true));
-        table_->setItem(row, c++, cell(RunStatusHeader::formatCount(r.images_per_second), true));
-        table_->setItem(row, c++, cell(number(r.mean_loss), true));
-        table_->setItem(row, c++, cell(std::isfinite(r.test_accuracy) ? QString::number(r.test_accuracy * 100, 'f', 2) : QString(), true));
-        table_->setItem(row, c++, cell(number(r.consensus_distance, 3), true));
-        table_->setItem(row, c++, cell(QString::fromStdString(r.message)));
+    Q_EMIT compareRequested(ids);
+}
+
+void HistoryView::rerunSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.size() != 1) return;
+    QString error;
+    if (auto config = storedConfig(ids.front(), &error)) Q_EMIT rerunRequested(*config);
+    else reportError(tr("Re-run"), error);
+}
+
+void HistoryView::renameSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.size() != 1) return;
+    const RunRow* row = model_->rowOf(ids.front());
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Rename run"), tr("Name of run %1:").arg(ids.front()), QLineEdit::Normal,
+                                               row ? QString::fromStdString(row->record.name) : QString(), &ok);
+    if (!ok) return;
+    if (const QString e = renameRun(ids.front(), name); !e.isEmpty()) reportError(tr("Rename run"), e);
+}
+
+void HistoryView::editTagsSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.size() != 1) return;
+    const RunRow* row = model_->rowOf(ids.front());
+    QStringList current;
+    if (row)
+        for (const auto& t : row->record.tags) current << QString::fromStdString(t);
+    bool ok = false;
+    const QString text = QInputDialog::getText(this, tr("Tags"), tr("Tags of run %1, separated by commas:").arg(ids.front()),
+                                               QLineEdit::Normal, current.join(", "), &ok);
+    if (!ok) return;
+    if (const QString e = setRunTags(ids.front(), text.split(',', Qt::SkipEmptyParts)); !e.isEmpty()) reportError(tr("Tags"), e);
+}
+
+void HistoryView::editNotesSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.size() != 1) return;
+    const RunRow* row = model_->rowOf(ids.front());
+    bool ok = false;
+    const QString text = QInputDialog::getMultiLineText(this, tr("Notes"), tr("Notes on run %1:").arg(ids.front()),
+                                                        row ? QString::fromStdString(row->record.notes) : QString(), &ok);
+    if (!ok) return;
+    if (const QString e = setRunNotes(ids.front(), text); !e.isEmpty()) reportError(tr("Notes"), e);
+}
+
+void HistoryView::deleteSelected() {
+    const auto ids = selectedRunIds();
+    if (ids.empty()) return;
+    QStringList names;
+    for (int64_t id : ids)
+        if (const RunRow* r = model_->rowOf(id)) names << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(r->record.name));
+    if (!confirm(tr("Delete %n run(s) and every recorded point of them? This cannot be undone.\n\n%1", nullptr, int(ids.size()))
+                     .arg(names.mid(0, 10).join('\n'))))
+        return;
+    if (const QString e = deleteRuns(ids); !e.isEmpty()) reportError(tr("Delete runs"), e);
+    else Q_EMIT statusMessage(tr("Deleted %n run(s)", nullptr, int(ids.size())));
+}
+
+void HistoryView::exportPointsCsv() {
+    const auto ids = selectedRunIds();
+    if (ids.empty()) return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export every recorded point"), "points.csv", tr("CSV (*.csv)"),
+                                                      nullptr, QFileDialog::DontConfirmOverwrite);
+    if (path.isEmpty()) return;
+    bool skipped = false;
+    const QString e = exportCsv(path_, ids, CsvKind::Points, path, overwrite_ ? overwrite_ : askWithDialog(this), &skipped);
+    if (!e.isEmpty()) reportError(tr("Export CSV"), e);
+    else if (!skipped) Q_EMIT statusMessage(tr("Wrote every point of %n run(s) to %1", nullptr, int(ids.size())).arg(path));
+}
+
+void HistoryView::exportRunsCsv() {
+    const auto ids = selectedRunIds();
+    if (ids.empty()) return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the runs table"), "runs.csv", tr("CSV (*.csv)"), nullptr,
+                                                      QFileDialog::DontConfirmOverwrite);
+    if (path.isEmpty()) return;
+    bool skipped = false;
+    const QString e = exportCsv(path_, ids, CsvKind::Runs, path, overwrite_ ? overwrite_ : askWithDialog(this), &skipped);
+    if (!e.isEmpty()) reportError(tr("Export CSV"), e);
+    else if (!skipped) Q_EMIT statusMessage(tr("Wrote %n run(s) with configs and final metrics to %1", nullptr, int(ids.size())).arg(path));
+}
+
+void HistoryView::exportAllShown() {
+    if (viewer_->runId() <= 0) {
+        Q_EMIT statusMessage(tr("Select a run first"));
+        return;
     }
-    table_->resizeColumnsToContents();
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export all: plots (PNG, PDF, SVG) and CSVs into"));
+    if (folder.isEmpty()) return;
+    ExportAllRequest request;
+    request.history_path = path_;
+    request.run_ids = {viewer_->runId()};
+    request.plots = viewer_->namedPanels();
+    request.folder = folder;
+    const ExportAllResult result = exportAll(request, overwrite_ ? overwrite_ : askWithDialog(this));
+    if (!result.errors.isEmpty()) reportError(tr("Export all"), result.errors.join('\n'));
+    else if (!result.cancelled) Q_EMIT statusMessage(tr("Wrote %n file(s) into %1", nullptr, int(result.written.size())).arg(folder));
 }
 
 }  // namespace gossiplab::ui

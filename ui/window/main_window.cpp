@@ -26,6 +26,7 @@
 #include "ui/plots/plot_panel.h"
 #include "ui/log.h"
 #include "ui/settings/run_settings_panel.h"
+#include "ui/compare/compare_view.h"
 #include "ui/window/history_view.h"
 
 namespace gossiplab::ui {
@@ -57,16 +58,10 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     tabs_->setDocumentMode(true);
     live_ = new LiveView(tabs_);
     history_ = new HistoryView(tabs_);
-    auto* compare = new QLabel(tr("Compare runs side by side: select several runs in History (coming next).\n"
-                                  "Each run in one colour, its workers as a mean line with a min/max band, and the "
-                                  "configurations with only their differences."),
-                               tabs_);
-    compare->setAlignment(Qt::AlignCenter);
-    compare->setWordWrap(true);
-    compare->setStyleSheet("color: #8A8F96;");
+    compare_ = new CompareView(tabs_);
     tabs_->addTab(live_, tr("Live"));
     tabs_->addTab(history_, tr("History"));
-    tabs_->addTab(compare, tr("Compare"));
+    tabs_->addTab(compare_, tr("Compare"));
     setCentralWidget(tabs_);
     live_->setRunData(&controller_->data());
     live_->configureFor(settings_->config().algorithm);
@@ -109,7 +104,24 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
         live_->banner()->showMessage(MessageBanner::Kind::Warning, tr("The run is not being recorded completely"), message);
     });
 
+    connect(history_, &HistoryView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
+    connect(compare_, &CompareView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
+    connect(history_, &HistoryView::compareRequested, this, &MainWindow::compareRuns);
+    connect(history_, &HistoryView::rerunRequested, this, [this](const RunConfig& config) {
+        if (controller_->isActive()) {
+            statusBar()->showMessage(tr("A run is going: stop it before re-running another"), 8000);
+            return;
+        }
+        settings_->setConfig(config);
+        dock_->show();
+        tabs_->setCurrentWidget(live_);
+        statusBar()->showMessage(tr("The settings hold the configuration of \"%1\": press Start (Ctrl+R) to run it again")
+                                     .arg(QString::fromStdString(config.name)),
+                                 10000);
+    });
+
     restoreSettings();
+    rememberRecent(history_path_);
     history_label_->setText(tr("history: %1").arg(history_path_));
     setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(history_path_).fileName()));
     checkHistoryFile();
@@ -132,6 +144,28 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty()) openHistory(path);
     });
     open_action_->setShortcut(QKeySequence::Open);
+    recent_menu_ = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    QAction* import = file->addAction(tr("&Import runs from another history..."), this, [this] {
+        const QString other = QFileDialog::getOpenFileName(this, tr("Import every run of another history file"), QString(),
+                                                           tr("GossipLab history (*.sqlite3 *.db);;All files (*)"));
+        if (other.isEmpty()) return;
+        QString summary;
+        const QString error = importRuns(other, &summary);
+        if (!error.isEmpty()) QMessageBox::warning(this, tr("Import runs"), error);
+        else statusBar()->showMessage(summary, 15000);
+    });
+    import->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    file->addSeparator();
+    QAction* export_all = file->addAction(tr("&Export all (plots and CSVs)..."), this, &MainWindow::exportAllCurrent);
+    export_all->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    export_all->setToolTip(tr("The shown run (History) or the comparison (Compare): every plot as PNG, PDF and SVG, "
+                              "points.csv and runs.csv, into a folder"));
+    file->addAction(tr("Export &points CSV of the selected runs..."), this, [this] {
+        if (tabs_->currentWidget() == compare_) compare_->exportPointsCsvDialog();
+        else history_->exportPointsCsv();
+    });
+    file->addAction(tr("Export runs &table CSV of the selected runs..."), history_, &HistoryView::exportRunsCsv);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -142,6 +176,8 @@ void MainWindow::buildMenus() {
     stop_action_ = run->addAction(tr("S&top"), this, &MainWindow::stopRun);
     stop_action_->setShortcut(QKeySequence(Qt::Key_Escape));
     stop_action_->setEnabled(false);
+    QAction* rerun = run->addAction(tr("&Re-run the selected run"), history_, &HistoryView::rerunSelected);
+    rerun->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     run->addSeparator();
     QMenu* presets = run->addMenu(tr("&Presets"));
     for (const std::string& name : presetNames()) {
@@ -151,8 +187,34 @@ void MainWindow::buildMenus() {
         });
     }
 
+    QMenu* history = menuBar()->addMenu(tr("Hi&story"));
+    QAction* find = history->addAction(tr("&Find runs..."), this, [this] {
+        tabs_->setCurrentWidget(history_);
+        history_->focusFilter();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction* compare = history->addAction(tr("&Compare the selected runs"), history_, &HistoryView::compareSelected);
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    history->addSeparator();
+    history->addAction(tr("Re&name..."), history_, &HistoryView::renameSelected)->setShortcut(QKeySequence(Qt::Key_F2));
+    history->addAction(tr("&Tags..."), history_, &HistoryView::editTagsSelected);
+    history->addAction(tr("N&otes..."), history_, &HistoryView::editNotesSelected);
+    QAction* del = history->addAction(tr("&Delete..."), this, [this] {
+        if (tabs_->currentWidget() == history_) history_->deleteSelected();
+    });
+    del->setShortcut(QKeySequence::Delete);
+    del->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    history_->addAction(del);  // Delete acts only while the History tab has the focus
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(dock_->toggleViewAction());
+    const std::pair<QString, QWidget*> pages[] = {{tr("&Live"), live_}, {tr("&History"), history_}, {tr("&Compare"), compare_}};
+    int key = Qt::Key_1;
+    for (const auto& [label, page] : pages) {
+        QAction* a = view->addAction(label, this, [this, p = page] { tabs_->setCurrentWidget(p); });
+        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(key++)));
+    }
+    view->addSeparator();
     QMenu* layout = view->addMenu(tr("Plot &layout"));
     auto* group = new QActionGroup(this);
     const std::pair<QString, LiveView::PlotLayout> layouts[] = {{tr("2 \u00D7 2 grid"), LiveView::PlotLayout::Grid},
@@ -219,6 +281,8 @@ void MainWindow::checkHistoryFile() {
 
 void MainWindow::openHistory(const QString& path) {
     if (controller_->isActive() || path.isEmpty()) return;
+    rememberRecent(path);
+    compare_->clear();
     history_path_ = path;
     controller_->setHistoryPath(path);
     live_->banner()->dismiss();
@@ -226,6 +290,71 @@ void MainWindow::openHistory(const QString& path) {
     setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(path).fileName()));
     checkHistoryFile();
     history_->setHistoryPath(path);
+}
+
+QStringList MainWindow::recentHistories() const { return QSettings().value("history/recent").toStringList(); }
+
+void MainWindow::rememberRecent(const QString& path) {
+    if (path.isEmpty()) return;
+    QStringList recent = recentHistories();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    while (recent.size() > 8) recent.removeLast();
+    QSettings().setValue("history/recent", recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!recent_menu_) return;
+    recent_menu_->clear();
+    const QStringList recent = recentHistories();
+    for (const QString& path : recent) {
+        QAction* a = recent_menu_->addAction(path, this, [this, path] {
+            if (!QFileInfo::exists(path)) {
+                QMessageBox::warning(this, tr("Open recent"), tr("%1 no longer exists").arg(path));
+                return;
+            }
+            openHistory(path);
+        });
+        a->setEnabled(!controller_->isActive());
+    }
+    if (recent.isEmpty()) recent_menu_->addAction(tr("(none)"))->setEnabled(false);
+}
+
+QString MainWindow::importRuns(const QString& other_path, QString* summary) {
+    if (QFileInfo(other_path).absoluteFilePath() == QFileInfo(history_path_).absoluteFilePath())
+        return tr("%1 is the history already open: choose another file to import from").arg(other_path);
+    auto history = store::RunHistory::open(history_path_.toStdString());
+    if (!history) return QString::fromStdString(history.error().message);
+    auto result = history->importRuns(other_path.toStdString());
+    if (!result) return QString::fromStdString(result.error().message);
+    if (summary)
+        *summary = tr("Imported %1 run(s) from %2; skipped %3 already here and %4 still being recorded")
+                       .arg(result->new_ids.size())
+                       .arg(other_path)
+                       .arg(result->skipped_duplicates)
+                       .arg(result->skipped_live);
+    history_->refresh();
+    if (!result->new_ids.empty()) {
+        tabs_->setCurrentWidget(history_);
+        history_->selectRuns(result->new_ids);
+    }
+    return {};
+}
+
+void MainWindow::compareRuns(const std::vector<int64_t>& ids) {
+    const QString problem = compare_->setRuns(history_path_, ids);
+    tabs_->setCurrentWidget(compare_);
+    if (!problem.isEmpty()) statusBar()->showMessage(problem, 15000);
+}
+
+void MainWindow::exportAllCurrent() {
+    if (tabs_->currentWidget() == compare_) compare_->exportAllDialog();
+    else {
+        tabs_->setCurrentWidget(history_);
+        history_->exportAllShown();
+    }
 }
 
 bool MainWindow::startRun() {

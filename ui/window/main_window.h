@@ -3,10 +3,13 @@
 // status line. Window geometry, dock state, the last settings, the tab and the plot view (x axis,
 // smoothing, layout, log scales) are remembered in QSettings.
 
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include <QMainWindow>
 #include <QString>
+#include <QStringList>
 
 #include "core/train/run_events.h"
 #include "ui/live/run_controller.h"
@@ -14,10 +17,12 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QTabWidget;
 
 namespace gossiplab::ui {
 
+class CompareView;
 class HistoryView;
 class LiveView;
 class RunSettingsPanel;
@@ -33,6 +38,7 @@ public:
     RunSettingsPanel* settingsPanel() const { return settings_; }
     LiveView* liveView() const { return live_; }
     HistoryView* historyView() const { return history_; }
+    CompareView* compareView() const { return compare_; }
     QTabWidget* tabs() const { return tabs_; }
 
     // Asked when the window closes while a run goes; true: stop the run, then close. The default
@@ -43,6 +49,11 @@ public:
     bool startRun();
     void stopRun();
     void openHistory(const QString& path);
+    // Copies every run of another history file into this one (new ids, each run whole).
+    // "" on success, else the reason; `summary` says what came in.
+    QString importRuns(const QString& other_path, QString* summary = nullptr);
+    void compareRuns(const std::vector<int64_t>& ids);
+    QStringList recentHistories() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -52,6 +63,9 @@ private:
     void restoreSettings();
     void saveSettings() const;
     void checkHistoryFile();
+    void rememberRecent(const QString& path);
+    void rebuildRecentMenu();
+    void exportAllCurrent();
     void onStateChanged(RunController::State state);
     void onRunEnded(const RunResult& result);
     void onStartFailed(const QString& message);
@@ -63,7 +77,9 @@ private:
     RunSettingsPanel* settings_ = nullptr;
     LiveView* live_ = nullptr;
     HistoryView* history_ = nullptr;
+    CompareView* compare_ = nullptr;
     QTabWidget* tabs_ = nullptr;
+    QMenu* recent_menu_ = nullptr;
     QDockWidget* dock_ = nullptr;
     QLabel* history_label_ = nullptr;
     QAction* start_action_ = nullptr;
