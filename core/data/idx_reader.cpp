@@ -1,4 +1,4 @@
-#include <zlib.h>
+#include "core/data/zlib_api.h"
 
 #include <filesystem>
 #include <memory>
