@@ -320,6 +320,21 @@ void SweepPlot::setLogX(bool on) {
 
 int SweepPlot::graphCount() const { return plot_->graphCount(); }
 
+QString SweepPlot::graphName(int i) const { return i >= 0 && i < plot_->graphCount() ? plot_->graph(i)->name() : QString(); }
+
+std::vector<std::pair<double, double>> SweepPlot::graphPoints(int i) const {
+    std::vector<std::pair<double, double>> out;
+    if (i < 0 || i >= plot_->graphCount()) return out;
+    for (const QCPGraphData& d : *plot_->graph(i)->data()) out.emplace_back(d.key, d.value);
+    return out;
+}
+
+int SweepPlot::errorBarCount() const {
+    int n = 0;
+    for (int i = 0; i < plot_->plottableCount(); ++i) n += qobject_cast<QCPErrorBars*>(plot_->plottable(i)) ? 1 : 0;
+    return n;
+}
+
 bool SweepPlot::saveImage(const QString& path, int width, int height) { return saveCustomPlot(plot_, path, width, height); }
 
 void SweepPlot::rebuild() {

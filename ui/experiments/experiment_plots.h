@@ -12,6 +12,8 @@
 //                     L as a dashed horizontal line: where the table's crossings come from
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <QString>
 #include <QWidget>
@@ -81,6 +83,10 @@ public:
     const experiments::MetricVsParameter& shown() const { return shown_; }
     // One graph per line of shown() (the error bars are not graphs).
     int graphCount() const;
+    // For tests: graph i's name and drawn points (x, y), and how many graphs carry error bars.
+    QString graphName(int i) const;
+    std::vector<std::pair<double, double>> graphPoints(int i) const;
+    int errorBarCount() const;
     bool hasPlot() const { return !shown_.lines.empty(); }
     QCustomPlot* customPlot() const { return plot_; }
     QComboBox* metricChooser() const { return metric_box_; }
