@@ -107,6 +107,11 @@ void RunViewer::clear() {
 bool RunViewer::showRun(const QString& history_path, int64_t run_id, QString* error) {
     path_ = history_path;
     run_id_ = run_id;
+    // Another run: its heat map starts at its last snapshot.
+    slider_->blockSignals(true);
+    slider_->setRange(0, 0);
+    slider_->setValue(0);
+    slider_->blockSignals(false);
     if (!reload()) {
         const QString reason = summary_->text();
         if (error) *error = reason;

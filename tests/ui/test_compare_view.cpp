@@ -1,0 +1,143 @@
+// The Compare tab with three recorded runs (GoSGD p = 0.02, GoSGD p = 1, EASGD): one mean line
+// per run with a band over its workers (or every worker with the switch), one colour per run,
+// linked x zoom, and a configuration table that marks exactly the keys whose values differ.
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "history_test_support.h"
+#include "ui/compare/compare_view.h"
+#include "ui/compare/config_table.h"
+#include "ui/model/config_diff.h"
+#include "ui/plots/compare_plot.h"
+#include "ui/plots/qcp.h"
+
+using namespace gossiplab;
+using namespace gossiplab::ui;
+using history_test::RunSpec;
+
+class TestCompareView : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString path_;
+    std::vector<int64_t> ids_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        path_ = dir_.filePath("history.sqlite3");
+        ids_.push_back(history_test::recordRun(path_.toStdString(), {"gosgd-p0.02", Algorithm::GoSgd, 0.02}));
+        ids_.push_back(history_test::recordRun(path_.toStdString(), {"gosgd-p1", Algorithm::GoSgd, 1.0}));
+        ids_.push_back(history_test::recordRun(path_.toStdString(), {"easgd", Algorithm::Easgd, 0.02}));
+    }
+
+    void diffMarksOnlyDifferingKeys() {
+        const auto rows = diffConfigs({{{"a", "1"}, {"b", "x"}}, {{"a", "1"}, {"b", "y"}}, {{"a", "1"}, {"c", "z"}}}, {"c"});
+        QCOMPARE(rows.size(), size_t(3));
+        QCOMPARE(QString::fromStdString(rows[0].key), QString("c"));  // listed first
+        QVERIFY(rows[0].differs);                                     // "" vs "z"
+        QVERIFY(!rows[1].differs);                                    // a = 1 everywhere
+        QVERIFY(rows[2].differs);
+    }
+
+    void overlaysOneGraphAndOneBandPerRun() {
+        CompareView view;
+        view.resize(1400, 900);
+        QVERIFY(view.setRuns(path_, ids_).isEmpty());
+        QCOMPARE(view.runIds(), ids_);
+        ComparePlot* loss = view.lossPlot();
+        QCOMPARE(loss->meanGraphCount(), 3);
+        QCOMPARE(loss->bandCount(), 3);
+        QCOMPARE(loss->workerGraphCount(), 0);
+        // Run-level metrics: one line per run, no band.
+        QCOMPARE(view.accuracyPlot()->meanGraphCount(), 3);
+        QCOMPARE(view.accuracyPlot()->bandCount(), 0);
+        QCOMPARE(view.consensusPlot()->meanGraphCount(), 3);
+        // Alphas exist for the two GoSGD runs only.
+        QCOMPARE(view.alphaPlot()->meanGraphCount(), 2);
+        QCOMPARE(view.alphaPlot()->bandCount(), 2);
+        // One colour per run, all different.
+        QSet<QRgb> colors;
+        for (const CompareRun& r : loss->runs()) colors.insert(r.color.rgb());
+        QCOMPARE(colors.size(), 3);
+
+        view.setShowWorkers(true);
+        QCOMPARE(loss->bandCount(), 0);
+        QCOMPARE(loss->workerGraphCount(), 3 * 4);
+        QCOMPARE(loss->meanGraphCount(), 3);
+        view.setShowWorkers(false);
+        QCOMPARE(loss->bandCount(), 3);
+
+        // The band holds the mean: worker losses are 2/(1+0.01 i) + 0.001 w, the mean is worker 0's.
+        QCPGraph* mean = nullptr;
+        for (int i = 0; i < loss->customPlot()->graphCount(); ++i)
+            if (loss->customPlot()->graph(i)->name() == loss->runs()[0].name) mean = loss->customPlot()->graph(i);
+        QVERIFY(mean);
+        QVERIFY(!mean->data()->isEmpty());
+    }
+
+    void linksTheXAxisAcrossPlots() {
+        CompareView view;
+        view.resize(1400, 900);
+        QVERIFY(view.setRuns(path_, ids_).isEmpty());
+        view.lossPlot()->customPlot()->xAxis->setRange(100, 500);
+        for (ComparePlot* p : view.plots()) {
+            QCOMPARE(p->customPlot()->xAxis->range().lower, 100.0);
+            QCOMPARE(p->customPlot()->xAxis->range().upper, 500.0);
+        }
+        view.setXAxis(XAxis::Iterations);
+        for (ComparePlot* p : view.plots()) QVERIFY(p->customPlot()->xAxis->label().contains("iterations"));
+        QCOMPARE(view.lossPlot()->meanGraphCount(), 3);
+    }
+
+    void configTableMarksExactlyTheDifferingRows() {
+        CompareView view;
+        QVERIFY(view.setRuns(path_, ids_).isEmpty());
+        // What differs, computed independently from the stored configs.
+        auto history = store::RunHistory::open(path_.toStdString());
+        QVERIFY(history);
+        std::vector<std::map<std::string, std::string>> configs;
+        for (int64_t id : ids_) configs.push_back(toKeyValues(*history->config(id)));
+        QStringList expected;
+        for (const auto& [key, value] : configs[0]) {
+            bool differs = false;
+            for (const auto& c : configs) differs = differs || c.at(key) != value;
+            if (differs) expected << QString::fromStdString(key);
+        }
+        ConfigTable* table = view.configTable();
+        QStringList marked = table->differingKeys();
+        marked.sort();
+        expected.sort();
+        QCOMPARE(marked, expected);
+        QVERIFY(marked.contains("p"));
+        QVERIFY(marked.contains("algorithm"));
+        QVERIFY(marked.contains("name"));
+        QVERIFY(!marked.contains("seed"));
+        QCOMPARE(table->columnCount(), 3);
+        // Marked rows are bold, the others greyed; hiding hides exactly the equal ones.
+        for (const QString& key : table->configKeys()) {
+            const int row = table->rowOf(key);
+            QVERIFY(row >= 0);
+            QCOMPARE(table->item(row, 0)->font().bold(), expected.contains(key));
+        }
+        view.setHideEqual(true);
+        for (const QString& key : table->configKeys()) QCOMPARE(table->isRowHidden(table->rowOf(key)), !expected.contains(key));
+        // The final metrics stay.
+        QVERIFY(!table->isRowHidden(table->rowOf("final mean loss")));
+        QCOMPARE(table->item(table->rowOf("final mean loss"), 0)->text(), QString("0.25"));
+        view.setHideEqual(false);
+        for (const QString& key : table->configKeys()) QVERIFY(!table->isRowHidden(table->rowOf(key)));
+    }
+
+    void unknownRunsAreNamed() {
+        CompareView view;
+        const QString problem = view.setRuns(path_, {ids_[0], 9999});
+        QVERIFY2(problem.contains("9999"), qPrintable(problem));
+        QCOMPARE(view.runIds(), std::vector<int64_t>{ids_[0]});
+    }
+};
+
+QTEST_MAIN(TestCompareView)
+#include "test_compare_view.moc"

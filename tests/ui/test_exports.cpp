@@ -1,0 +1,246 @@
+// Exports: the points CSV parses back to exactly the store's values for every point (not the
+// decimated view), the runs CSV has a row per run; PNG (of the requested size, 2x too), PDF and
+// SVG files exist and are non-empty; "Export all" writes every file, never overwrites without
+// asking, and a folder that cannot be written is reported; gossiplab-cli export --plot draws the
+// same panels offscreen.
+
+#include <unistd.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/store/csv.h"
+#include "history_test_support.h"
+#include "ui/compare/compare_view.h"
+#include "ui/export/data_export.h"
+#include "ui/export/plot_export.h"
+#include "ui/history/run_viewer.h"
+#include "ui/plots/compare_plot.h"
+#include "ui/plots/worker_series_panel.h"
+
+using namespace gossiplab;
+using namespace gossiplab::ui;
+
+class TestExports : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString path_;
+    std::vector<int64_t> ids_;
+
+    QString out(const QString& name) const { return dir_.filePath(name); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        path_ = dir_.filePath("history.sqlite3");
+        // 5,000 rounds x 4 workers: more points than the plots keep, so a decimated export would show.
+        ids_.push_back(history_test::recordRun(path_.toStdString(), {"big, \"quoted\" name", Algorithm::GoSgd, 0.02,
+                                                                     RunStatus::Finished, 0.25, {}, 4, 5000}));
+        ids_.push_back(history_test::recordRun(path_.toStdString(), {"easgd", Algorithm::Easgd, 0.02}));
+    }
+
+    void pointsCsvHasEveryStoredValue() {
+        const QString csv_path = out("points.csv");
+        QVERIFY(exportCsv(path_, ids_, CsvKind::Points, csv_path, neverOverwrite()).isEmpty());
+        QFile file(csv_path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        const auto rows = store::csv::parse(std::string_view(text.constData(), size_t(text.size())));
+        QVERIFY(rows.has_value());
+        QCOMPARE((*rows)[0].size(), store::csv::kSeriesColumns.size());
+        // Group the CSV values by (run, series, worker), in file order.
+        std::map<std::tuple<int64_t, std::string, int>, std::vector<std::array<double, 4>>> csv;
+        for (size_t i = 1; i < rows->size(); ++i) {
+            const auto& r = (*rows)[i];
+            QCOMPARE(r.size(), size_t(8));
+            const double value = r[7].empty() ? std::nan("") : std::stod(r[7]);
+            csv[{std::stoll(r[0]), r[2], std::stoi(r[3])}].push_back(
+                {double(std::stoll(r[4])), double(std::stoll(r[5])), std::stod(r[6]), value});
+        }
+        auto history = store::RunHistory::open(path_.toStdString(), {store::OpenMode::ReadOnly});
+        QVERIFY(history);
+        size_t total = 0, groups = 0;
+        for (int64_t id : ids_) {
+            for (const auto& key : history->seriesOf(id)) {
+                const auto points = history->readSeries(id, key.series, key.worker);
+                const auto& got = csv[{id, key.series, key.worker}];
+                QCOMPARE(got.size(), points.size());
+                for (size_t k = 0; k < points.size(); ++k) {
+                    QCOMPARE(got[k][0], double(points[k].iteration));
+                    QCOMPARE(got[k][1], double(points[k].images));
+                    QCOMPARE(got[k][2], points[k].wall_s);  // exact: shortest round-trip text
+                    if (std::isnan(points[k].value)) QVERIFY(std::isnan(got[k][3]));
+                    else QCOMPARE(got[k][3], points[k].value);
+                }
+                total += points.size();
+                ++groups;
+            }
+        }
+        QCOMPARE(rows->size() - 1, total);
+        QCOMPARE(csv.size(), groups);
+        QVERIFY(total > 5000 * 4);  // every point of the big run, far more than a plot keeps
+        // The run name with a comma and quotes survives.
+        QCOMPARE(QString::fromStdString((*rows)[1][1]), QString("big, \"quoted\" name"));
+    }
+
+    void runsCsvHasOneRowPerRun() {
+        const QString csv_path = out("runs.csv");
+        QVERIFY(exportCsv(path_, ids_, CsvKind::Runs, csv_path, neverOverwrite()).isEmpty());
+        QFile file(csv_path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        const auto rows = store::csv::parse(std::string_view(text.constData(), size_t(text.size())));
+        QVERIFY(rows.has_value());
+        QCOMPARE(rows->size(), ids_.size() + 1);
+        QCOMPARE(QString::fromStdString((*rows)[0][0]), QString("run_id"));
+        const auto& header = (*rows)[0];
+        QVERIFY(std::find(header.begin(), header.end(), "config.p") != header.end());
+        // A second export to the same file asks first; declined, the file stays as it was.
+        bool skipped = false;
+        int asked = 0;
+        QVERIFY(exportCsv(path_, {ids_[0]}, CsvKind::Runs, csv_path, [&](const QStringList&) { ++asked; return false; }, &skipped)
+                    .isEmpty());
+        QVERIFY(skipped);
+        QCOMPARE(asked, 1);
+        QFile again(csv_path);
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        QCOMPARE(again.readAll(), text);
+    }
+
+    void plotImagesHaveTheRequestedSize() {
+        RunViewer viewer;
+        viewer.resize(1200, 800);
+        QVERIFY(viewer.showRun(path_, ids_[0]));
+        ImageOptions o;
+        o.width = 640;
+        o.height = 400;
+        o.scale = 1.0;
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("loss.png"), o, neverOverwrite()).isEmpty());
+        QImage png(out("loss.png"));
+        QCOMPARE(png.size(), QSize(640, 400));
+        o.scale = 2.0;
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("loss@2x.png"), o, neverOverwrite()).isEmpty());
+        QCOMPARE(QImage(out("loss@2x.png")).size(), QSize(1280, 800));
+        // The print look: white paper in the corner.
+        QCOMPARE(QColor(png.pixel(2, png.height() - 2)), QColor(Qt::white));
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("loss.pdf"), o, neverOverwrite()).isEmpty());
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("loss.svg"), o, neverOverwrite()).isEmpty());
+        QFile pdf(out("loss.pdf"));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.size() > 1000);
+        QVERIFY(pdf.read(5) == "%PDF-");
+        QFile svg(out("loss.svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QByteArray svg_text = svg.readAll();
+        QVERIFY(svg_text.contains("<svg"));
+        QVERIFY(svg_text.contains("width=\"640"));
+        // Bad input: a clear message, no file.
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("loss.bmp"), o, neverOverwrite()).contains(".png, .pdf or .svg"));
+        ImageOptions bad = o;
+        bad.width = 0;
+        QVERIFY(exportPlot(*viewer.lossPanel(), out("zero.png"), bad, neverOverwrite()).contains("width"));
+        QVERIFY(!QFileInfo::exists(out("zero.png")));
+    }
+
+    void exportAllWritesEverythingAndAsksBeforeOverwriting() {
+        CompareView view;
+        view.resize(1400, 900);
+        QVERIFY(view.setRuns(path_, ids_).isEmpty());
+        const QString folder = out("all");
+        view.setOverwriteQuestion(neverOverwrite());
+        ExportAllResult result = view.exportAllTo(folder);
+        QVERIFY2(result.ok(), qPrintable(result.errors.join('\n')));
+        QCOMPARE(result.written.size(), 2 + 4 * 3);
+        for (const QString& f : result.written) QVERIFY2(QFileInfo(f).size() > 0, qPrintable(f));
+        QVERIFY(QFileInfo::exists(folder + "/compare-loss.svg"));
+        const QDateTime before = QFileInfo(folder + "/points.csv").lastModified();
+        QTest::qWait(20);
+        result = view.exportAllTo(folder);  // everything exists: declined, nothing written
+        QVERIFY(result.cancelled);
+        QVERIFY(result.written.isEmpty());
+        QCOMPARE(QFileInfo(folder + "/points.csv").lastModified(), before);
+        QStringList asked;
+        view.setOverwriteQuestion([&](const QStringList& existing) { asked = existing; return true; });
+        result = view.exportAllTo(folder);
+        QVERIFY(result.ok());
+        QCOMPARE(asked.size(), 14);
+    }
+
+    void aFolderThatCannotBeWrittenIsReported() {
+        // A folder below a regular file can never be created, whoever runs the test.
+        QFile blocker(out("not-a-folder"));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.write("x");
+        blocker.close();
+        ExportAllRequest request;
+        request.history_path = path_;
+        request.run_ids = ids_;
+        request.folder = out("not-a-folder/exports");
+        const ExportAllResult result = exportAll(request, alwaysOverwrite());
+        QVERIFY(!result.ok());
+        QVERIFY2(result.errors.join(' ').contains("not-a-folder"), qPrintable(result.errors.join(' ')));
+        RunViewer viewer;
+        QVERIFY(viewer.showRun(path_, ids_[1]));
+        const QString error = exportPlot(*viewer.lossPanel(), out("not-a-folder/x.png"), {}, alwaysOverwrite());
+        QVERIFY2(error.startsWith("Could not write"), qPrintable(error));
+        const QString csv_error = exportCsv(path_, ids_, CsvKind::Points, out("not-a-folder/p.csv"), alwaysOverwrite());
+        QVERIFY2(!csv_error.isEmpty() && csv_error.contains("p.csv"), qPrintable(csv_error));
+    }
+
+    void aReadOnlyFolderIsReported() {
+        const QString folder = out("read-only");
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        const auto restore = qScopeGuard([&] { QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner); });
+        if (::geteuid() == 0) QSKIP("root writes into read-only folders: the folder-under-a-file case covers the failure");
+        ExportAllRequest request;
+        request.history_path = path_;
+        request.run_ids = ids_;
+        request.folder = folder;
+        const ExportAllResult result = exportAll(request, alwaysOverwrite());
+        QVERIFY(!result.ok());
+        QVERIFY(result.errors.join(' ').contains("read-only"));
+        RunViewer viewer;
+        QVERIFY(viewer.showRun(path_, ids_[1]));
+        QVERIFY(exportPlot(*viewer.lossPanel(), folder + "/x.png", {}, alwaysOverwrite()).startsWith("Could not write"));
+    }
+
+    void cliDrawsPlotsOffscreen() {
+        QProcess cli;
+        const QString png = out("cli-compare.png");
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), QString::number(ids_[1]), "--db", path_, "--plot",
+                                       "loss", "--png", png, "--width", "500", "--height", "300", "--scale", "2"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        QCOMPARE(QImage(png).size(), QSize(1000, 600));
+        // Never over an existing file without --force.
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "accuracy", "--png", png});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 1);
+        QVERIFY(cli.readAllStandardError().contains("--force"));
+        for (const char* plot : {"alpha", "distance", "accuracy"}) {
+            const QString svg = out(QString("cli-%1.svg").arg(plot));
+            cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", plot, "--svg", svg});
+            QVERIFY(cli.waitForFinished(60000));
+            QCOMPARE(cli.exitCode(), 0);
+            QVERIFY(QFileInfo(svg).size() > 0);
+        }
+        // Bad input names the flag.
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss", "--png", out("w.png"), "--width", "abc"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 2);
+        QVERIFY(cli.readAllStandardError().contains("--width"));
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 2);
+    }
+};
+
+QTEST_MAIN(TestExports)
+#include "test_exports.moc"
