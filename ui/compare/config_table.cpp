@@ -29,7 +29,7 @@ ConfigTable::ConfigTable(QWidget* parent) : QTableWidget(parent) {
     setObjectName("compareConfigTable");
     verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    horizontalHeader()->setStretchLastSection(true);
+    horizontalHeader()->setStretchLastSection(false);
     setSelectionMode(QAbstractItemView::ContiguousSelection);
     setWordWrap(false);
     setAlternatingRowColors(false);

@@ -61,6 +61,11 @@ RunViewer::RunViewer(QWidget* parent) : QWidget(parent) {
     distance_box->addLayout(slider_row);
     grid->addLayout(distance_box, 1, 0);
     grid->addWidget(eval_, 1, 1);
+    // Four equal panels, whatever their minimum sizes or the slider under the heat map.
+    for (int i = 0; i < 2; ++i) {
+        grid->setRowStretch(i, 1);
+        grid->setColumnStretch(i, 1);
+    }
     layout->addLayout(grid, 1);
 
     for (PlotPanel* p : {static_cast<PlotPanel*>(loss_), static_cast<PlotPanel*>(exchange_),

@@ -46,8 +46,9 @@ ComparePlot::ComparePlot(CompareMetric metric, QWidget* parent) : PlotPanel(metr
     plot_->legend->setBorderPen(QPen(palette::gridLine()));
     plot_->axisRect()->insetLayout()->setInsetAlignment(
         0, metric_ == CompareMetric::TestAccuracy ? (Qt::AlignRight | Qt::AlignBottom) : (Qt::AlignRight | Qt::AlignTop));
-    log_y_ = true;  // force setLogY to apply the scale
-    setLogY(metric_ == CompareMetric::ConsensusDistance || metric_ == CompareMetric::Alpha);
+    const bool log_y = metric_ == CompareMetric::ConsensusDistance || metric_ == CompareMetric::Alpha;
+    log_y_ = !log_y;  // force setLogY to apply the scale
+    setLogY(log_y);
     setPlaceholder(tr("Select two or more runs in History and press Compare (Ctrl+Shift+C)"));
 }
 
