@@ -19,6 +19,7 @@
 #include "core/experiments/analysis.h"
 #include "core/experiments/experiment_data.h"
 #include "core/store/history.h"
+#include "ui/compare/compare_view.h"
 #include "ui/experiments/experiment_plots.h"
 #include "ui/experiments/experiment_queue_controller.h"
 #include "ui/experiments/experiments_view.h"
@@ -174,6 +175,8 @@ private Q_SLOTS:
         QVERIFY(*view.sweepPlot()->parameter() == SweepParameter::P);
         QCOMPARE(view.sweepPlot()->graphCount(), 2);
         QCOMPARE(view.lossCurves()->graphCount(), 4);
+        // The Compare view in the "Run curves" tab holds the experiment's runs.
+        QCOMPARE(int(view.compareView()->runIds().size()), 4);
 
         // Export: every file, then nothing replaced unless the user says so.
         const QString out = dir.filePath("export");
@@ -189,7 +192,8 @@ private Q_SLOTS:
         for (const char* name : {"experiment.json", "queue.csv", "time_to_loss.csv", "time_to_loss_ratios.csv",
                                  "time_to_loss.md", "runs.csv", "series.csv", "metrics_vs_p.csv",
                                  "loss_curves_images.png", "loss_curves_wall_time.pdf", "final_loss_vs_p.png",
-                                 "final_loss_vs_p.pdf", "final_loss_vs_p.svg", "test_accuracy_vs_p.svg"}) {
+                                 "final_loss_vs_p.pdf", "final_loss_vs_p.svg", "test_accuracy_vs_p.svg", "compare-loss.png",
+                                 "compare-loss.svg"}) {
             QVERIFY2(QFileInfo(QDir(out).filePath(name)).size() > 0, name);
         }
         QFile queue_csv(QDir(out).filePath("queue.csv"));

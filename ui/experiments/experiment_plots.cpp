@@ -149,11 +149,12 @@ TimeToLossWidget::TimeToLossWidget(QWidget* parent) : QWidget(parent) {
                       this);
     rows_->setObjectName("timeToLossRows");
     layout->addWidget(rows_, 3);
-    ratios_ = makeTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images ratio GoSGD / EAMSGD"),
-                         tr("wall-time ratio GoSGD / EAMSGD")},
+    ratios_ = makeTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images: GoSGD / EAMSGD"),
+                         tr("wall time: GoSGD / EAMSGD")},
                         this);
     ratios_->setObjectName("timeToLossRatios");
     layout->addWidget(ratios_, 2);
+    layout->addStretch(0);
 
     connect(level_edit_, &QLineEdit::editingFinished, this, &TimeToLossWidget::onLevelEdited);
     connect(reset, &QPushButton::clicked, this, [this] { setLevel(std::nullopt); });
@@ -241,6 +242,14 @@ void TimeToLossWidget::recompute() {
     }
     ratios_->resizeColumnsToContents();
     ratios_->setVisible(!table_.ratios.empty());
+    // Each table as tall as its rows (up to a limit, then it scrolls): no empty grid under them.
+    const auto fit = [](QTableWidget* table, int max_rows) {
+        const int rows = std::min(table->rowCount(), max_rows);
+        table->setMaximumHeight(table->horizontalHeader()->sizeHint().height() + rows * table->verticalHeader()->defaultSectionSize() +
+                                2 * table->frameWidth() + (table->rowCount() > max_rows ? 0 : 2) + 16);
+    };
+    fit(rows_, 24);
+    fit(ratios_, 12);
     Q_EMIT levelChanged(table_.level);
 }
 
@@ -358,7 +367,7 @@ void SweepPlot::rebuild() {
     plot_->xAxis->setLabel(axisLabel(*parameter_));
     plot_->yAxis->setLabel(metric_text);
 
-    // A log axis by default when the positive values span two decades or more.
+    // A log axis by default when the positive values span a decade or more.
     double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min, pos_min = x_min;
     double y_min = x_min, y_max = -x_min;
     bool has_zero = false;
@@ -372,7 +381,7 @@ void SweepPlot::rebuild() {
             if (p.x <= 0) has_zero = true;
         }
     if (!log_x_chosen_) {
-        log_x_ = std::isfinite(pos_min) && x_max / pos_min >= 100.0;
+        log_x_ = std::isfinite(pos_min) && x_max / pos_min >= 10.0;
         const QSignalBlocker block(log_x_box_);
         log_x_box_->setChecked(log_x_);
     }
@@ -475,6 +484,8 @@ LossCurvesPlot::LossCurvesPlot(QWidget* parent) : QWidget(parent) {
     top->addStretch(1);
     layout->addLayout(top);
     plot_ = makePlot(this);
+    // The losses fall from the top left: the bottom left is where the legend hides nothing.
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     layout->addWidget(plot_, 1);
     connect(x_box_, &QComboBox::activated, this, [this](int index) { setWallTime(index == 1); });
     connect(log_y_box_, &QCheckBox::toggled, this, [this] { rebuild(); });

@@ -24,6 +24,8 @@
 #include "core/experiments/experiment_export.h"
 #include "core/experiments/report.h"
 #include "core/store/history.h"
+#include "ui/compare/compare_view.h"
+#include "ui/export/plot_export.h"
 #include "ui/experiments/experiment_plots.h"
 #include "ui/experiments/experiment_queue_controller.h"
 #include "ui/experiments/new_experiment_dialog.h"
@@ -179,22 +181,20 @@ ExperimentsView::ExperimentsView(const QString& history_path, std::function<RunC
     curves_ = new LossCurvesPlot(ttl_page);
     ttl_page->addWidget(time_to_loss_);
     ttl_page->addWidget(curves_);
-    ttl_page->setStretchFactor(0, 3);
-    ttl_page->setStretchFactor(1, 2);
+    ttl_page->setStretchFactor(0, 1);
+    ttl_page->setStretchFactor(1, 1);
+    ttl_page->setSizes({640, 560});
     analysis_tabs_->addTab(ttl_page, tr("Time to loss"));
     sweep_ = new SweepPlot(analysis_tabs_);
     analysis_tabs_->addTab(sweep_, tr("Metric vs parameter"));
-    // The compare view (overlaid run curves, ui/compare) goes here once there is one.
-    compare_slot_ = new QLabel(tr("The experiment's runs overlaid (the Compare view) will show here.\n"
-                                  "Meanwhile: select the runs in History and compare them there."),
-                               analysis_tabs_);
-    compare_slot_->setObjectName("experimentCompareSlot");
-    static_cast<QLabel*>(compare_slot_)->setAlignment(Qt::AlignCenter);
-    compare_slot_->setStyleSheet("color: #8A8F96;");
-    analysis_tabs_->addTab(compare_slot_, tr("Run curves"));
+    // The experiment's runs overlaid: ui/compare's view (per-run mean and worker band, linked x).
+    compare_ = new CompareView(analysis_tabs_);
+    compare_->setObjectName("experimentCompare");
+    analysis_tabs_->addTab(compare_, tr("Run curves"));
     split->addWidget(analysis_tabs_);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 5);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 3);
+    split->setSizes({240, 620});
     right_layout->addWidget(split, 1);
     message_ = new QLabel(right);
     message_->setObjectName("experimentMessage");
@@ -392,6 +392,14 @@ void ExperimentsView::reloadSelected(bool force_analysis) {
     time_to_loss_->setData(data);
     curves_->setData(data);
     sweep_->setData(data);
+    const std::vector<int64_t> ids = shown_ ? runIdsOf(*shown_) : std::vector<int64_t>{};
+    if (ids != compare_->runIds()) {
+        if (ids.empty()) {
+            compare_->clear();
+        } else if (const QString why = compare_->setRuns(history_path_, ids); !why.isEmpty()) {
+            qCWarning(lcUi) << "experiments: compare view:" << why;
+        }
+    }
 }
 
 void ExperimentsView::fillQueue() {
@@ -574,8 +582,17 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
             return result;
         }
         const QDir dir(folder);
+        // The runs overlaid, as the Compare view draws them (off screen, its own instance).
+        CompareView compare;
+        compare.resize(kPlotWidth, kPlotHeight + 300);
+        const std::vector<int64_t> run_ids = runIdsOf(*loaded);
+        if (!run_ids.empty()) compare.setRuns(history_path_, run_ids);
+        const auto compare_plots = run_ids.empty() ? std::vector<std::pair<QString, PlotPanel*>>{} : compare.namedPlots();
+        QStringList names = exportFileNames(*loaded);
+        for (const auto& [base, panel] : compare_plots)
+            for (const QString& format : kPlotFormats) names << QStringLiteral("%1.%2").arg(base, format);
         QStringList existing;
-        for (const QString& name : exportFileNames(*loaded))
+        for (const QString& name : names)
             if (dir.exists(name)) existing << name;
         if (!existing.isEmpty()) {
             bool replace = false;
@@ -646,6 +663,22 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
                 sweep.setMetric(m);
                 if (!save(sweep, QString::fromStdString(toString(m) + "_vs_" + toString(*parameter) + ".") + format))
                     return result;
+            }
+        }
+        for (const auto& [base, panel] : compare_plots) {
+            for (ImageFormat format : {ImageFormat::Png, ImageFormat::Pdf, ImageFormat::Svg}) {
+                ImageOptions image;
+                image.width = kPlotWidth;
+                image.height = kPlotHeight;
+                QString why;
+                const QByteArray bytes = renderPlot(*panel, format, image, &why);
+                QSaveFile file(dir.filePath(QStringLiteral("%1.%2").arg(base, suffixOf(format))));
+                if (bytes.isEmpty() || !file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() ||
+                    !file.commit()) {
+                    result.error = tr("Cannot write %1: %2").arg(file.fileName(), why.isEmpty() ? file.errorString() : why);
+                    return result;
+                }
+                result.files << file.fileName();
             }
         }
         result.ok = true;

@@ -43,6 +43,7 @@ class RunHistory;
 
 namespace gossiplab::ui {
 
+class CompareView;
 class ExperimentQueueController;
 class LossCurvesPlot;
 class SweepPlot;
@@ -91,7 +92,7 @@ public:
         QString error;
     };
     // Writes the experiment into `folder`: the plots (loss curves, the metric against the swept
-    // parameter for every metric) as PNG, PDF and SVG, and core's export (experiment.json,
+    // parameter for every metric, the Compare view's overlaid runs as compare-*) as PNG, PDF and SVG, and core's export (experiment.json,
     // queue.csv, time_to_loss*.csv, metrics_vs_*.csv, runs.csv, series.csv). Files already there
     // are replaced only if `overwrite_question` (default: a message box) says yes.
     ExportResult exportTo(int64_t experiment_id, const QString& folder);
@@ -106,8 +107,8 @@ public:
     SweepPlot* sweepPlot() const { return sweep_; }
     LossCurvesPlot* lossCurves() const { return curves_; }
     QTabWidget* analysisTabs() const { return analysis_tabs_; }
-    // Where the compare view (overlaid run curves) goes once there is one.
-    QWidget* compareSlot() const { return compare_slot_; }
+    // The experiment's runs overlaid (ui/compare's CompareView), in the "Run curves" tab.
+    CompareView* compareView() const { return compare_; }
     QPushButton* runButton() const { return run_; }
     QLabel* statusLabel() const { return status_; }
     // The loaded experiment shown (nullopt when none is selected).
@@ -161,7 +162,7 @@ private:
     TimeToLossWidget* time_to_loss_ = nullptr;
     LossCurvesPlot* curves_ = nullptr;
     SweepPlot* sweep_ = nullptr;
-    QWidget* compare_slot_ = nullptr;
+    CompareView* compare_ = nullptr;
     QTimer* poll_ = nullptr;
 };
 
