@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -122,14 +123,29 @@ void throughput(const Options& o, const std::string& workload, std::map<std::str
                                      {"eamsgd tau=50", Algorithm::Easgd, 0.02, 50},
                                      {"eamsgd tau=1", Algorithm::Easgd, 1.0, 1}};
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::printf("\n2. Training throughput, %s (images/s, all workers; %.0f s per cell; ratio to naive at the same M)\n",
+    std::printf("\n2. Training throughput, %s (images/s, all workers; %.0f s per cell; ratio to naive at the same M;\n"
+                "   ideal: one worker on one core (or one device) times min(M, cores or devices))\n",
                 workload == "cifar" ? "EASGD CIFAR-10 net on CIFAR-shaped synthetic data, batch 128"
                                     : "LeNet on Fashion-MNIST, batch 64",
                 o.seconds);
     std::printf("   %-3s %10s", "M", "ideal");
     for (const auto& cell : cells) std::printf(" %20s", cell.label.c_str());
     std::printf("\n");
-    double single = 0.0;
+    // The ideal: one core's rate (one worker, one intra-op thread) times the cores M workers can
+    // use. A warm-up run first, so that the first cell does not pay for page cache and allocator.
+    RunConfig one_core = workloadConfig(workload, o.devices);
+    one_core.workers = 1;
+    one_core.algorithm = Algorithm::Naive;
+    one_core.intra_op_threads = 1;
+    timedRun(one_core, std::min(1.0, o.seconds));
+    const double single = timedRun(one_core, o.seconds).images_per_second;
+    // What M workers can use at most: the cores on a CPU, the devices on GPUs.
+    int units = cores;
+    if (o.devices != "cpu") {
+        units = o.devices == "cuda" ? static_cast<int>(torch::cuda::device_count())
+                                    : static_cast<int>(std::count(o.devices.begin(), o.devices.end(), ',')) + 1;
+        units = std::max(1, units);
+    }
     for (int m = 1; m <= o.max_workers; m *= 2) {
         std::vector<double> rates;
         for (const auto& cell : cells) {
@@ -144,8 +160,7 @@ void throughput(const Options& o, const std::string& workload, std::map<std::str
             rates.push_back(r.images_per_second);
             if (m == 4) profiles[workload + " " + cell.label] = r;
         }
-        if (m == 1) single = rates[0];
-        std::printf("   %-3d %10.0f", m, single * std::min(m, cores));
+        std::printf("   %-3d %10.0f", m, single * std::min(m, units));
         for (double rate : rates) {
             if (rate < 0) std::printf(" %20s", "-");
             else std::printf(" %11.0f (%5.2fx)", rate, rate / rates[0]);
