@@ -12,6 +12,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -276,58 +277,87 @@ private Q_SLOTS:
         QVERIFY(panel.isValid());
     }
 
-    void localTwoProcessRunFromTheWindow() {
-        const QString path = newHistory();
-        MainWindow w(path);
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+    void theWindowsFormAndLiveViewFindItsController() {
+        MainWindow w(newHistory());
         RunController* controller = w.controller();
-        // The form and the live view found the window's controller.
         QCOMPARE(w.liveView()->controller(), controller);
-        controller->setCliPath(GOSSIPLAB_CLI_PATH);
-
+        QVERIFY(!controller->distributed().enabled);
         w.settingsPanel()->setConfig(tinyConfig(2));
-        enableLocal(w.settingsPanel(), 2);
+        enableLocal(w.settingsPanel(), 3);
         QVERIFY(w.settingsPanel()->isValid());
         QVERIFY(controller->distributed().enabled);
-        QSignalSpy ended(controller, &RunController::runEnded);
-        QTest::mouseClick(w.settingsPanel()->startButton(), Qt::LeftButton);
-        QVERIFY(controller->isActive());
-        ProcessListView* list = w.liveView()->processList();
+        QCOMPARE(controller->distributed().world, 3);
+        QVERIFY(controller->distributed().local());
+        w.settingsPanel()->distributedCheck()->setChecked(false);
+        QVERIFY(!controller->distributed().enabled);
+    }
+
+    // The form, the controller and the live view as the window puts them together (without the
+    // window's other tabs).
+    void localTwoProcessRun() {
+        const QString path = newHistory();
+        RunController controller;
+        controller.setHistoryPath(path);
+        controller.setCliPath(GOSSIPLAB_CLI_PATH);
+        QWidget window;
+        auto* layout = new QHBoxLayout(&window);
+        auto* panel = new RunSettingsPanel(&window);
+        auto* live = new LiveView(&window);
+        layout->addWidget(panel);
+        layout->addWidget(live, 1);
+        panel->attachController(&controller);
+        live->attachController(&controller);
+        live->setRunData(&controller.data());
+        QObject::connect(&controller, &RunController::stateChanged, live,
+                         [&](RunController::State s) { live->setLive(s != RunController::State::Idle); });
+        QObject::connect(&controller, &RunController::stateChanged, panel,
+                         [&](RunController::State s) { panel->setRunActive(s != RunController::State::Idle); });
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        panel->setConfig(tinyConfig(2));
+        enableLocal(panel, 2);
+        QVERIFY(panel->isValid());
+        QVERIFY(controller.distributed().enabled);
+        QSignalSpy ended(&controller, &RunController::runEnded);
+        QVERIFY(controller.start(panel->config()));
+        QVERIFY(controller.isActive());
+        ProcessListView* list = live->processList();
         QVERIFY(list->isVisible());
         QCOMPARE(list->rowCount(), 2);
+        RunController* c = &controller;
 
         // Both processes join; rank 1 runs workers 2-3.
-        QTRY_VERIFY2_WITH_TIMEOUT(list->joinedCount() == 2 || !controller->isActive(), qPrintable(describe(*controller)), 60000);
-        QVERIFY2(list->joinedCount() == 2, qPrintable(describe(*controller)));
+        QTRY_VERIFY2_WITH_TIMEOUT(list->joinedCount() == 2 || !c->isActive(), qPrintable(describe(*c)), 60000);
+        QVERIFY2(list->joinedCount() == 2, qPrintable(describe(*c)));
         QVERIFY2(list->summaryText().contains("2 of 2 joined"), qPrintable(list->summaryText()));
-        QVERIFY(controller->runPort() > 0);
-        QVERIFY2(w.settingsPanel()->commandsText().contains(QString("127.0.0.1:%1").arg(controller->runPort())),
-                 qPrintable(w.settingsPanel()->commandsText()));
+        QVERIFY(c->runPort() > 0);
+        QVERIFY2(panel->commandsText().contains(QString("127.0.0.1:%1").arg(c->runPort())),
+                 qPrintable(panel->commandsText()));
         // Every worker of both processes reports, numbered globally.
-        QTRY_VERIFY2_WITH_TIMEOUT(controller->data().workers() == 4 &&
-                                      !controller->data().worker(WorkerSeries::Loss, 0).empty() &&
-                                      !controller->data().worker(WorkerSeries::Loss, 3).empty(),
-                                  qPrintable(describe(*controller)), 60000);
-        const ProcessRow& rank1 = controller->processes().at(1);
+        QTRY_VERIFY2_WITH_TIMEOUT(c->data().workers() == 4 &&
+                                      !c->data().worker(WorkerSeries::Loss, 0).empty() &&
+                                      !c->data().worker(WorkerSeries::Loss, 3).empty(),
+                                  qPrintable(describe(*c)), 60000);
+        const ProcessRow& rank1 = c->processes().at(1);
         QCOMPARE(rank1.status.process.first_worker, 2);
         QCOMPARE(rank1.status.process.workers, 2);
         QVERIFY(rank1.local);
         QVERIFY2(list->cellText(1, ProcessListView::Workers).contains("2"), qPrintable(list->cellText(1, ProcessListView::Workers)));
 
-        QTRY_VERIFY2_WITH_TIMEOUT(!ended.isEmpty(), qPrintable(describe(*controller)), 90000);
-        QVERIFY(controller->lastResult().has_value());
-        const RunResult result = *controller->lastResult();
+        QTRY_VERIFY2_WITH_TIMEOUT(!ended.isEmpty(), qPrintable(describe(*c)), 90000);
+        QVERIFY(c->lastResult().has_value());
+        const RunResult result = *c->lastResult();
         QVERIFY2(result.status == RunStatus::Finished, (toString(result.status) + ": " + result.message).c_str());
         for (int worker = 0; worker < 4; ++worker)
-            QVERIFY2(!controller->data().worker(WorkerSeries::Loss, worker).empty(), qPrintable(QString::number(worker)));
-        QCOMPARE(w.liveView()->header()->statusText(), QString("FINISHED"));
+            QVERIFY2(!c->data().worker(WorkerSeries::Loss, worker).empty(), qPrintable(QString::number(worker)));
+        QCOMPARE(list->cellText(1, ProcessListView::State), QString("finished"));
         // The process list stays, showing how each ended; the local rank exits by itself.
         QVERIFY(list->isVisible());
-        QTRY_VERIFY_WITH_TIMEOUT(!controller->localRanks()->anyRunning(), 15000);
-        QVERIFY2(controller->localRanks()->exitDescription(1).contains("code 0"), qPrintable(describe(*controller)));
-        QVERIFY2(controller->localRanks()->log().join('\n').contains("rank 1"), qPrintable(describe(*controller)));
+        QTRY_VERIFY_WITH_TIMEOUT(!c->localRanks()->anyRunning(), 15000);
+        QVERIFY2(c->localRanks()->exitDescription(1).contains("code 0"), qPrintable(describe(*c)));
+        QVERIFY2(c->localRanks()->log().join('\n').contains("rank 1"), qPrintable(describe(*c)));
 
         // One run in the history, with every worker of both processes.
         store::RunHistory history = openReadOnly(path);
@@ -335,7 +365,7 @@ private Q_SLOTS:
         QCOMPARE(runs.size(), size_t(1));
         QCOMPARE(runs[0].workers, 4);
         QCOMPARE(QString::fromStdString(toString(runs[0].status)), QString("finished"));
-        QCOMPARE(runs[0].id, controller->recordedRunId());
+        QCOMPARE(runs[0].id, c->recordedRunId());
         for (int worker = 0; worker < 4; ++worker)
             QVERIFY2(!history.readSeries(runs[0].id, store::series::kLoss, worker).empty(), qPrintable(QString::number(worker)));
         QVERIFY(history.readSeries(runs[0].id, store::series::kLoss, 4).empty());

@@ -38,7 +38,7 @@ DistributedOptions DistributedSetup::rankZeroOptions(int port) const {
     o.world = enabled ? world : 1;
     o.rank = 0;
     o.master_host = masterHost();
-    o.master_port = mode == Mode::Local && master_port == 0 ? port : master_port;
+    o.master_port = port > 0 ? port : master_port;
     o.bind = mode == Mode::Local ? std::string("127.0.0.1") : bind;
     o.iface = mode == Mode::Local ? std::string() : iface;
     o.join_timeout_s = join_timeout_s;

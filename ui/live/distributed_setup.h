@@ -37,7 +37,7 @@ struct DistributedSetup {
     bool local() const { return enabled && mode == Mode::Local; }
     // Where the others reach rank 0: 127.0.0.1 for Local.
     std::string masterHost() const;
-    // This process's options (rank 0). For Local, `port` replaces an automatic (0) port.
+    // This process's options (rank 0); `port` > 0: the port chosen for the run (Local: 0 in the form means automatic).
     DistributedOptions rankZeroOptions(int port = 0) const;
     bool operator==(const DistributedSetup&) const = default;
 };

@@ -211,7 +211,8 @@ void LiveView::updateProcesses() {
     if (!rows.empty()) {
         const DistributedSetup& d = controller_->runDistributed();
         title = tr("rendezvous at %1:%2").arg(QString::fromStdString(d.masterHost())).arg(controller_->runPort());
-        if (d.local()) title += tr(" · ranks 1–%1 started by this app").arg(d.world - 1);
+        if (d.local())
+            title += d.world == 2 ? tr(" · rank 1 started by this app") : tr(" · ranks 1–%1 started by this app").arg(d.world - 1);
     }
     processes_->setRows(rows, title);
     if (controller_->waitingForProcesses()) {

@@ -75,6 +75,7 @@ bool RunController::start(const RunConfig& config) {
     run_port_ = 0;
     const bool had_processes = !processes_.empty();
     processes_.clear();
+    plan_.clear();
     setState(State::Starting);
     Q_EMIT dataChanged();
 
@@ -240,6 +241,15 @@ void RunController::applyBatch() {
         std::visit(Overloaded{
                        [&](RunInfo& info) {
                            info_seen_ = true;
+                           // The plan: every process's workers (global numbers), host and devices.
+                           for (const ProcessInfo& p : info.processes) {
+                               if (p.rank < 0 || p.rank > 4096) continue;
+                               if (size_t(p.rank) >= processes_.size()) processes_.resize(size_t(p.rank) + 1);
+                               processes_[size_t(p.rank)].status.process = p;
+                               if (size_t(p.rank) >= plan_.size()) plan_.resize(size_t(p.rank) + 1);
+                               plan_[size_t(p.rank)] = p;
+                           }
+                           if (!info.processes.empty()) Q_EMIT processesChanged();
                            config_ = info.config;
                            data_.reset(info);
                            points = true;
@@ -317,7 +327,28 @@ void RunController::applyProcessStatus(const ProcessStatus& p) {
     if (size_t(rank) >= processes_.size()) processes_.resize(size_t(rank) + 1);
     for (size_t r = 0; r < processes_.size(); ++r) processes_[r].status.process.rank = int(r);
     ProcessRow& row = processes_[size_t(rank)];
+    const ProcessInfo known = row.status.process;
+    const ProcessStatus before = row.status;
     row.status = p;
+    if (row.died && p.state != ProcessState::Lost) {
+        // Its process is gone, whatever the rendezvous last heard of it.
+        row.status.state = ProcessState::Lost;
+        row.status.detail = before.detail;
+    }
+    // A status may carry less than what is known already (e.g. the workers, from the plan).
+    if (p.process.workers == 0 && known.workers > 0) {
+        row.status.process.first_worker = known.first_worker;
+        row.status.process.workers = known.workers;
+    }
+    if (p.process.host.empty()) row.status.process.host = known.host;
+    if (p.process.address.empty()) row.status.process.address = known.address;
+    if (p.process.devices.empty()) row.status.process.devices = known.devices;
+    if (p.process.pid == 0) row.status.process.pid = known.pid;
+    // Once the plan is known, its global numbering holds (join records predate it).
+    if (size_t(rank) < plan_.size() && plan_[size_t(rank)].workers > 0) {
+        row.status.process.first_worker = plan_[size_t(rank)].first_worker;
+        row.status.process.workers = plan_[size_t(rank)].workers;
+    }
     if (row.joined_s < 0 && p.state != ProcessState::Waiting && p.state != ProcessState::Lost) row.joined_s = p.at_s;
     if (p.state == ProcessState::Lost && row.lost_s < 0) row.lost_s = p.at_s;
     qCInfo(lcUiRun).noquote() << "rank" << rank << QString::fromStdString(toString(p.state)) << QString::fromStdString(p.process.host)
@@ -333,6 +364,7 @@ void RunController::onChildEnded(int rank, int exit_code, bool crashed, bool exp
         ProcessRow& row = processes_[size_t(rank)];
         row.note = tr("local process %1").arg(how);
         if (!normal && !expected && row.status.state != ProcessState::Finished) {
+            row.died = true;
             row.status.state = ProcessState::Lost;
             if (row.lost_s < 0) row.lost_s = row.status.at_s;
             if (!last.isEmpty()) row.status.detail = last.toStdString();

@@ -48,6 +48,7 @@ struct ProcessRow {
     double joined_s = -1;   // seconds after the start of the rendezvous when it joined; -1: not yet
     double lost_s = -1;     // when it was lost; -1: not lost
     bool local = false;     // started by this app (Local mode)
+    bool died = false;      // a local process that ended before the run did (shown as lost)
     QString note;           // e.g. "local process, pid 1234" / "exited with code 1: ..."
     bool everJoined() const { return joined_s >= 0; }
 };
@@ -161,6 +162,7 @@ private:
     QString cli_path_;
     LocalRanks* local_ = nullptr;
     std::vector<ProcessRow> processes_;
+    std::vector<ProcessInfo> plan_;     // by rank, from the RunInfo (global worker numbers)
     bool info_seen_ = false;            // the run's RunInfo arrived (every rank joined)
     QString child_failure_;             // a local rank that died: why (for the ending reason)
 };

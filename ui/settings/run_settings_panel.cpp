@@ -460,9 +460,10 @@ void RunSettingsPanel::updateCommands() {
         master->setEnabled(!local && !run_active_);
     }
     port_->setPlaceholderText(local ? tr("auto") : QStringLiteral("29500"));
-    dist_note_->setText(local ? tr("This app is rank 0 and runs the Workers M above; it starts ranks 1–%1 itself "
+    const QString others = dist_.world <= 2 ? tr("rank 1") : tr("ranks 1–%1").arg(dist_.world - 1);
+    dist_note_->setText(local ? tr("This app is rank 0 and runs the Workers M above; it starts %1 itself "
                                    "(gossiplab-cli next to the app) on 127.0.0.1, each with M workers. The run is recorded here.")
-                                    .arg(std::max(1, dist_.world - 1))
+                                    .arg(others)
                               : tr("This app is rank 0 (the host): it runs the Workers M above, hosts the rendezvous and "
                                    "records the run. Start each other rank on its machine with its command below, in any order."));
     commands_label_->setText(local ? tr("The app runs (the port is chosen at Start):") : tr("Start the other ranks with:"));
