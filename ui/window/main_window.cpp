@@ -27,6 +27,8 @@
 #include "ui/log.h"
 #include "ui/settings/run_settings_panel.h"
 #include "ui/compare/compare_view.h"
+#include "ui/experiments/experiment_queue_controller.h"
+#include "ui/experiments/experiments_view.h"
 #include "ui/window/history_view.h"
 
 namespace gossiplab::ui {
@@ -62,6 +64,10 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     tabs_->addTab(live_, tr("Live"));
     tabs_->addTab(history_, tr("History"));
     tabs_->addTab(compare_, tr("Compare"));
+    // A queued run feeds the controller's bridge, so that the Live tab shows it like any run (and
+    // Start stays disabled while it goes).
+    experiments_ = new ExperimentsView(history_path_, [this] { return settings_->config(); }, controller_->feed(), tabs_);
+    tabs_->addTab(experiments_, tr("Experiments"));
     setCentralWidget(tabs_);
     live_->setRunData(&controller_->data());
     live_->configureFor(settings_->config().algorithm);
@@ -104,6 +110,11 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
         live_->banner()->showMessage(MessageBanner::Kind::Warning, tr("The run is not being recorded completely"), message);
     });
 
+    connect(experiments_, &ExperimentsView::queuedRunStarted, this, [this] {
+        live_->banner()->dismiss();
+        for (PlotPanel* panel : live_->panels()) panel->resetView();
+    });
+    connect(experiments_, &ExperimentsView::experimentFinished, this, [this] { history_->refresh(); });
     connect(history_, &HistoryView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
     connect(compare_, &CompareView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
     connect(history_, &HistoryView::compareRequested, this, &MainWindow::compareRuns);
@@ -130,6 +141,8 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
 }
 
 MainWindow::~MainWindow() {
+    // The experiment runner feeds the controller's bridge: stop it before the bridge goes.
+    experiments_->shutdown();
     // A run still going (the window destroyed without close()) is stopped and recorded as such.
     controller_->blockSignals(true);
     controller_->stopAndWait();
@@ -208,7 +221,8 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(dock_->toggleViewAction());
-    const std::pair<QString, QWidget*> pages[] = {{tr("&Live"), live_}, {tr("&History"), history_}, {tr("&Compare"), compare_}};
+    const std::pair<QString, QWidget*> pages[] = {
+        {tr("&Live"), live_}, {tr("&History"), history_}, {tr("&Compare"), compare_}, {tr("&Experiments"), experiments_}};
     int key = Qt::Key_1;
     for (const auto& [label, page] : pages) {
         QAction* a = view->addAction(label, this, [this, p = page] { tabs_->setCurrentWidget(p); });
@@ -280,7 +294,11 @@ void MainWindow::checkHistoryFile() {
 }
 
 void MainWindow::openHistory(const QString& path) {
-    if (controller_->isActive() || path.isEmpty()) return;
+    if (path.isEmpty()) return;
+    if (controller_->isActive() || experiments_->controller()->isActive()) {
+        statusBar()->showMessage(tr("A run or an experiment is going: stop it before opening another history"), 8000);
+        return;
+    }
     rememberRecent(path);
     compare_->clear();
     history_path_ = path;
@@ -290,6 +308,7 @@ void MainWindow::openHistory(const QString& path) {
     setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(path).fileName()));
     checkHistoryFile();
     history_->setHistoryPath(path);
+    experiments_->setHistoryPath(path);
 }
 
 QStringList MainWindow::recentHistories() const { return QSettings().value("history/recent").toStringList(); }
@@ -373,6 +392,10 @@ bool MainWindow::startRun() {
 }
 
 void MainWindow::stopRun() {
+    if (experiments_->controller()->isActive()) {  // a queued run: recorded stopped, queued again
+        experiments_->stopNow();
+        return;
+    }
     if (!controller_->isActive()) return;
     controller_->stop();
     statusBar()->showMessage(tr("Stopping: each worker finishes its current step ..."));
@@ -449,6 +472,14 @@ bool MainWindow::askToStop() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (experiments_->controller()->isActive()) {
+        if (!askToStop()) {
+            event->ignore();
+            return;
+        }
+        experiments_->shutdown();    // the current run is recorded stopped and queued again; paused
+        controller_->stopAndWait();  // takes the fed run's end, back to idle
+    }
     if (controller_->isActive()) {
         if (close_after_stop_) {  // already stopping; closes when the run has ended
             event->ignore();

@@ -23,6 +23,7 @@ class QTabWidget;
 namespace gossiplab::ui {
 
 class CompareView;
+class ExperimentsView;
 class HistoryView;
 class LiveView;
 class RunSettingsPanel;
@@ -38,6 +39,7 @@ public:
     RunSettingsPanel* settingsPanel() const { return settings_; }
     LiveView* liveView() const { return live_; }
     HistoryView* historyView() const { return history_; }
+    ExperimentsView* experimentsView() const { return experiments_; }
     CompareView* compareView() const { return compare_; }
     QTabWidget* tabs() const { return tabs_; }
 
@@ -77,6 +79,7 @@ private:
     RunSettingsPanel* settings_ = nullptr;
     LiveView* live_ = nullptr;
     HistoryView* history_ = nullptr;
+    ExperimentsView* experiments_ = nullptr;
     CompareView* compare_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     QMenu* recent_menu_ = nullptr;
