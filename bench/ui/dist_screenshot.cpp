@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     d.master_port = 0;
     d.join_timeout_s = 60;
     d.peer_timeout_s = 10;
-    panel->setDistributedSetup(d);
+    w.controller()->setDistributed(d);
     if (!panel->isValid()) {
         for (const auto& e : panel->errors()) std::fprintf(stderr, "%s: %s\n", e.field.c_str(), e.message.c_str());
         return 2;
@@ -94,8 +94,6 @@ int main(int argc, char** argv) {
         if (!QFileInfo::exists(cli_path)) cli_path = QDir(QCoreApplication::applicationDirPath()).filePath("../app/gossiplab-cli");
     }
     w.controller()->setCliPath(QFileInfo(cli_path).absoluteFilePath());
-    // The Distributed section in view in the settings dock.
-    if (auto* scroll = panel->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(panel->commandsView(), 10, 10);
 
     if (!w.startRun()) {
         std::fprintf(stderr, "the run did not start\n");
@@ -108,7 +106,6 @@ int main(int argc, char** argv) {
     const int at_ms = int(parser.value(at).toDouble() * 1000);
     const QString file = parser.value(out);
     QTimer::singleShot(at_ms, &w, [&] {
-        if (auto* scroll = panel->findChild<QScrollArea*>()) scroll->ensureWidgetVisible(panel->commandsView(), 10, 10);
         w.liveView()->refreshNow(true);
         const bool saved = w.grab().save(file);
         std::printf("%s %s (%d of %d processes joined, %d workers)\n", saved ? "saved" : "could not save", qPrintable(file),

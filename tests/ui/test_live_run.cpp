@@ -336,7 +336,7 @@ private Q_SLOTS:
             w.liveView()->setPlotLayout(LiveView::PlotLayout::Column);
             w.liveView()->setXAxis(XAxis::WallTime);
             w.liveView()->setSmoothing(0.8);
-            w.resize(1234, 777);
+            w.resize(1534, 977);
             QVERIFY(w.close());
         }
         MainWindow again(path);
@@ -346,7 +346,7 @@ private Q_SLOTS:
         QCOMPARE(int(again.liveView()->plotLayout()), int(LiveView::PlotLayout::Column));
         QCOMPARE(int(again.liveView()->xAxis()), int(XAxis::WallTime));
         QCOMPARE(again.liveView()->smoothing(), 0.8);
-        QCOMPARE(again.size(), QSize(1234, 777));
+        QCOMPARE(again.size(), QSize(1534, 977));
         // Leave the next tests a clean slate.
         QSettings().clear();
     }

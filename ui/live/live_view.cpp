@@ -21,62 +21,10 @@
 #include "ui/model/run_data.h"
 #include "ui/plots/distance_panel.h"
 #include "ui/plots/eval_panel.h"
+#include "ui/plots/panel_specs.h"
 #include "ui/plots/worker_series_panel.h"
 
 namespace gossiplab::ui {
-
-namespace {
-
-WorkerPanelSpec lossSpec() {
-    WorkerPanelSpec s;
-    s.title = QObject::tr("Training loss (mean of the last 50 mini-batches)");
-    s.y_label = QObject::tr("cross-entropy loss");
-    s.series = WorkerSeries::Loss;
-    s.aggregate = RunSeries::MeanLoss;
-    s.aggregate_name = QObject::tr("mean");
-    s.smoothable = true;
-    s.legend = true;
-    s.log_y = false;
-    return s;
-}
-
-WorkerPanelSpec alphaSpec() {
-    WorkerPanelSpec s;
-    s.title = QObject::tr("Alpha per worker");
-    s.y_label = QObject::tr("\u03B1 (sum weight)");
-    s.series = WorkerSeries::Alpha;
-    s.aggregate = RunSeries::AlphaSum;
-    s.aggregate_name = QObject::tr("\u03A3\u03B1");
-    s.aggregate_dashed = true;
-    s.log_y = true;
-    s.subtitle = [](const RunData& d) {
-        const auto& sum = d.run(RunSeries::AlphaSum);
-        if (sum.empty()) return QString();
-        return QObject::tr("\u03A3\u03B1 = %1").arg(sum.lastValue(), 0, 'f', 6);
-    };
-    return s;
-}
-
-WorkerPanelSpec centerSpec() {
-    WorkerPanelSpec s;
-    s.title = QObject::tr("Distance to the center per worker");
-    s.y_label = QObject::tr("\u2016x\u1D62 \u2212 c\u2016\u2082");
-    s.series = WorkerSeries::CenterDistance;
-    s.log_y = true;
-    return s;
-}
-
-WorkerPanelSpec naiveSpec() {
-    WorkerPanelSpec s = alphaSpec();
-    s.title = QObject::tr("Exchanges");
-    s.subtitle = nullptr;
-    s.not_applicable = [](const RunData&) {
-        return QObject::tr("Naive workers never communicate:\nno alphas, no center. See how far apart they drift on the right.");
-    };
-    return s;
-}
-
-}  // namespace
 
 LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     auto* outer = new QVBoxLayout(this);
@@ -93,9 +41,9 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     processes_ = new ProcessListView(this);
     outer->addWidget(processes_);
 
-    loss_ = new WorkerSeriesPanel(lossSpec(), this);
+    loss_ = new WorkerSeriesPanel(specs::loss(), this);
     loss_->setObjectName("lossPanel");
-    exchange_ = new WorkerSeriesPanel(alphaSpec(), this);
+    exchange_ = new WorkerSeriesPanel(specs::alpha(), this);
     exchange_->setObjectName("exchangePanel");
     distances_ = new DistancePanel(this);
     distances_->setObjectName("distancePanel");
@@ -246,7 +194,7 @@ void LiveView::setRunData(const RunData* data) {
 void LiveView::configureFor(Algorithm algorithm) {
     algorithm_ = algorithm;
     const bool log_y = exchange_->logY();
-    WorkerPanelSpec spec = algorithm == Algorithm::GoSgd ? alphaSpec() : algorithm == Algorithm::Easgd ? centerSpec() : naiveSpec();
+    WorkerPanelSpec spec = specs::exchangeFor(algorithm);
     spec.log_y = log_y;
     exchange_->setSpec(std::move(spec));
     exchange_->refresh(true);

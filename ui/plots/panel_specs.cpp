@@ -47,7 +47,7 @@ WorkerPanelSpec naiveExchanges() {
     s.title = QObject::tr("Exchanges");
     s.subtitle = nullptr;
     s.not_applicable = [](const RunData&) {
-        return QObject::tr("Naive workers never communicate:\nno alphas, no center.");
+        return QObject::tr("Naive workers never communicate:\nno alphas, no center. See how far apart they drift on the right.");
     };
     return s;
 }

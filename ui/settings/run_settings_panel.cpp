@@ -3,13 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include <QApplication>
-#include <QCheckBox>
-#include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
-#include <QPlainTextEdit>
-#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -25,7 +20,6 @@
 #include <QVBoxLayout>
 
 #include "core/train/run.h"
-#include "ui/live/run_controller.h"
 #include "ui/log.h"
 
 namespace gossiplab::ui {
@@ -73,7 +67,6 @@ struct RunSettingsPanel::Field {
     QLabel* error = nullptr;
     bool applies = true;        // the field applies to the chosen algorithm / dataset
     bool advanced = false;      // in the collapsible section
-    bool distributed = false;   // in the "Distributed" section (shown when it is on)
 };
 
 RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
@@ -216,10 +209,6 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     addLine(form, "seed", tr("Seed"), tr("Seeds the initialisation, the mini-batches and the gossip draws."));
     addLine(form, "name", tr("Run name"), tr("Empty: a name made from the settings."));
 
-    // ---- distributed ----
-    heading(tr("Distributed"));
-    buildDistributed(form, body);
-
     // ---- monitoring and advanced (collapsible) ----
     advanced_toggle_ = new QToolButton(body);
     advanced_toggle_->setText(tr("Monitoring and advanced"));
@@ -289,204 +278,6 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     setMinimumWidth(320);
     setConfig(quickDemoPreset());
     preset_->setCurrentIndex(preset_->findData("quick"));
-    attachController(RunController::findFor(parent));
-}
-
-void RunSettingsPanel::buildDistributed(QFormLayout* form, QWidget* body) {
-    dist_enabled_ = new QCheckBox(tr("Run over several processes"), body);
-    dist_enabled_->setObjectName("field-distributed");
-    dist_enabled_->setToolTip(tr("One run over several processes (on this machine or others), exchanging over LibTorch's "
-                                 "c10d/Gloo. This app is rank 0: it hosts the rendezvous, records the run and runs the "
-                                 "Workers M above."));
-    form->addRow(dist_enabled_);
-    const size_t first = fields_.size();
-    addCombo(form, "dist-mode", tr("Other ranks"),
-             tr("Where ranks 1..N-1 come from: started by this app on this machine (to try it out), or started by you on "
-                "other machines with the commands below."),
-             {{tr("N processes on this machine"), "local"}, {tr("join from other machines"), "host"}});
-    addLine(form, "world", tr("Processes N"), tr("Processes in the run, this one (rank 0) included: 2 to 64. Each runs Workers M workers."));
-    auto* master_row = new QWidget(body);
-    auto* master_layout = new QHBoxLayout(master_row);
-    master_layout->setContentsMargins(0, 0, 0, 0);
-    master_layout->setSpacing(4);
-    auto* master = addLine(form, "master", tr("Rendezvous"),
-                           tr("The address the other machines reach this one at, and the TCP port of the rendezvous (a c10d "
-                              "TCPStore on this machine). Empty address: this machine's first network address. Empty port: "
-                              "29500, or a free port for processes on this machine."),
-                           master_row);
-    master_layout->addWidget(master, 3);
-    master_layout->addWidget(new QLabel(QStringLiteral(":"), master_row));
-    port_ = new QLineEdit(master_row);
-    port_->setObjectName("field-master-port");
-    port_->setToolTip(master->toolTip());
-    port_->setMaximumWidth(70);
-    master_layout->addWidget(port_, 1);
-    addLine(form, "bind", tr("Bind address"), tr("The address Gloo listens on here. Empty: the local address that reaches the "
-                                                 "rendezvous (Debian's host name often resolves to 127.0.1.1: set it then)."));
-    addLine(form, "iface", tr("Interface"), tr("The network interface Gloo listens on here, e.g. eth0 (wins over the bind address). "
-                                               "Empty: $GLOO_SOCKET_IFNAME or the bind address."));
-    addLine(form, "join-timeout", tr("Join timeout (s)"), tr("Every rank must join within this time (1 to 86400 s), or the run "
-                                                             "fails naming the missing ranks."));
-    addLine(form, "peer-timeout", tr("Peer timeout (s)"), tr("A rank whose heartbeat stops this long is lost and the run fails "
-                                                             "(0.5 to 3600 s; a killed process is noticed at once)."));
-    for (size_t i = first; i < fields_.size(); ++i) {
-        fields_[i]->distributed = true;
-        // Not a training setting: the preset stays as it is.
-        if (auto* e = qobject_cast<QLineEdit*>(fields_[i]->editor)) {
-            disconnect(e, &QLineEdit::textChanged, this, &RunSettingsPanel::onEdited);
-            connect(e, &QLineEdit::textChanged, this, &RunSettingsPanel::revalidate);
-        } else if (auto* c = qobject_cast<QComboBox*>(fields_[i]->editor)) {
-            disconnect(c, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::onEdited);
-            connect(c, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::revalidate);
-        }
-    }
-    connect(port_, &QLineEdit::textChanged, this, &RunSettingsPanel::revalidate);
-    connect(dist_enabled_, &QCheckBox::toggled, this, &RunSettingsPanel::revalidate);
-
-    dist_note_ = new QLabel(body);
-    dist_note_->setObjectName("distributedNote");
-    dist_note_->setWordWrap(true);
-    dist_note_->setStyleSheet("color: #5A6270; font-size: 8pt;");
-    form->addRow(dist_note_);
-
-    commands_row_ = new QWidget(body);
-    auto* commands_layout = new QVBoxLayout(commands_row_);
-    commands_layout->setContentsMargins(0, 0, 0, 0);
-    commands_layout->setSpacing(3);
-    auto* commands_head = new QHBoxLayout;
-    commands_label_ = new QLabel(tr("Start the other ranks with:"), commands_row_);
-    commands_head->addWidget(commands_label_, 1);
-    copy_ = new QPushButton(tr("Copy"), commands_row_);
-    copy_->setObjectName("copyCommands");
-    copy_->setToolTip(tr("Copy the commands to the clipboard"));
-    commands_head->addWidget(copy_);
-    commands_layout->addLayout(commands_head);
-    commands_ = new QPlainTextEdit(commands_row_);
-    commands_->setObjectName("distributedCommands");
-    commands_->setReadOnly(true);
-    commands_->setLineWrapMode(QPlainTextEdit::WidgetWidth);
-    commands_->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
-    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    mono.setPointSizeF(std::max(7.0, font().pointSizeF() * 0.85));
-    commands_->setFont(mono);
-    commands_->setFixedHeight(110);
-    commands_->setStyleSheet("QPlainTextEdit { border: 1px solid #C3C7CD; border-radius: 3px; background: #F7F8FA; }");
-    commands_layout->addWidget(commands_);
-    form->addRow(commands_row_);
-    connect(copy_, &QPushButton::clicked, this, [this] {
-        QApplication::clipboard()->setText(commandsText());
-        copy_->setText(tr("Copied"));
-        QTimer::singleShot(1500, copy_, [this] { copy_->setText(tr("Copy")); });
-    });
-
-    // Defaults: off, 2 processes on this machine (setConfig() revalidates at the end).
-    filling_ = true;
-    setText("world", QString::number(dist_.world));
-    setText("join-timeout", fmt(dist_.join_timeout_s));
-    setText("peer-timeout", fmt(dist_.peer_timeout_s));
-    filling_ = false;
-}
-
-void RunSettingsPanel::attachController(RunController* controller) {
-    if (controller_ == controller) return;
-    if (controller_) disconnect(controller_, nullptr, this, nullptr);
-    controller_ = controller;
-    if (!controller_) return;
-    controller_->setDistributed(dist_);
-    // A local run's port is chosen at its start: the commands then show it.
-    connect(controller_, &RunController::processesChanged, this, &RunSettingsPanel::updateCommands);
-    connect(controller_, &RunController::stateChanged, this, &RunSettingsPanel::updateCommands);
-    connect(controller_, &QObject::destroyed, this, [this] { controller_ = nullptr; });
-}
-
-void RunSettingsPanel::setDistributedSetup(const DistributedSetup& d) {
-    filling_ = true;
-    dist_enabled_->setChecked(d.enabled);
-    setComboData("dist-mode", d.mode == DistributedSetup::Mode::Local ? "local" : "host");
-    setText("world", QString::number(d.world));
-    setText("master", QString::fromStdString(d.master_host));
-    port_->setText(d.master_port > 0 && !(d.mode == DistributedSetup::Mode::Host && d.master_port == 29500)
-                       ? QString::number(d.master_port)
-                       : QString());
-    setText("bind", QString::fromStdString(d.bind));
-    setText("iface", QString::fromStdString(d.iface));
-    setText("join-timeout", fmt(d.join_timeout_s));
-    setText("peer-timeout", fmt(d.peer_timeout_s));
-    filling_ = false;
-    revalidate();
-}
-
-std::vector<ConfigError> RunSettingsPanel::readDistributed(const RunConfig& config) {
-    DistributedSetup d;
-    std::vector<ConfigError> errors;
-    d.enabled = dist_enabled_->isChecked();
-    d.mode = text("dist-mode") == "host" ? DistributedSetup::Mode::Host : DistributedSetup::Mode::Local;
-    auto bad = [&](const char* key, const QString& value, const char* expected) {
-        errors.push_back({key, std::string(key) + " is '" + value.trimmed().toStdString() + "'; expected " + expected});
-    };
-    if (auto v = parseWhole(text("world"))) d.world = clampInt(*v);
-    else bad("world", text("world"), "a whole number from 2 to 64");
-    d.master_host = text("master").trimmed().toStdString();
-    if (d.mode == DistributedSetup::Mode::Host && d.master_host.empty()) d.master_host = guessLocalAddress();
-    const QString port = port_->text().trimmed();
-    if (port.isEmpty()) d.master_port = d.mode == DistributedSetup::Mode::Local ? 0 : 29500;
-    else if (auto v = parseWhole(port)) d.master_port = clampInt(*v);
-    else bad("master", port, "a port number from 1 to 65535");
-    d.bind = text("bind").trimmed().toStdString();
-    d.iface = text("iface").trimmed().toStdString();
-    if (auto v = parseNumber(text("join-timeout"))) d.join_timeout_s = *v;
-    else bad("join-timeout", text("join-timeout"), "a number of seconds from 1 to 86400");
-    if (auto v = parseNumber(text("peer-timeout"))) d.peer_timeout_s = *v;
-    else bad("peer-timeout", text("peer-timeout"), "a number of seconds from 0.5 to 3600");
-    if (d.mode == DistributedSetup::Mode::Local && port == "0") bad("master", port, "a port number from 1 to 65535 (empty: a free port)");
-    dist_ = d;
-    if (!d.enabled) return {};
-    for (const ConfigError& e : validate(d, config)) {
-        bool parse_failed = false;
-        for (const ConfigError& p : errors) parse_failed |= p.field == e.field;
-        if (!parse_failed) errors.push_back(e);
-    }
-    return errors;
-}
-
-QString RunSettingsPanel::commandsText() const { return commands_->toPlainText(); }
-
-void RunSettingsPanel::updateCommands() {
-    const bool local = dist_.mode == DistributedSetup::Mode::Local;
-    if (auto* master = qobject_cast<QLineEdit*>(editor("master"))) {
-        const std::string guess = guessLocalAddress();
-        master->setPlaceholderText(local ? QStringLiteral("127.0.0.1")
-                                         : guess.empty() ? tr("this machine's address") : QString::fromStdString(guess));
-        master->setEnabled(!local && !run_active_);
-    }
-    port_->setPlaceholderText(local ? tr("auto") : QStringLiteral("29500"));
-    const QString others = dist_.world <= 2 ? tr("rank 1") : tr("ranks 1–%1").arg(dist_.world - 1);
-    dist_note_->setText(local ? tr("This app is rank 0 and runs the Workers M above; it starts %1 itself "
-                                   "(gossiplab-cli next to the app) on 127.0.0.1, each with M workers. The run is recorded here.")
-                                    .arg(others)
-                              : tr("This app is rank 0 (the host): it runs the Workers M above, hosts the rendezvous and "
-                                   "records the run. Start each other rank on its machine with its command below, in any order."));
-    commands_label_->setText(local ? tr("The app runs (the port is chosen at Start):") : tr("Start the other ranks with:"));
-    int port = 0;
-    if (local && controller_ && controller_->runDistributed().local() && controller_->runPort() > 0 && run_active_)
-        port = controller_->runPort();
-    QString text;
-    const bool has_errors = !errors_.empty();
-    if (!dist_.enabled) {
-        text.clear();
-    } else if (has_errors) {
-        text = tr("(fix the settings marked in red to see the commands)");
-    } else {
-        QStringList lines;
-        for (int r = 1; r < dist_.world; ++r) {
-            QString line = otherRankCommand(config_, dist_, r, port);
-            if (local && port == 0 && dist_.master_port == 0) line.replace(QStringLiteral("127.0.0.1:0"), QStringLiteral("127.0.0.1:PORT"));
-            lines << line;
-        }
-        text = lines.join('\n');
-    }
-    if (commands_->toPlainText() != text) commands_->setPlainText(text);
-    copy_->setEnabled(dist_.enabled && !has_errors);
 }
 
 RunSettingsPanel::~RunSettingsPanel() = default;
@@ -708,10 +499,8 @@ void RunSettingsPanel::revalidate() {
         for (const ConfigError& p : parse_errors) parse_failed |= formKeyOf(p.field) == formKeyOf(e.field);
         if (!parse_failed) errors.push_back(e);
     }
-    for (ConfigError& e : readDistributed(c)) errors.push_back(std::move(e));
     config_ = c;
     errors_ = errors;
-    if (controller_) controller_->setDistributed(dist_);
 
     // Show each message at its field (the first per field; validate() gives one per field).
     std::map<QString, QString> shown;
@@ -748,7 +537,6 @@ void RunSettingsPanel::revalidate() {
     if (Field* m = field("momentum")) m->label->setText(c.algorithm == Algorithm::Easgd ? tr("Momentum \u03B4") : tr("Momentum"));
 
     updateVisibility();
-    updateCommands();
     const bool valid = errors_.empty();
     if (valid != valid_) {
         valid_ = valid;
@@ -767,16 +555,10 @@ void RunSettingsPanel::updateVisibility() {
         else if (f->key == "easgd-alpha" || f->key == "easgd-tau") applies = a == Algorithm::Easgd;
         else if (f->key == "data-dir") applies = !synthetic;
         else if (f->key == "p-schedule") applies = a == Algorithm::GoSgd;
-        if (f->distributed)
-            applies = dist_.enabled && ((f->key != "bind" && f->key != "iface") || dist_.mode == DistributedSetup::Mode::Host);
         f->applies = applies;
         const bool visible = applies && (!f->advanced || advanced_toggle_->isChecked());
         f->form->setRowVisible(f->row, visible);
         f->form->setRowVisible(f->error, visible && !f->error->text().isEmpty());
-    }
-    if (Field* f = field("dist-mode")) {
-        f->form->setRowVisible(dist_note_, dist_.enabled);
-        f->form->setRowVisible(commands_row_, dist_.enabled);
     }
     // Errors the form cannot show at a visible field are listed above Start.
     QStringList hidden;
@@ -861,8 +643,6 @@ void RunSettingsPanel::setRunActive(bool active) {
     budget_kind_->setEnabled(!active);
     preset_->setEnabled(!active);
     if (Field* d = field("data-dir")) d->row->setEnabled(!active);
-    dist_enabled_->setEnabled(!active);
-    port_->setEnabled(!active);
     if (active) {
         live_applied_ = {{"p", config_.p}, {"learning-rate", config_.learning_rate}};
     } else {
@@ -871,7 +651,6 @@ void RunSettingsPanel::setRunActive(bool active) {
     }
     updateVisibility();
     updateButtons();
-    updateCommands();
 }
 
 QVariantMap RunSettingsPanel::fieldTexts() const {
@@ -883,8 +662,6 @@ QVariantMap RunSettingsPanel::fieldTexts() const {
     out["budget-kind"] = budget_kind_->currentData().toString();
     out["preset"] = preset_->currentData().toString();
     out["advanced-open"] = advanced_toggle_->isChecked();
-    out["distributed"] = dist_enabled_->isChecked();
-    out["master-port"] = port_->text();
     return out;
 }
 
@@ -904,8 +681,6 @@ void RunSettingsPanel::setFieldTexts(const QVariantMap& texts) {
         preset_->setCurrentIndex(std::max(0, preset_->findData(texts.value("preset").toString())));
     }
     advanced_toggle_->setChecked(texts.value("advanced-open").toBool());
-    if (texts.contains("distributed")) dist_enabled_->setChecked(texts.value("distributed").toBool());
-    if (texts.contains("master-port")) port_->setText(texts.value("master-port").toString());
     filling_ = false;
     revalidate();
     updatePSlider();

@@ -6,14 +6,6 @@
 // while any is there. Text that is not a number at all is flagged by the form itself (validate()
 // never sees it). While a run goes every field is locked except p (GoSGD) and the learning rate,
 // whose edits are validated the same way and handed out as live changes.
-//
-// "Distributed" (off by default): run over several processes with this app as rank 0 (it hosts
-// the rendezvous and the history and runs the Workers M above; the core needs at least one
-// worker per process, so a rank 0 without workers is not offered). Either the other ranks join
-// from other machines (their exact gossiplab-cli commands are shown, copyable) or the app starts
-// "N processes on this machine" itself. validate(DistributedOptions) is the validation, shown at
-// the fields like the rest. The form hands the setup to the window's RunController (found by
-// itself, or attachController()).
 
 #include <map>
 #include <optional>
@@ -25,11 +17,8 @@
 #include <QWidget>
 
 #include "core/train/run_config.h"
-#include "ui/live/distributed_setup.h"
 
-class QCheckBox;
 class QComboBox;
-class QPlainTextEdit;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
@@ -39,8 +28,6 @@ class QTimer;
 class QToolButton;
 
 namespace gossiplab::ui {
-
-class RunController;
 
 class RunSettingsPanel final : public QWidget {
     Q_OBJECT
@@ -75,18 +62,6 @@ public:
     // A live change refused (or accepted: empty message) by the run.
     void showLiveResult(const QString& field, const QString& message);
 
-    // The "Distributed" settings as the form shows them (fields that do not parse keep defaults).
-    DistributedSetup distributedSetup() const { return dist_; }
-    void setDistributedSetup(const DistributedSetup& setup);
-    QCheckBox* distributedCheck() const { return dist_enabled_; }
-    // The commands that start the other ranks, one per line (what Copy copies).
-    QString commandsText() const;
-    QPlainTextEdit* commandsView() const { return commands_; }
-    QPushButton* copyCommandsButton() const { return copy_; }
-    // The controller that gets the distributed setup (and whose local run's port the commands
-    // show). Found by itself when the form is created inside the window; null detaches.
-    void attachController(RunController* controller);
-
     // Raw field texts, for QSettings (invalid texts are remembered as typed).
     QVariantMap fieldTexts() const;
     void setFieldTexts(const QVariantMap& texts);
@@ -118,9 +93,6 @@ private:
     void updatePSlider();
     void onPSlider(int position);
     void emitLive(const QString& key);
-    void buildDistributed(QFormLayout* form, QWidget* body);
-    std::vector<ConfigError> readDistributed(const RunConfig& config);
-    void updateCommands();
 
     std::vector<std::unique_ptr<Field>> fields_;
     std::map<QString, Field*> by_key_;
@@ -141,16 +113,6 @@ private:
     QPushButton* stop_ = nullptr;
     QComboBox* budget_kind_ = nullptr;
     QWidget* data_dir_row_ = nullptr;
-
-    DistributedSetup dist_;
-    QCheckBox* dist_enabled_ = nullptr;
-    QLineEdit* port_ = nullptr;
-    QLabel* dist_note_ = nullptr;
-    QWidget* commands_row_ = nullptr;
-    QLabel* commands_label_ = nullptr;
-    QPlainTextEdit* commands_ = nullptr;
-    QPushButton* copy_ = nullptr;
-    RunController* controller_ = nullptr;
 };
 
 }  // namespace gossiplab::ui
