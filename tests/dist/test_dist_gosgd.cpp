@@ -3,6 +3,7 @@
 // steps off (learning rate 0) and the workers started apart (init-noise), only the exchanges
 // move the weights: the alphas must still sum to 1 once drained, the alpha-weighted mean must be
 // unchanged, and the workers of different processes must reach consensus.
+#include <algorithm>
 #include <cmath>
 
 #include "dist_support.h"
@@ -110,8 +111,13 @@ void consensusAcrossProcesses(int processes, int per_process) {
     QVERIFY2(last.consensus_distance < 1e-3 * first.consensus_distance,
              qPrintable(QString("%1 -> %2").arg(first.consensus_distance).arg(last.consensus_distance)));
     const size_t cross = static_cast<size_t>(0 * m + (m - 1));  // worker 0 (rank 0) and worker M-1 (last rank)
-    QVERIFY2(last.distances[cross] < 1e-3 * first.distances[cross],
-             qPrintable(QString("%1 -> %2").arg(first.distances[cross]).arg(last.distances[cross])));
+    // Against the pair's largest recorded distance: when the first snapshot comes late on a busy
+    // machine, the pair may already have mixed by then.
+    double widest = 0.0;
+    for (const auto& d : log.distances)
+        if (d.distances.size() > cross) widest = std::max(widest, d.distances[cross]);
+    QVERIFY2(last.distances[cross] < 1e-3 * widest,
+             qPrintable(QString("%1 -> %2").arg(widest).arg(last.distances[cross])));
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "ui/live/run_status_header.h"
 #include "ui/plots/plot_panel.h"
 #include "ui/log.h"
+#include "ui/settings/distributed_dialog.h"
 #include "ui/settings/run_settings_panel.h"
 #include "ui/compare/compare_view.h"
 #include "ui/experiments/experiment_queue_controller.h"
@@ -72,6 +73,9 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     live_->setRunData(&controller_->data());
     live_->configureFor(settings_->config().algorithm);
 
+    distributed_label_ = new QLabel(this);
+    distributed_label_->setStyleSheet("color: #4E79A7; padding: 0 6px;");
+    statusBar()->addPermanentWidget(distributed_label_);
     history_label_ = new QLabel(this);
     history_label_->setStyleSheet("color: #5A6270; padding: 0 6px;");
     statusBar()->addPermanentWidget(history_label_);
@@ -192,6 +196,8 @@ void MainWindow::buildMenus() {
     QAction* rerun = run->addAction(tr("&Re-run the selected run"), history_, &HistoryView::rerunSelected);
     rerun->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     run->addSeparator();
+    distributed_action_ = run->addAction(tr("&Distributed (several processes)..."), this, &MainWindow::editDistributed);
+    distributed_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     QMenu* presets = run->addMenu(tr("&Presets"));
     for (const std::string& name : presetNames()) {
         const QString n = QString::fromStdString(name);
@@ -255,6 +261,23 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::restoreSettings() {
+    {
+        QSettings s;
+        DistributedSetup d;
+        d.enabled = s.value("distributed/enabled", false).toBool();
+        d.mode = s.value("distributed/mode", "local").toString() == "host" ? DistributedSetup::Mode::Host
+                                                                          : DistributedSetup::Mode::Local;
+        d.world = s.value("distributed/world", d.world).toInt();
+        d.master_host = s.value("distributed/master").toString().toStdString();
+        d.master_port = s.value("distributed/port", d.master_port).toInt();
+        d.bind = s.value("distributed/bind").toString().toStdString();
+        d.iface = s.value("distributed/iface").toString().toStdString();
+        d.join_timeout_s = s.value("distributed/join-timeout", d.join_timeout_s).toDouble();
+        d.peer_timeout_s = s.value("distributed/peer-timeout", d.peer_timeout_s).toDouble();
+        // A remembered setup that no longer validates starts off rather than failing at Start.
+        if (!validate(d, settings_->config()).empty()) d.enabled = false;
+        applyDistributed(d);
+    }
     QSettings s;
     if (s.contains("window/geometry")) restoreGeometry(s.value("window/geometry").toByteArray());
     else resize(1560, 940);
@@ -309,6 +332,37 @@ void MainWindow::openHistory(const QString& path) {
     checkHistoryFile();
     history_->setHistoryPath(path);
     experiments_->setHistoryPath(path);
+}
+
+bool MainWindow::editDistributed() {
+    if (controller_->isActive()) {
+        statusBar()->showMessage(tr("A run is going: its processes are set"), 8000);
+        return false;
+    }
+    DistributedDialog dialog(controller_->distributed(), settings_->config(), this);
+    if (distributed_question_ ? !distributed_question_(dialog) : dialog.exec() != QDialog::Accepted) return false;
+    applyDistributed(dialog.setup());
+    return true;
+}
+
+void MainWindow::applyDistributed(const DistributedSetup& setup) {
+    controller_->setDistributed(setup);
+    distributed_label_->setText(!setup.enabled ? QString()
+                                : setup.local() ? tr("distributed: %1 processes on this machine").arg(setup.world)
+                                                : tr("distributed: %1 processes, rendezvous %2:%3")
+                                                      .arg(setup.world)
+                                                      .arg(QString::fromStdString(setup.masterHost()))
+                                                      .arg(setup.master_port));
+    QSettings s;
+    s.setValue("distributed/enabled", setup.enabled);
+    s.setValue("distributed/mode", setup.local() || setup.mode == DistributedSetup::Mode::Local ? "local" : "host");
+    s.setValue("distributed/world", setup.world);
+    s.setValue("distributed/master", QString::fromStdString(setup.master_host));
+    s.setValue("distributed/port", setup.master_port);
+    s.setValue("distributed/bind", QString::fromStdString(setup.bind));
+    s.setValue("distributed/iface", QString::fromStdString(setup.iface));
+    s.setValue("distributed/join-timeout", setup.join_timeout_s);
+    s.setValue("distributed/peer-timeout", setup.peer_timeout_s);
 }
 
 QStringList MainWindow::recentHistories() const { return QSettings().value("history/recent").toStringList(); }

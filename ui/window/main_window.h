@@ -23,6 +23,7 @@ class QTabWidget;
 namespace gossiplab::ui {
 
 class CompareView;
+class DistributedDialog;
 class ExperimentsView;
 class HistoryView;
 class LiveView;
@@ -49,6 +50,11 @@ public:
 
     // What Start and Stop do. startRun() is false when the settings are invalid or a run is active.
     bool startRun();
+    // Run > Distributed...: edits the run-over-several-processes setup (a dialog); false when
+    // cancelled or a run is going. Tests replace the dialog's exec() with their own answer.
+    bool editDistributed();
+    void applyDistributed(const DistributedSetup& setup);
+    void setDistributedQuestion(std::function<bool(DistributedDialog&)> answer) { distributed_question_ = std::move(answer); }
     void stopRun();
     void openHistory(const QString& path);
     // Copies every run of another history file into this one (new ids, each run whole).
@@ -85,6 +91,9 @@ private:
     QMenu* recent_menu_ = nullptr;
     QDockWidget* dock_ = nullptr;
     QLabel* history_label_ = nullptr;
+    QLabel* distributed_label_ = nullptr;
+    QAction* distributed_action_ = nullptr;
+    std::function<bool(DistributedDialog&)> distributed_question_;
     QAction* start_action_ = nullptr;
     QAction* stop_action_ = nullptr;
     QAction* open_action_ = nullptr;
