@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     d.master_port = 0;
     d.join_timeout_s = 60;
     d.peer_timeout_s = 10;
-    w.controller()->setDistributed(d);
+    w.applyDistributed(d);
     if (!panel->isValid()) {
         for (const auto& e : panel->errors()) std::fprintf(stderr, "%s: %s\n", e.field.c_str(), e.message.c_str());
         return 2;
