@@ -1,4 +1,5 @@
 #include "ui/experiments/experiment_plots.h"
+#include "ui/experiments/table_cells.h"
 
 #include <algorithm>
 #include <cmath>
@@ -66,24 +67,6 @@ void setPlaceholder(QCustomPlot* plot, const QString& text) {
     item->setText(text);
 }
 
-QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
-    auto* table = new QTableWidget(0, int(headers.size()), parent);
-    table->setHorizontalHeaderLabels(headers);
-    table->verticalHeader()->setVisible(false);
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setAlternatingRowColors(true);
-    table->horizontalHeader()->setStretchLastSection(true);
-    table->verticalHeader()->setDefaultSectionSize(22);
-    return table;
-}
-
-QTableWidgetItem* cell(const QString& text, bool number = false) {
-    auto* item = new QTableWidgetItem(text);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
-
 QString axisLabel(SweepParameter parameter) {
     switch (parameter) {
         case SweepParameter::P: return QObject::tr("p (EAMSGD: 1/\u03C4, naive: 0)");
@@ -144,12 +127,12 @@ TimeToLossWidget::TimeToLossWidget(QWidget* parent) : QWidget(parent) {
     top->addWidget(caption_, 1);
     layout->addLayout(top);
 
-    rows_ = makeTable({tr("#"), tr("run"), tr("status"), tr("final loss"), tr("images / worker to L"),
+    rows_ = makeReadOnlyTable({tr("#"), tr("run"), tr("status"), tr("final loss"), tr("images / worker to L"),
                        tr("wall time to L (s)")},
                       this);
     rows_->setObjectName("timeToLossRows");
     layout->addWidget(rows_, 3);
-    ratios_ = makeTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images: GoSGD / EAMSGD"),
+    ratios_ = makeReadOnlyTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images: GoSGD / EAMSGD"),
                          tr("wall time: GoSGD / EAMSGD")},
                         this);
     ratios_->setObjectName("timeToLossRatios");
@@ -215,16 +198,16 @@ void TimeToLossWidget::recompute() {
     rows_->setRowCount(int(table_.rows.size()));
     for (int r = 0; r < int(table_.rows.size()); ++r) {
         const TimeToLossRow& row = table_.rows[size_t(r)];
-        rows_->setItem(r, 0, cell(QString::number(row.position + 1), true));
-        rows_->setItem(r, 1, cell(QString::fromStdString(row.label)));
-        rows_->setItem(r, 2, cell(QString::fromStdString(toString(row.status))));
-        rows_->setItem(r, 3, cell(formatNumber(row.final_loss), true));
+        rows_->setItem(r, 0, tableCell(QString::number(row.position + 1), true));
+        rows_->setItem(r, 1, tableCell(QString::fromStdString(row.label)));
+        rows_->setItem(r, 2, tableCell(QString::fromStdString(toString(row.status))));
+        rows_->setItem(r, 3, tableCell(formatNumber(row.final_loss), true));
         if (row.crossing.reached) {
-            rows_->setItem(r, 4, cell(formatNumber(row.crossing.images, 5), true));
-            rows_->setItem(r, 5, cell(formatNumber(row.crossing.wall_s, 4), true));
+            rows_->setItem(r, 4, tableCell(formatNumber(row.crossing.images, 5), true));
+            rows_->setItem(r, 5, tableCell(formatNumber(row.crossing.wall_s, 4), true));
         } else {
-            rows_->setItem(r, 4, cell(std::isfinite(table_.level) ? tr("not reached") : QStringLiteral("-"), true));
-            rows_->setItem(r, 5, cell(std::isfinite(table_.level) ? tr("not reached") : QStringLiteral("-"), true));
+            rows_->setItem(r, 4, tableCell(std::isfinite(table_.level) ? tr("not reached") : QStringLiteral("-"), true));
+            rows_->setItem(r, 5, tableCell(std::isfinite(table_.level) ? tr("not reached") : QStringLiteral("-"), true));
         }
     }
     rows_->resizeColumnsToContents();
@@ -232,13 +215,13 @@ void TimeToLossWidget::recompute() {
     ratios_->setRowCount(int(table_.ratios.size()));
     for (int r = 0; r < int(table_.ratios.size()); ++r) {
         const TimeToLossRatio& ratio = table_.ratios[size_t(r)];
-        ratios_->setItem(r, 0, cell(QString::fromStdString(ratio.gosgd_label)));
-        ratios_->setItem(r, 1, cell(QString::fromStdString(ratio.easgd_label)));
-        ratios_->setItem(r, 2, cell(ratio.seed_count > 1 ? tr("mean of %1").arg(ratio.seed_count)
+        ratios_->setItem(r, 0, tableCell(QString::fromStdString(ratio.gosgd_label)));
+        ratios_->setItem(r, 1, tableCell(QString::fromStdString(ratio.easgd_label)));
+        ratios_->setItem(r, 2, tableCell(ratio.seed_count > 1 ? tr("mean of %1").arg(ratio.seed_count)
                                                          : QString::number(ratio.seed),
                                     true));
-        ratios_->setItem(r, 3, cell(formatNumber(ratio.images_ratio, 3), true));
-        ratios_->setItem(r, 4, cell(formatNumber(ratio.wall_ratio, 3), true));
+        ratios_->setItem(r, 3, tableCell(formatNumber(ratio.images_ratio, 3), true));
+        ratios_->setItem(r, 4, tableCell(formatNumber(ratio.wall_ratio, 3), true));
     }
     ratios_->resizeColumnsToContents();
     ratios_->setVisible(!table_.ratios.empty());

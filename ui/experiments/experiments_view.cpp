@@ -1,4 +1,5 @@
 #include "ui/experiments/experiments_view.h"
+#include "ui/experiments/table_cells.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,23 +44,10 @@ constexpr int kPollMs = 1000;
 const QStringList kPlotFormats = {"png", "pdf", "svg"};
 constexpr int kPlotWidth = 1000, kPlotHeight = 620;
 
-QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
-    auto* table = new QTableWidget(0, int(headers.size()), parent);
-    table->setHorizontalHeaderLabels(headers);
-    table->verticalHeader()->setVisible(false);
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+QTableWidget* makeSingleSelectionTable(const QStringList& headers, QWidget* parent) {
+    QTableWidget* table = makeReadOnlyTable(headers, parent);
     table->setSelectionMode(QAbstractItemView::SingleSelection);
-    table->setAlternatingRowColors(true);
-    table->horizontalHeader()->setStretchLastSection(true);
-    table->verticalHeader()->setDefaultSectionSize(22);
     return table;
-}
-
-QTableWidgetItem* cell(const QString& text, bool number = false) {
-    auto* item = new QTableWidgetItem(text);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
 }
 
 QColor statusColor(QueueItemStatus status) {
@@ -107,7 +95,7 @@ ExperimentsView::ExperimentsView(const QString& history_path, std::function<RunC
     left_layout->setContentsMargins(6, 6, 0, 6);
     auto* heading = new QLabel(tr("<b>Experiments</b>"), left);
     left_layout->addWidget(heading);
-    list_ = makeTable({tr("name"), tr("state"), tr("runs")}, left);
+    list_ = makeSingleSelectionTable({tr("name"), tr("state"), tr("runs")}, left);
     list_->setObjectName("experimentList");
     list_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     list_->horizontalHeader()->setStretchLastSection(false);
@@ -171,7 +159,7 @@ ExperimentsView::ExperimentsView(const QString& history_path, std::function<RunC
     right_layout->addWidget(policy);
 
     auto* split = new QSplitter(Qt::Vertical, right);
-    queue_ = makeTable({tr("#"), tr("run"), tr("status"), tr("run id"), tr("attempts"), tr("message")}, split);
+    queue_ = makeSingleSelectionTable({tr("#"), tr("run"), tr("status"), tr("run id"), tr("attempts"), tr("message")}, split);
     queue_->setObjectName("experimentQueue");
     split->addWidget(queue_);
     analysis_tabs_ = new QTabWidget(split);
@@ -319,15 +307,15 @@ void ExperimentsView::reloadList() {
     int selected_row = -1;
     for (int r = 0; r < int(records.size()); ++r) {
         const auto& e = records[size_t(r)];
-        auto* name = cell(QString::fromStdString(e.name));
+        auto* name = tableCell(QString::fromStdString(e.name));
         name->setData(Qt::UserRole, qlonglong(e.id));
         name->setToolTip(tr("#%1 %2, created on %3").arg(e.id).arg(kindText(e.kind), QString::fromStdString(e.host)));
         list_->setItem(r, 0, name);
         QString state = QString::fromStdString(store::toString(e.state));
         if (e.live && controller_->activeExperiment() != e.id) state += tr(" (elsewhere)");
-        list_->setItem(r, 1, cell(state));
+        list_->setItem(r, 1, tableCell(state));
         const int finished = e.counts.done + e.counts.skipped + e.counts.cancelled;
-        list_->setItem(r, 2, cell(QStringLiteral("%1 / %2").arg(finished).arg(e.counts.total), true));
+        list_->setItem(r, 2, tableCell(QStringLiteral("%1 / %2").arg(finished).arg(e.counts.total), true));
         if (e.id == selected_id_) selected_row = r;
     }
     list_->resizeColumnToContents(1);
@@ -433,9 +421,9 @@ void ExperimentsView::fillQueue() {
     queue_->setRowCount(int(items_.size()));
     for (int r = 0; r < int(items_.size()); ++r) {
         const auto& item = items_[size_t(r)];
-        queue_->setItem(r, 0, cell(QString::number(item.position + 1), true));
-        queue_->setItem(r, 1, cell(QString::fromStdString(item.label)));
-        auto* status = cell(QString::fromStdString(store::toString(item.status)));
+        queue_->setItem(r, 0, tableCell(QString::number(item.position + 1), true));
+        queue_->setItem(r, 1, tableCell(QString::fromStdString(item.label)));
+        auto* status = tableCell(QString::fromStdString(store::toString(item.status)));
         status->setForeground(statusColor(item.status));
         if (item.status == QueueItemStatus::Running) {
             QFont f = status->font();
@@ -443,9 +431,9 @@ void ExperimentsView::fillQueue() {
             status->setFont(f);
         }
         queue_->setItem(r, 2, status);
-        queue_->setItem(r, 3, cell(item.run_id ? QString::number(item.run_id) : QStringLiteral("-"), true));
-        queue_->setItem(r, 4, cell(QString::number(item.attempts), true));
-        queue_->setItem(r, 5, cell(QString::fromStdString(item.message)));
+        queue_->setItem(r, 3, tableCell(item.run_id ? QString::number(item.run_id) : QStringLiteral("-"), true));
+        queue_->setItem(r, 4, tableCell(QString::number(item.attempts), true));
+        queue_->setItem(r, 5, tableCell(QString::fromStdString(item.message)));
     }
     queue_->resizeColumnsToContents();
 }
