@@ -77,6 +77,10 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     distributed_label_->setStyleSheet("color: #4E79A7; padding: 0 6px;");
     statusBar()->addPermanentWidget(distributed_label_);
     history_label_ = new QLabel(this);
+    // A long path must not set the window's minimum width: the label shrinks (clipped), and the
+    // whole path stays in its tooltip.
+    history_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    history_label_->setMinimumWidth(160);
     history_label_->setStyleSheet("color: #5A6270; padding: 0 6px;");
     statusBar()->addPermanentWidget(history_label_);
 
@@ -138,6 +142,7 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     restoreSettings();
     rememberRecent(history_path_);
     history_label_->setText(tr("history: %1").arg(history_path_));
+    history_label_->setToolTip(history_path_);
     setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(history_path_).fileName()));
     checkHistoryFile();
     history_->setHistoryPath(history_path_);
@@ -328,6 +333,7 @@ void MainWindow::openHistory(const QString& path) {
     controller_->setHistoryPath(path);
     live_->banner()->dismiss();
     history_label_->setText(tr("history: %1").arg(path));
+    history_label_->setToolTip(path);
     setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(path).fileName()));
     checkHistoryFile();
     history_->setHistoryPath(path);
