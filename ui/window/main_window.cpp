@@ -69,6 +69,9 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     // Start stays disabled while it goes).
     experiments_ = new ExperimentsView(history_path_, [this] { return settings_->config(); }, controller_->feed(), tabs_);
     tabs_->addTab(experiments_, tr("Experiments"));
+    // The pages' own minimum sizes (History: the run table beside four plots) would otherwise add
+    // up to a ~1300-px minimum window; below their comfortable size the pages squeeze instead.
+    tabs_->setMinimumSize(560, 400);
     setCentralWidget(tabs_);
     live_->setRunData(&controller_->data());
     live_->configureFor(settings_->config().algorithm);
