@@ -76,11 +76,16 @@ private Q_SLOTS:
         test::EventLog slow_log, fast_log;
         QCOMPARE_NAMES(runToCompletion(consensusConfig(4, 0.1), &slow_log).status, RunStatus::Finished);
         QCOMPARE_NAMES(runToCompletion(consensusConfig(4, 0.8), &fast_log).status, RunStatus::Finished);
+        // The start's spread, known from the noise (each of the n weights of each copy gets
+        // N(0, 0.1^2); a copy's distance to the average is then 0.1 sqrt(n (M-1)/M)). Not the first
+        // snapshot: on a fast machine it comes when p = 0.8 has already mixed.
+        const double n = double(fast_log.info.parameter_count), m = 4.0;
+        QVERIFY(n > 1000);
+        const double initial_spread = 0.1 * std::sqrt(n * (m - 1.0) / m);
         for (auto* log : {&slow_log, &fast_log}) {
             QVERIFY(log->distances.size() >= 3);
-            const double first = log->distances.front().consensus_distance;
-            QVERIFY2(finalConsensus(*log) < 0.5 * first,
-                     qPrintable(QString("%1 -> %2").arg(first).arg(finalConsensus(*log))));
+            QVERIFY2(finalConsensus(*log) < 0.5 * initial_spread,
+                     qPrintable(QString("%1 -> %2").arg(initial_spread).arg(finalConsensus(*log))));
             // The matrix is symmetric with a zero diagonal.
             const auto& d = log->distances.back();
             for (int i = 0; i < d.workers; ++i) {
@@ -91,7 +96,11 @@ private Q_SLOTS:
         }
         QVERIFY2(finalConsensus(fast_log) < 0.1 * finalConsensus(slow_log),
                  qPrintable(QString("p=0.8: %1, p=0.1: %2").arg(finalConsensus(fast_log)).arg(finalConsensus(slow_log))));
-        QVERIFY(finalConsensus(fast_log) < 1e-3 * fast_log.distances.front().consensus_distance);
+        QVERIFY2(finalConsensus(fast_log) < 1e-3 * initial_spread,
+                 qPrintable(QString("p=0.8: %1 at the end, %2 at the start (%3 snapshots)")
+                                .arg(finalConsensus(fast_log))
+                                .arg(initial_spread)
+                                .arg(fast_log.distances.size())));
     }
 
     void noExchangeWithPZero() {
