@@ -18,6 +18,8 @@ echo "== cpack"
 deb=$(ls "$work"/out/gossiplab_*.deb)
 echo "built $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 dpkg-deb --field "$deb" Package Version Depends Recommends
+# The optimised BLAS is a dependency (LibTorch would use the reference one otherwise).
+dpkg-deb --field "$deb" Depends | grep -q 'libopenblas0-openmp' || { echo "check-package: Depends lacks libopenblas0-openmp"; exit 1; }
 dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' > "$work/files"
 
 echo "== lintian"

@@ -45,6 +45,10 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://gossiplab.org/")
 # Runtime dependencies are computed from the binaries by dpkg-shlibdeps, not written by hand.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# ... and one they cannot see: LibTorch calls whatever libblas.so.3 is installed, the slow
+# reference BLAS by default. OpenBLAS's OpenMP flavour shares LibTorch's OpenMP threads (each
+# worker's one intra-op thread), where the pthreads flavour would start its own per call.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-openmp")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dataset-fashion-mnist")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/blas_info.h"
+#include "core/models/models.h"
 #include "core/store/run_recorder.h"
 #include "core/train/inbox.h"
 #include "core/train/run.h"
@@ -40,6 +42,7 @@ struct Options {
     bool memory = true;
     bool throughput = true;
     bool recording = true;
+    bool blas = true;
     std::vector<std::string> workloads = {"lenet", "cifar"};
 };
 
@@ -98,11 +101,11 @@ RunConfig workloadConfig(const std::string& workload, const std::string& devices
         c.batch_size = 128;
         c.learning_rate = 0.01;
     } else {
-        // Fashion-MNIST where Debian's package put it; LeNet on same-shaped synthetic data elsewhere
+        // Fashion-MNIST where Debian's package put it; "lenet128": the paper's batch of 128; LeNet on same-shaped synthetic data elsewhere
         // (e.g. a GPU server without the package).
         c.dataset = std::filesystem::is_directory(c.effectiveDataDir()) ? "fashion-mnist" : "synthetic";
         c.model = "lenet";
-        c.batch_size = 64;
+        c.batch_size = workload == "lenet128" ? 128 : 64;
     }
     c.eval_max_images = 256;  // the final evaluation is not timed, but keep it short
     c.metrics_every = 10;
@@ -220,6 +223,19 @@ long peakRssKb() {
     return -1;
 }
 
+// One worker, one intra-op thread: images/s of `workload` with the given conv layout. Run in a
+// child process so that the parent can give it another libblas.so.3 (LD_LIBRARY_PATH).
+int rateChild(const std::string& workload, const std::string& layout, double seconds, const std::string& devices) {
+    setConvLayout(layout == "channels-last" ? ConvLayout::ChannelsLast : layout == "contiguous" ? ConvLayout::Contiguous : ConvLayout::Default);
+    RunConfig c = workloadConfig(workload, devices);
+    c.workers = 1;
+    c.algorithm = Algorithm::Naive;
+    c.intra_op_threads = 1;
+    timedRun(c, std::min(1.0, seconds));  // warm-up
+    std::printf("%.1f\n%s\n", timedRun(c, seconds).images_per_second, loadedBlas().name.c_str());
+    return 0;
+}
+
 int memoryChild(int m, double p, const std::string& devices) {
     RunConfig c = workloadConfig("lenet", devices);
     c.workers = m;
@@ -230,23 +246,29 @@ int memoryChild(int m, double p, const std::string& devices) {
     return 0;
 }
 
-std::pair<long, long> spawnMemoryChild(int m, double p, const std::string& devices) {
+// Runs this program with `args` (and `extra_env` added to the environment); returns its stdout.
+std::string runChild(const std::vector<std::string>& child_args, const std::vector<std::string>& extra_env = {}) {
     int pipefd[2];
-    if (pipe(pipefd) != 0) return {-1, -1};
+    if (pipe(pipefd) != 0) return {};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, pipefd[0]);
-    const std::string ms = std::to_string(m), ps = std::to_string(p);
-    std::vector<std::string> args = {"/proc/self/exe", "--memory-child", ms, ps, "--devices", devices};
+    std::vector<std::string> args = {"/proc/self/exe"};
+    args.insert(args.end(), child_args.begin(), child_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    std::vector<std::string> env_strings(extra_env);
+    for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(pipefd[1]);
-    if (rc != 0) { close(pipefd[0]); return {-1, -1}; }
+    if (rc != 0) { close(pipefd[0]); return {}; }
     std::string out;
     char buf[256];
     ssize_t got;
@@ -254,6 +276,47 @@ std::pair<long, long> spawnMemoryChild(int m, double p, const std::string& devic
     close(pipefd[0]);
     int status = 0;
     waitpid(pid, &status, 0);
+    return out;
+}
+
+// Debian's reference BLAS, the alternative that libblas.so.3 points at on a default install.
+constexpr const char* kReferenceBlasDir = "/usr/lib/x86_64-linux-gnu/blas";
+
+// 0. What the BLAS and the conv layout are worth: one worker on one thread, in child processes
+// (the reference BLAS is forced in one through LD_LIBRARY_PATH), alternated over two rounds.
+void blasAndLayout(const Options& o) {
+    std::printf("\n0. BLAS and conv layout: one worker, one thread, naive SGD (images/s; child processes, best of 2 rounds of %.0f s)\n",
+                o.seconds);
+    std::printf("   %-34s %-34s %12s\n", "workload", "BLAS / layout", "images/s");
+    const bool have_reference = std::filesystem::exists(std::string(kReferenceBlasDir) + "/libblas.so.3") && !loadedBlas().reference;
+    std::vector<std::string> workloads = o.workloads;
+    if (std::find(workloads.begin(), workloads.end(), "lenet") != workloads.end()) workloads.insert(workloads.begin() + 1, "lenet128");
+    for (const auto& workload : workloads) {
+        struct Variant { std::string label, layout; std::vector<std::string> env; double best = 0; std::string blas; };
+        std::vector<Variant> variants = {{"loaded BLAS, contiguous", "contiguous", {}, 0, {}},
+                                         {"loaded BLAS, channels-last", "channels-last", {}, 0, {}}};
+        if (have_reference)
+            variants.push_back({"reference BLAS, contiguous", "contiguous", {std::string("LD_LIBRARY_PATH=") + kReferenceBlasDir}, 0, {}});
+        for (int round = 0; round < 2; ++round)
+            for (auto& v : variants) {
+                const std::string out = runChild({"--rate-child", workload, v.layout, std::to_string(o.seconds), "--devices", o.devices}, v.env);
+                const double rate = std::atof(out.c_str());
+                v.best = std::max(v.best, rate);
+                const auto newline = out.find('\n');
+                if (newline != std::string::npos) v.blas = out.substr(newline + 1, out.find('\n', newline + 1) - newline - 1);
+            }
+        for (const auto& v : variants)
+            std::printf("   %-34s %-34s %12.0f  (%.2fx the first)\n", workload == "cifar" ? "EASGD CIFAR net, batch 128" : workload == "lenet128" ? "LeNet, Fashion-MNIST, batch 128" : "LeNet, Fashion-MNIST, batch 64",
+                        (v.blas + ", " + (v.layout == "channels-last" ? "NHWC" : "NCHW")).c_str(), v.best,
+                        variants.front().best > 0 ? v.best / variants.front().best : 0.0);
+        if (have_reference && variants.back().best > 0)
+            std::printf("   -> the loaded BLAS is %.2fx the reference BLAS here\n", variants.front().best / variants.back().best);
+    }
+    if (!have_reference) std::printf("   (no reference BLAS comparison: %s is missing or the reference BLAS is the one loaded)\n", kReferenceBlasDir);
+}
+
+std::pair<long, long> spawnMemoryChild(int m, double p, const std::string& devices) {
+    const std::string out = runChild({"--memory-child", std::to_string(m), std::to_string(p), "--devices", devices});
     long before = -1, peak = -1;
     std::sscanf(out.c_str(), "%ld %ld", &before, &peak);
     return {before, peak};
@@ -298,21 +361,31 @@ int main(int argc, char** argv) {
             if (k + 2 < argc + 1 && k + 1 < argc && std::string(argv[k + 1]) == "--devices") { ++k; devices = next(); }
             return memoryChild(m, p, devices);
         }
+        if (a == "--rate-child") {
+            const std::string workload = next(), layout = next();
+            const double seconds = std::atof(next().c_str());
+            std::string devices = "cpu";
+            if (k + 1 < argc && std::string(argv[k + 1]) == "--devices") { ++k; devices = next(); }
+            return rateChild(workload, layout, seconds, devices);
+        }
         if (a == "--seconds") o.seconds = std::atof(next().c_str());
         else if (a == "--max-workers") o.max_workers = std::atoi(next().c_str());
         else if (a == "--devices") o.devices = next();
         else if (a == "--no-memory") o.memory = false;
         else if (a == "--no-throughput") o.throughput = false;
         else if (a == "--no-recording") o.recording = false;
+        else if (a == "--no-blas") o.blas = false;
         else if (a == "--workload") o.workloads = {next()};
         else {
             std::fprintf(stderr, "usage: gossiplab-bench [--seconds S] [--max-workers M] [--devices LIST] [--workload lenet|cifar]\n"
-                                 "                       [--no-memory] [--no-throughput] [--no-recording]\n");
+                                 "                       [--no-memory] [--no-throughput] [--no-recording] [--no-blas]\n");
             return 2;
         }
     }
-    std::printf("GossipLab benchmark: %u hardware threads, devices '%s', LibTorch %s\n", std::thread::hardware_concurrency(),
-                o.devices.c_str(), TORCH_VERSION);
+    std::printf("GossipLab benchmark: %u hardware threads, devices '%s', LibTorch %s, %s\n", std::thread::hardware_concurrency(),
+                o.devices.c_str(), TORCH_VERSION, blasSummary().c_str());
+    if (const std::string warning = referenceBlasWarning(); !warning.empty()) std::fprintf(stderr, "gossiplab-bench: %s\n", warning.c_str());
+    if (o.blas && o.throughput) blasAndLayout(o);
     exchangeCost(o.devices);
     std::map<std::string, RunResult> profiles;
     if (o.throughput)

@@ -17,6 +17,10 @@
 #include "core/store/run_recorder.h"
 #include "core/train/run.h"
 #include "core/train/selftest.h"
+#include "core/common/blas_info.h"
+
+#include <torch/cuda.h>
+#include <torch/version.h>
 
 #ifndef GOSSIPLAB_VERSION
 #define GOSSIPLAB_VERSION "unknown"
@@ -191,7 +195,8 @@ int selftestCommand(const std::vector<std::string>& args) {
         std::fprintf(stderr, "gossiplab-cli selftest: --%s: %s\n", e.field.c_str(), e.message.c_str());
         return kExitUsage;
     }
-    std::printf("GossipLab %s self-test on devices '%s'\n", GOSSIPLAB_VERSION, devices.c_str());
+    std::printf("GossipLab %s self-test on devices '%s' (LibTorch %s, %s)\n", GOSSIPLAB_VERSION, devices.c_str(), TORCH_VERSION,
+                blasSummary().c_str());
     int failed = 0;
     const auto checks = runSelfTest(devices, workers, [&](const SelfTestCheck& c) {
         std::printf("  [%s] %s (%.1f s)\n         %s\n", c.passed ? "PASS" : "FAIL", c.name.c_str(), c.seconds, c.detail.c_str());
@@ -213,8 +218,15 @@ int main(int argc, char** argv) {
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "--version" || command == "version") {
-        std::printf("gossiplab-cli %s\n", GOSSIPLAB_VERSION);
+        std::printf("gossiplab-cli %s\nLibTorch %s, %s\n%s\nruns over several processes: %s\n", GOSSIPLAB_VERSION, TORCH_VERSION,
+                    torch::cuda::is_available() ? ("CUDA with " + std::to_string(torch::cuda::device_count()) + " device(s)").c_str()
+                                                : "no CUDA device",
+                    blasSummary().c_str(), multiProcessBuilt() ? "built in (c10d/Gloo)" : "not in this build (no Gloo headers)");
         return kExitOk;
+    }
+    // Commands that train say once, at start, when LibTorch computes with the slow reference BLAS.
+    if (command == "run" || command == "selftest" || command == "sweep" || command == "experiment") {
+        if (const std::string warning = referenceBlasWarning(); !warning.empty()) std::fprintf(stderr, "gossiplab-cli: %s\n", warning.c_str());
     }
     if (command == "--help" || command == "-h" || command == "help") {
         std::fputs(kUsage, stdout);

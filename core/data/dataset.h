@@ -44,20 +44,39 @@ Dataset loadDataset(const std::string& name, const std::string& folder, uint64_t
 // The whole (or the first `max_images` of the) test set, preprocessed, as float [N, C, h, w].
 torch::Tensor preprocessedTestImages(const Dataset& data, int64_t max_images);
 
+// The training set on one device, uploaded once (as uint8) and shared by every worker there; on
+// the CPU it is the dataset's own tensors, not a copy.
+struct TrainingSetOnDevice {
+    torch::Device device{torch::kCPU};
+    torch::Tensor images;     // uint8 [N, C, H, W]
+    torch::Tensor labels;     // int64 [N]
+    torch::Tensor mean, std;  // float [C, 1, 1]
+};
+TrainingSetOnDevice uploadTrainingSet(const Dataset& data, torch::Device device);
+
 // Draws mini-batches for one worker from its own seeded stream: a fresh random permutation of the
-// training set per pass, so every image is seen once per pass of that worker.
+// training set per pass, so every image is seen once per pass of that worker. Selection,
+// cropping, flipping and normalisation are tensor operations on the training set's device: no
+// per-image loop, no image copied from host memory per batch (the permutation is uploaded once
+// per pass; a batch's crop offsets, 3 numbers per image, are its only upload).
 class BatchSampler {
 public:
-    BatchSampler(const Dataset& data, uint64_t seed);
-    // Float [B, C, h, w] on `device` and int64 labels [B].
-    std::pair<torch::Tensor, torch::Tensor> next(int batch_size, torch::Device device);
+    BatchSampler(const Dataset& data, const TrainingSetOnDevice& on_device, uint64_t seed);
+    // Float [B, C, h, w] and int64 labels [B], on the training set's device.
+    std::pair<torch::Tensor, torch::Tensor> next(int batch_size);
 
 private:
+    void reshuffle();
+    torch::Tensor nextIndices(int64_t batch_size);
+    torch::Tensor cropAndFlip(const torch::Tensor& images);
+
     const Dataset& data_;
+    const TrainingSetOnDevice& set_;
     std::mt19937_64 rng_;
     std::vector<int64_t> order_;
-    size_t cursor_ = 0;
-    torch::Tensor index_;  // reused int64 buffer
+    torch::Tensor order_on_device_;  // order_ on the device (on the CPU: a view of order_)
+    int64_t cursor_ = 0;
+    torch::Tensor offsets_;  // reused int64 [3, B] host buffer: crop rows, crop columns, flips
 };
 
 }  // namespace gossiplab

@@ -5,9 +5,19 @@
 
 namespace gossiplab {
 
+bool multiProcessBuilt() { return GOSSIPLAB_MULTIPROCESS_BUILT; }
+
+std::string multiProcessUnavailableReason() {
+    return "this build of GossipLab has no multi-process support: it was built without Gloo's headers (gloo/*.h), "
+           "which PyTorch's own builds do not install; rebuild with Gloo's headers next to LibTorch's or in the system "
+           "(Debian: libgloo-dev; see README, \"Building on a GPU server\")";
+}
+
 std::vector<ConfigError> validate(const DistributedOptions& o) {
     std::vector<ConfigError> errors;
-    if (o.world < 1 || o.world > 64) errors.push_back({"world", "world is " + std::to_string(o.world) + "; allowed range: 1 to 64 processes"});
+    if (o.world > 1 && !multiProcessBuilt())
+        errors.push_back({"world", "world is " + std::to_string(o.world) + "; allowed: 1 only, " + multiProcessUnavailableReason()});
+    else if (o.world < 1 || o.world > 64) errors.push_back({"world", "world is " + std::to_string(o.world) + "; allowed range: 1 to 64 processes"});
     if (o.rank < 0 || (o.world >= 1 && o.rank >= o.world))
         errors.push_back({"rank", "rank is " + std::to_string(o.rank) + "; allowed range: 0 to world-1 (" + std::to_string(o.world - 1) + ")"});
     if (o.enabled() && o.master_host.empty())

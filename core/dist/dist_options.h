@@ -27,6 +27,11 @@ struct DistributedOptions {
     bool enabled() const { return world > 1; }
 };
 
+// Whether this build has runs over several processes (they need Gloo's headers at build time),
+// and, when not, the sentence that says so and how to get them.
+bool multiProcessBuilt();
+std::string multiProcessUnavailableReason();
+
 // All violations at once, with flag names as field names (world, rank, master, ...).
 std::vector<ConfigError> validate(const DistributedOptions& options);
 // "HOST:PORT" or "[IPV6]:PORT" -> host and port (1..65535); false with a message otherwise.

@@ -1,5 +1,7 @@
 #include "core/dist/rendezvous.h"
 
+#include <torch/version.h>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -147,6 +149,12 @@ void Rendezvous::openStore() {
     o.numWorkers = options_.world;
     o.waitWorkers = false;
     o.timeout = std::chrono::milliseconds(static_cast<int64_t>(options_.join_timeout_s * 1000));
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    // Since LibTorch 2.4 the store asks for its libuv backend by default, and builds without libuv
+    // (Debian's) refuse it: "use_libuv was requested but PyTorch was build without libuv support".
+    // The classic backend is in every build and is plenty for a rendezvous of a few processes.
+    o.useLibUV = false;
+#endif
     const std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
     try {
         store_ = c10::make_intrusive<c10d::TCPStore>(options_.master_host, o);

@@ -12,7 +12,16 @@ namespace gossiplab {
 struct Network : torch::nn::Module {
     virtual torch::Tensor forward(const torch::Tensor& images) = 0;
     virtual std::string description() const = 0;
+    // The layout the conv layers compute in (the input is converted on entry; the weights stay
+    // contiguous views of the worker's flat buffer).
+    torch::MemoryFormat activation_format = torch::MemoryFormat::Contiguous;
 };
+
+// How the conv nets lay out their activations. Default: per model, what gossiplab-bench measured
+// fastest (see README, "Speed"); the benchmark sets the others to compare them side by side.
+enum class ConvLayout { Default, Contiguous, ChannelsLast };
+void setConvLayout(ConvLayout layout);  // process-wide; applies to networks made afterwards
+const char* toString(ConvLayout layout);
 
 struct InputShape {
     int channels = 1, height = 28, width = 28, classes = 10;

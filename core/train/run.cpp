@@ -131,6 +131,8 @@ void Run::Impl::buildWorkers(const RunConfig& effective, const std::vector<Proce
                 w->device = deviceForWorker(devices, k);
                 w->net = makeNetwork(effective.model, shape);
                 w->flat = flattenParameters(*w->net, w->device);
+                auto& on_device = shared.training_sets[w->device.str()];
+                if (!on_device) on_device = std::make_unique<TrainingSetOnDevice>(uploadTrainingSet(data, w->device));
                 w->flat.weights.copy_(start);
                 if (effective.algorithm == Algorithm::GoSgd) w->inbox = std::make_unique<MergingInbox>(w->flat.weights);
                 info.worker_devices.push_back(isDistributed() ? w->device.str() + "@" + process.host : w->device.str());

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <vector>
@@ -60,6 +61,8 @@ struct RunShared {
 
     RunConfig config;
     std::unique_ptr<Dataset> data;
+    // The training set uploaded once per device that local workers train on (key: device.str()).
+    std::map<std::string, std::unique_ptr<TrainingSetOnDevice>> training_sets;
     // The workers this process tracks, by global number: all of them in one process and on rank 0
     // of a multi-process run (the others are mirrors), only its own on the other ranks.
     std::vector<std::unique_ptr<WorkerState>> workers;

@@ -47,7 +47,7 @@ class Worker {
 public:
     Worker(RunShared& shared, WorkerState& self)
         : shared_(shared), self_(self), config_(shared.config),
-          sampler_(*shared.data, mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index))),
+          sampler_(*shared.data, *shared.training_sets.at(self.device.str()), mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index))),
           gossip_rng_(mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index) + 1)),
           exchange_(shared.exchange.load()),
           nesterov_(config_.algorithm == Algorithm::Easgd && config_.momentum > 0.0),
@@ -64,6 +64,7 @@ public:
             iterate(step);
             ++step;
         }
+        readLosses();
         takeSnapshot();  // the last word for the monitor's distances and test model
     }
 
@@ -89,7 +90,7 @@ private:
         if (config_.algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
         mark(WorkerState::Elastic);
 
-        auto [input, labels] = sampler_.next(config_.batch_size, self_.device);
+        auto [input, labels] = sampler_.next(config_.batch_size);
         mark(WorkerState::Sample);
         auto& x = self_.flat.weights;
         if (nesterov_) x.add_(velocity_, config_.momentum);  // gradient at the look-ahead point
@@ -97,28 +98,55 @@ private:
         auto loss = torch::cross_entropy_loss(self_.net->forward(input), labels);
         loss.backward();
         if (nesterov_) x.sub_(velocity_, config_.momentum);
-        const double loss_value = loss.item<double>();
+        recordLoss(loss, step);
         mark(WorkerState::ForwardBackward);
-        if (!std::isfinite(loss_value)) {
-            shared_.endWith(RunStatus::Diverged, "worker " + std::to_string(self_.index) + " diverged at step " +
-                                                     std::to_string(step) + ": loss is " + std::to_string(loss_value));
-            return;
-        }
         applyUpdate(lr);
         mark(WorkerState::Update);
 
         self_.iteration.store(step + 1, std::memory_order_relaxed);
         self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed);
-        window_.add(loss_value);
-        self_.window_loss.store(window_.mean(), std::memory_order_relaxed);
 
+        const bool metrics_due = (step + 1) % config_.metrics_every == 0;
+        if (metrics_due || losses_pending_ == kLossLogSize) {
+            if (!readLosses()) return;
+        }
         if (config_.algorithm == Algorithm::GoSgd) maybePush();
         mark(WorkerState::Push);
         if ((step + 1) % config_.distance_every == 0 ||
             self_.served_snapshot_request.load() < shared_.snapshot_request.load())
             takeSnapshot();
-        if ((step + 1) % config_.metrics_every == 0) postSample();
+        if (metrics_due) postSample();
         mark(WorkerState::Metrics);
+    }
+
+    // The losses stay on the worker's device, in a small log read every kLossLogSize steps, at
+    // every metrics sample and before every exchange: no host synchronisation per step, and a
+    // diverged worker never sends its weights.
+    void recordLoss(const torch::Tensor& loss, int64_t step) {
+        if (!loss_log_.defined()) loss_log_ = torch::empty({kLossLogSize}, loss.options());
+        if (losses_pending_ == 0) first_pending_step_ = step;
+        loss_log_[losses_pending_].copy_(loss.detach());
+        ++losses_pending_;
+    }
+
+    // Adds the logged losses to the window; false (and the run ends diverged, naming the worker and
+    // the step) when one is not finite.
+    bool readLosses() {
+        if (losses_pending_ == 0) return true;
+        const auto host = loss_log_.narrow(0, 0, losses_pending_).to(torch::kCPU, torch::kFloat64).contiguous();
+        const double* values = host.data_ptr<double>();
+        const int64_t count = losses_pending_;
+        losses_pending_ = 0;
+        for (int64_t k = 0; k < count; ++k) {
+            if (!std::isfinite(values[k])) {
+                shared_.endWith(RunStatus::Diverged, "worker " + std::to_string(self_.index) + " diverged at step " +
+                                                         std::to_string(first_pending_step_ + k) + ": loss is " + std::to_string(values[k]));
+                return false;
+            }
+            window_.add(values[k]);
+        }
+        self_.window_loss.store(window_.mean(), std::memory_order_relaxed);
+        return true;
     }
 
     void applyUpdate(double lr) {
@@ -154,6 +182,7 @@ private:
         const double p = shared_.p.load(std::memory_order_relaxed);
         if (m < 2 || p <= 0.0) return;
         if (std::uniform_real_distribution<double>(0.0, 1.0)(gossip_rng_) >= p) return;
+        if (!readLosses()) return;
         // A peer j != i, uniformly among all workers (of all processes): draw from M-1 and skip
         // over ourselves.
         int peer = std::uniform_int_distribution<int>(0, m - 2)(gossip_rng_);
@@ -162,6 +191,7 @@ private:
     }
 
     void elasticStep() {
+        if (!readLosses()) return;
         exchange_->elasticStep(self_, elastic_diff_, easgd_alpha_);
         self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
@@ -202,6 +232,9 @@ private:
     const double easgd_alpha_;
     torch::Tensor velocity_, elastic_diff_;
     LossWindow window_;
+    static constexpr int64_t kLossLogSize = 16;
+    torch::Tensor loss_log_;  // the last steps' losses, on the worker's device
+    int64_t losses_pending_ = 0, first_pending_step_ = 0;
     std::chrono::steady_clock::time_point last_mark_;
 };
 

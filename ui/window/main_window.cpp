@@ -344,6 +344,11 @@ void MainWindow::openHistory(const QString& path) {
 }
 
 bool MainWindow::editDistributed() {
+    if (!multiProcessBuilt()) {
+        QMessageBox::information(this, tr("Runs over several processes"),
+                                 QString::fromStdString(multiProcessUnavailableReason()) + ".");
+        return false;
+    }
     if (controller_->isActive()) {
         statusBar()->showMessage(tr("A run is going: its processes are set"), 8000);
         return false;
