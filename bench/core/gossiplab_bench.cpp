@@ -223,14 +223,15 @@ long peakRssKb() {
     return -1;
 }
 
-// One worker, one intra-op thread: images/s of `workload` with the given conv layout. Run in a
+// One worker with `threads` intra-op threads (0: every core): images/s of `workload` with the
+// given conv layout. Run in a
 // child process so that the parent can give it another libblas.so.3 (LD_LIBRARY_PATH).
-int rateChild(const std::string& workload, const std::string& layout, double seconds, const std::string& devices) {
+int rateChild(const std::string& workload, const std::string& layout, int threads, double seconds, const std::string& devices) {
     setConvLayout(layout == "channels-last" ? ConvLayout::ChannelsLast : layout == "contiguous" ? ConvLayout::Contiguous : ConvLayout::Default);
     RunConfig c = workloadConfig(workload, devices);
     c.workers = 1;
     c.algorithm = Algorithm::Naive;
-    c.intra_op_threads = 1;
+    c.intra_op_threads = threads;
     timedRun(c, std::min(1.0, seconds));  // warm-up
     std::printf("%.1f\n%s\n", timedRun(c, seconds).images_per_second, loadedBlas().name.c_str());
     return 0;
@@ -285,32 +286,42 @@ constexpr const char* kReferenceBlasDir = "/usr/lib/x86_64-linux-gnu/blas";
 // 0. What the BLAS and the conv layout are worth: one worker on one thread, in child processes
 // (the reference BLAS is forced in one through LD_LIBRARY_PATH), alternated over two rounds.
 void blasAndLayout(const Options& o) {
-    std::printf("\n0. BLAS and conv layout: one worker, one thread, naive SGD (images/s; child processes, best of 2 rounds of %.0f s)\n",
-                o.seconds);
-    std::printf("   %-34s %-34s %12s\n", "workload", "BLAS / layout", "images/s");
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::printf("\n0. BLAS and conv layout: one worker, naive SGD, one thread and every core (images/s; child processes,\n"
+                "   best of 2 rounds of %.0f s; the reference BLAS is forced in a child through LD_LIBRARY_PATH)\n", o.seconds);
+    std::printf("   %-32s %-36s %7s %10s %8s\n", "workload", "BLAS, layout", "threads", "images/s", "ratio");
     const bool have_reference = std::filesystem::exists(std::string(kReferenceBlasDir) + "/libblas.so.3") && !loadedBlas().reference;
+    const std::vector<std::string> reference_env = {std::string("LD_LIBRARY_PATH=") + kReferenceBlasDir};
     std::vector<std::string> workloads = o.workloads;
     if (std::find(workloads.begin(), workloads.end(), "lenet") != workloads.end()) workloads.insert(workloads.begin() + 1, "lenet128");
     for (const auto& workload : workloads) {
-        struct Variant { std::string label, layout; std::vector<std::string> env; double best = 0; std::string blas; };
-        std::vector<Variant> variants = {{"loaded BLAS, contiguous", "contiguous", {}, 0, {}},
-                                         {"loaded BLAS, channels-last", "channels-last", {}, 0, {}}};
-        if (have_reference)
-            variants.push_back({"reference BLAS, contiguous", "contiguous", {std::string("LD_LIBRARY_PATH=") + kReferenceBlasDir}, 0, {}});
+        struct Variant { std::string layout; int threads; std::vector<std::string> env; double best = 0; std::string blas; };
+        // Ratios: to the loaded BLAS's NCHW figure with the same threads.
+        std::vector<Variant> variants = {{"contiguous", 1, {}, 0, {}}, {"channels-last", 1, {}, 0, {}}, {"contiguous", cores, {}, 0, {}}};
+        if (have_reference) {
+            variants.push_back({"contiguous", 1, reference_env, 0, {}});
+            variants.push_back({"contiguous", cores, reference_env, 0, {}});
+        }
         for (int round = 0; round < 2; ++round)
             for (auto& v : variants) {
-                const std::string out = runChild({"--rate-child", workload, v.layout, std::to_string(o.seconds), "--devices", o.devices}, v.env);
-                const double rate = std::atof(out.c_str());
-                v.best = std::max(v.best, rate);
+                const std::string out = runChild({"--rate-child", workload, v.layout, std::to_string(v.threads), std::to_string(o.seconds),
+                                                  "--devices", o.devices},
+                                                 v.env);
+                v.best = std::max(v.best, std::atof(out.c_str()));
                 const auto newline = out.find('\n');
                 if (newline != std::string::npos) v.blas = out.substr(newline + 1, out.find('\n', newline + 1) - newline - 1);
             }
-        for (const auto& v : variants)
-            std::printf("   %-34s %-34s %12.0f  (%.2fx the first)\n", workload == "cifar" ? "EASGD CIFAR net, batch 128" : workload == "lenet128" ? "LeNet, Fashion-MNIST, batch 128" : "LeNet, Fashion-MNIST, batch 64",
-                        (v.blas + ", " + (v.layout == "channels-last" ? "NHWC" : "NCHW")).c_str(), v.best,
-                        variants.front().best > 0 ? v.best / variants.front().best : 0.0);
-        if (have_reference && variants.back().best > 0)
-            std::printf("   -> the loaded BLAS is %.2fx the reference BLAS here\n", variants.front().best / variants.back().best);
+        const std::string label = workload == "cifar" ? "EASGD CIFAR net, batch 128"
+                                  : workload == "lenet128" ? "LeNet, Fashion-MNIST, batch 128" : "LeNet, Fashion-MNIST, batch 64";
+        for (const auto& v : variants) {
+            double base = 0;
+            for (const auto& b : variants)
+                if (b.env.empty() && b.layout == "contiguous" && b.threads == v.threads) base = b.best;
+            std::printf("   %-32s %-36s %7d %10.0f %7.2fx\n", label.c_str(),
+                        (v.blas + ", " + (v.layout == "channels-last" ? "NHWC" : "NCHW")).c_str(), v.threads, v.best,
+                        base > 0 ? v.best / base : 0.0);
+        }
+        std::fflush(stdout);
     }
     if (!have_reference) std::printf("   (no reference BLAS comparison: %s is missing or the reference BLAS is the one loaded)\n", kReferenceBlasDir);
 }
@@ -347,6 +358,7 @@ void memory(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // tables appear as they are measured, also in a log
     Options o;
     for (int k = 1; k < argc; ++k) {
         const std::string a = argv[k];
@@ -363,10 +375,11 @@ int main(int argc, char** argv) {
         }
         if (a == "--rate-child") {
             const std::string workload = next(), layout = next();
+            const int threads = std::atoi(next().c_str());
             const double seconds = std::atof(next().c_str());
             std::string devices = "cpu";
             if (k + 1 < argc && std::string(argv[k + 1]) == "--devices") { ++k; devices = next(); }
-            return rateChild(workload, layout, seconds, devices);
+            return rateChild(workload, layout, threads, seconds, devices);
         }
         if (a == "--seconds") o.seconds = std::atof(next().c_str());
         else if (a == "--max-workers") o.max_workers = std::atoi(next().c_str());
