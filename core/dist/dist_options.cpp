@@ -10,7 +10,7 @@ bool multiProcessBuilt() { return GOSSIPLAB_MULTIPROCESS_BUILT; }
 std::string multiProcessUnavailableReason() {
     return "this build of GossipLab has no multi-process support: it was built without Gloo's headers (gloo/*.h), "
            "which PyTorch's own builds do not install; rebuild with Gloo's headers next to LibTorch's or in the system "
-           "(Debian: libgloo-dev; see README, \"Building on a GPU server\")";
+           "(Debian: libgloo-dev; see README, \"On a GPU server\")";
 }
 
 std::vector<ConfigError> validate(const DistributedOptions& o) {
