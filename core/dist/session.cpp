@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/dist/wire.h"
+#include "core/train/devices.h"
 #include "core/train/run_shared.h"
 
 namespace gossiplab::dist {
@@ -273,7 +274,10 @@ struct Session::Impl {
 // complete (the receiver has taken it) before the next, so messages to a peer keep their order.
 class Session::Impl::Link {
 public:
-    Link(Impl& impl, int peer) : impl_(impl), peer_(peer), thread_([this] { run(); }) {}
+    Link(Impl& impl, int peer) : impl_(impl), peer_(peer), thread_([this] {
+        serialIntraOpOnThisThread();
+        run();
+    }) {}
     ~Link() { close(0.0); }
 
     // False (and `done(false)`) once the link failed or its last message was queued.
@@ -1072,7 +1076,10 @@ void Session::start(RunShared& shared) {
             std::lock_guard l(s.mutex);
             s.peers[static_cast<size_t>(q)]->link = std::move(link);
         }
-    s.receiver = std::thread([&s] { s.receiverLoop(); });
+    s.receiver = std::thread([&s] {
+        serialIntraOpOnThisThread();
+        s.receiverLoop();
+    });
 }
 
 void Session::tick(RunObserver* observer) {

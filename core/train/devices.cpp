@@ -1,5 +1,7 @@
 #include "core/train/devices.h"
 
+#include <dlfcn.h>
+
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -38,6 +40,15 @@ int intraOpThreadsPerWorker(int requested, int workers) {
     if (requested > 0) return requested;
     const int cores = std::max(1u, std::thread::hardware_concurrency());
     return std::max(1, cores / std::max(1, workers));
+}
+
+void serialIntraOpOnThisThread() {
+    at::internal::lazy_init_num_threads();
+    // omp_set_num_threads is per thread (at::set_num_threads also resizes a process-wide pool).
+    // Looked up at run time: a LibTorch without OpenMP has none, and nothing needs doing.
+    using SetNumThreads = void (*)(int);
+    static const auto omp_set_num_threads = reinterpret_cast<SetNumThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    if (omp_set_num_threads) omp_set_num_threads(1);
 }
 
 std::vector<std::string> availableCudaDevices() {

@@ -16,6 +16,14 @@ torch::Device deviceForWorker(const std::vector<torch::Device>& devices, int wor
 // LibTorch intra-op threads per worker thread: `requested` when > 0, otherwise
 // max(1, cores / workers), so that M worker threads never oversubscribe the cores.
 int intraOpThreadsPerWorker(int requested, int workers);
+// For threads that do tensor work beside the workers (the run's monitor, the transport's
+// receiver and links): their parallel regions run on this thread alone. A second OpenMP team in
+// the process makes libgomp stop spinning between parallel regions, and a worker with two
+// intra-op threads then waits on futex wake-ups in every small op: LeNet with one worker on two
+// threads ran at 8.4k images/s instead of 15k, slower than on one thread. LibTorch's own
+// once-per-thread initialisation would reset the count at the first parallel op, so it is run
+// first.
+void serialIntraOpOnThisThread();
 // Names of the CUDA devices LibTorch sees (empty on a CPU-only build or machine).
 std::vector<std::string> availableCudaDevices();
 

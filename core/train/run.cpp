@@ -236,13 +236,13 @@ bool Run::Impl::distributedSetup() {
 }
 
 void Run::Impl::runThreadBody() {
+    serialIntraOpOnThisThread();  // the workers' OpenMP teams are the only ones (devices.h)
     try {
         if (session && !distributedSetup()) {
             running.store(false);
             if (observer) observer->onRunEnded(result);
             return;
         }
-        at::set_num_threads(shared.intra_op_threads);
         const bool remote_rank = session && session->rank() != 0;
         // Ranks > 0: the monitor's samples and messages also go to rank 0.
         ObserverFanOut fan_out;
@@ -365,6 +365,10 @@ Run::~Run() {
 void Run::start() {
     if (impl_->started) throw std::logic_error("Run::start called twice");
     auto& s = *impl_;
+    // The data is loaded on the calling thread (often one that lives on: an experiment queue's, the
+    // CLI's main thread): its parallel regions stay serial so that it never holds an OpenMP team
+    // beside the workers' (devices.h).
+    serialIntraOpOnThisThread();
     if (!s.isDistributed()) {
         s.loadData(s.config);  // throws on bad data, before any thread starts
         ProcessInfo only;

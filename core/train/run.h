@@ -44,6 +44,7 @@ public:
     // Multi-process runs: returns once rank 0's data is loaded (ranks > 0 load theirs after the
     // rendezvous); the rendezvous runs on the run's thread, reported by onProcessStatus, and a
     // failure there (a rank that never joins) ends the run as failed with onRunEnded only.
+    // The calling thread's own LibTorch parallel regions run serially from here on (devices.h).
     void start();
     // Asks every worker to stop after its current iteration; returns at once. Multi-process runs:
     // every process is told (from any rank); during the rendezvous it cancels the run.
