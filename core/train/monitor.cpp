@@ -1,5 +1,7 @@
 #include "core/train/monitor.h"
 
+#include "core/train/devices.h"
+
 #include <cmath>
 
 namespace gossiplab {
@@ -62,7 +64,6 @@ Monitor::~Monitor() { abandonEvaluation(); }
 void Monitor::tick() {
     deliverPending();
     const SamplePoint at = shared_.meanPoint();
-    applySchedules(at);
     sampleRun(at);
     maybeDistances();
     maybeEvaluate(at);
@@ -88,23 +89,6 @@ void Monitor::deliverPending() {
     }
     for (const auto& c : changes) observer_->onSettingChange(c);
     for (const auto& m : messages) observer_->onMessage(m);
-}
-
-void Monitor::applySchedules(const SamplePoint& at) {
-    // In a multi-process run rank 0 applies the schedules and sends the new values to the others.
-    if (!shared_.coordinator) return;
-    auto apply = [&](const std::vector<ScheduleStep>& steps, size_t& next, std::atomic<double>& target,
-                     const char* field) {
-        while (next < steps.size() && steps[next].at_images_per_worker <= at.images) {
-            const double old_value = target.exchange(steps[next].value);
-            if (Exchange* e = shared_.exchange.load()) e->settingChanged(field, steps[next].value);
-            if (observer_ && old_value != steps[next].value)
-                observer_->onSettingChange({at, field, old_value, steps[next].value, "schedule"});
-            ++next;
-        }
-    };
-    apply(shared_.config.p_schedule, next_p_step_, shared_.p, "p");
-    apply(shared_.config.lr_schedule, next_lr_step_, shared_.learning_rate, "learning-rate");
 }
 
 double Monitor::meanLoss() const {
@@ -243,6 +227,7 @@ void Monitor::maybeEvaluate(const SamplePoint& at) {
     eval_at_ = shared_.meanPoint();
     eval_cancel_.store(false);
     eval_running_ = std::async(std::launch::async, [this, model = testModelWeights(weights, alphas)] {
+        serialIntraOpOnThisThread();  // beside the workers (devices.h)
         return evaluator_.evaluate(model, &eval_cancel_);
     });
 }

@@ -49,7 +49,6 @@ public:
 
 private:
     void deliverPending();
-    void applySchedules(const SamplePoint& at);
     void sampleRun(const SamplePoint& at);
     void maybeDistances();
     void maybeEvaluate(const SamplePoint& at);
@@ -73,7 +72,6 @@ private:
     std::future<std::optional<std::pair<double, double>>> eval_running_;
     SamplePoint eval_at_;
     std::atomic<bool> eval_cancel_{false};
-    size_t next_p_step_ = 0, next_lr_step_ = 0;
     double last_sample_time_ = 0.0;
     int64_t last_sample_images_ = 0;
     double images_per_second_ = 0.0;

@@ -185,6 +185,7 @@ void Run::Impl::buildWorkers(const RunConfig& effective, const std::vector<Proce
     } else {
         info.host = hostName();
     }
+    shared.workers_built.store(true, std::memory_order_release);  // alphaLedger() may read them now
 }
 
 // Rendezvous, data (ranks > 0), process group, workers, transport. On failure: the result says
@@ -285,6 +286,7 @@ void Run::Impl::runThreadBody() {
         // the alphas is carried by the workers alone.
         for (auto& w : shared.workers) {
             if (!w->inbox) continue;
+            std::unique_lock ledger(shared.ledger);  // alphaLedger() never sees a half-done drain
             double a = w->alpha.load();
             w->received.fetch_add(w->inbox->drainInto(w->flat.weights, a));
             w->alpha.store(a);
@@ -434,6 +436,8 @@ std::optional<ConfigError> Run::setLearningRate(double learning_rate) {
 
 double Run::p() const { return impl_->shared.p.load(); }
 double Run::learningRate() const { return impl_->shared.learning_rate.load(); }
+AlphaLedger Run::alphaLedger() const { return impl_->shared.alphaLedger(); }
+
 const RunConfig& Run::config() const { return impl_->config; }
 
 FinalState Run::finalState() const {

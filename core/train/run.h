@@ -62,6 +62,9 @@ public:
     double learningRate() const;
 
     const RunConfig& config() const;
+    // GoSGD's sum weights right now, read under the ledger (thread-safe, during the run): held by
+    // the workers, and waiting in inboxes or between processes. held + waiting = 1.
+    AlphaLedger alphaLedger() const;
     // Only after wait().
     FinalState finalState() const;
 

@@ -122,6 +122,12 @@ struct ProgressUpdate {
 };
 
 // A live setting changed (by the UI, an API call or a schedule step).
+// Where GoSGD's total sum weight (1) is at one moment.
+struct AlphaLedger {
+    double held = 0.0;     // by the workers of this process
+    double waiting = 0.0;  // in their inboxes, or sent to / expected from other processes
+};
+
 struct SettingChange {
     SamplePoint at;
     std::string field;   // "p" or "learning-rate"

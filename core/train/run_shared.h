@@ -95,6 +95,13 @@ struct RunShared {
     torch::Tensor center;
     std::atomic<int64_t> elastic_steps{0};
 
+    // The p and learning-rate schedules' next steps. The first local worker whose image count
+    // reaches a step applies it (worker.cpp): a step lands at its image count whatever the speed
+    // of the machine, also in a run shorter than one monitor tick. In a multi-process run rank 0
+    // applies them and sends the new values to the others.
+    std::atomic<size_t> next_p_step{0}, next_lr_step{0};
+    std::atomic<bool> workers_built{false};  // `workers` is complete (it never changes afterwards)
+
     // The monitor asks every worker for a fresh snapshot by raising this.
     std::atomic<int64_t> snapshot_request{0};
 
@@ -152,13 +159,23 @@ struct RunShared {
     // workers and inboxes, plus what it sent out minus what it received, plus what the other
     // processes last reported of theirs (each report is exact for its process; see dist/session.h).
     double alphaSum() {
+        const AlphaLedger a = alphaLedger();
+        return a.held + a.waiting;
+    }
+    // One consistent read under the ledger: what the workers hold, and what waits in inboxes or
+    // travels between processes.
+    AlphaLedger alphaLedger() {
+        AlphaLedger a;
+        if (!workers_built.load(std::memory_order_acquire)) return a;  // nothing to read yet
         std::unique_lock lock(ledger);
-        double sum = 0.0;
-        for (const auto& w : workers)
-            if (w->local) sum += w->alpha.load() + (w->inbox ? w->inbox->pendingWeight() : 0.0);
-        sum += alpha_out.load() - alpha_in.load();
-        if (Exchange* e = exchange.load()) sum += e->alphaElsewhere();
-        return sum;
+        for (const auto& w : workers) {
+            if (!w->local) continue;
+            a.held += w->alpha.load();
+            if (w->inbox) a.waiting += w->inbox->pendingWeight();
+        }
+        a.waiting += alpha_out.load() - alpha_in.load();
+        if (Exchange* e = exchange.load()) a.waiting += e->alphaElsewhere();
+        return a;
     }
     // After the run: the alphas the tracked workers hold (mirrors: their final values).
     double finalAlphaSum() {

@@ -104,7 +104,11 @@ private:
         mark(WorkerState::Update);
 
         self_.iteration.store(step + 1, std::memory_order_relaxed);
-        self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed);
+        const int64_t images = self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed) + config_.batch_size;
+        if (shared_.coordinator) {
+            applyDueSteps(config_.p_schedule, shared_.next_p_step, shared_.p, "p", step + 1, images);
+            applyDueSteps(config_.lr_schedule, shared_.next_lr_step, shared_.learning_rate, "learning-rate", step + 1, images);
+        }
 
         const bool metrics_due = (step + 1) % config_.metrics_every == 0;
         if (metrics_due || losses_pending_ == kLossLogSize) {
@@ -117,6 +121,24 @@ private:
             takeSnapshot();
         if (metrics_due) postSample();
         mark(WorkerState::Metrics);
+    }
+
+    // Applies the schedule's steps that this worker's image count has reached (each step once,
+    // by whichever worker gets there first), as an event for the monitor to deliver.
+    void applyDueSteps(const std::vector<ScheduleStep>& steps, std::atomic<size_t>& next, std::atomic<double>& target,
+                       const char* field, int64_t iteration, int64_t images) {
+        size_t k = next.load(std::memory_order_relaxed);
+        while (k < steps.size() && steps[k].at_images_per_worker <= images) {
+            if (!next.compare_exchange_weak(k, k + 1)) continue;  // k now holds the current index
+            const double old_value = target.exchange(steps[k].value);
+            if (Exchange* e = shared_.exchange.load()) e->settingChanged(field, steps[k].value);
+            if (old_value != steps[k].value) {
+                SettingChange change{{iteration, images, shared_.elapsedSeconds()}, field, old_value, steps[k].value, "schedule"};
+                std::lock_guard lock(shared_.events_mutex);
+                shared_.pending_changes.push_back(std::move(change));
+            }
+            k = next.load(std::memory_order_relaxed);
+        }
     }
 
     // The losses stay on the worker's device, in a small log read every kLossLogSize steps, at

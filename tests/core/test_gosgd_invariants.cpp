@@ -2,7 +2,9 @@
 // the workers started apart (init-noise), so that only the exchanges move the weights.
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "core/train/run.h"
 #include "event_log.h"
@@ -36,6 +38,21 @@ private Q_SLOTS:
         test::EventLog log;
         Run run(consensusConfig(8, 0.5), &log);
         run.start();
+        // The ledger read on its own, as often as this thread gets to, while the workers push: a
+        // sample's alpha_sum is one value per monitor tick, and a fast run has only one or two.
+        int polls = 0, polls_while_running = 0;
+        double worst = 0.0;
+        do {
+            const bool running = run.isRunning();
+            const AlphaLedger a = run.alphaLedger();
+            worst = std::max(worst, std::abs(a.held + a.waiting - 1.0));
+            QVERIFY(a.held > 0.0 && a.waiting >= -1e-12);
+            ++polls;
+            polls_while_running += running ? 1 : 0;
+            std::this_thread::yield();
+        } while (run.isRunning());
+        QVERIFY2(worst < 1e-9, qPrintable(QString("worst |held + waiting - 1| = %1 over %2 polls").arg(worst).arg(polls)));
+        qInfo("alpha ledger: %d polls (%d while running), worst |held + waiting - 1| = %g", polls, polls_while_running, worst);
         const RunResult result = run.wait();
         QCOMPARE_NAMES(result.status, RunStatus::Finished);
         QVERIFY(log.worker_samples.size() > 100);
