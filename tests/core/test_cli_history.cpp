@@ -80,9 +80,16 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
         QCOMPARE(lines[0], QByteArray("run_id,run_name,series,worker,iteration,images,wall_time_s,value"));
-        // 2 workers x 50 iterations, a sample every 10 iterations, 4 per-worker series for GoSGD:
-        // at least loss and messages for both runs, so well over 20 rows.
-        QVERIFY(lines.size() > 20);
+        // Every point of both runs, per worker and run-level: as many rows as the history holds
+        // (counted by SQLite's own shell, not by our reader).
+        QProcess count;
+        count.start("sqlite3", {home.filePath("gossiplab/history.sqlite3"),
+                                "SELECT (SELECT count(*) FROM worker_points WHERE run_id IN (1, 2)) + "
+                                "(SELECT count(*) FROM run_points WHERE run_id IN (1, 2));"});
+        QVERIFY(count.waitForFinished(30000));
+        const int points = count.readAllStandardOutput().trimmed().toInt();
+        QVERIFY2(points > 20, qPrintable(QString::number(points)));
+        QCOMPARE(int(lines.size()) - 1, points);
         bool saw_run1 = false, saw_run2 = false;
         for (const auto& line : lines.mid(1)) {
             saw_run1 = saw_run1 || line.startsWith("1,");

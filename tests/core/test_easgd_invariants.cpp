@@ -67,9 +67,10 @@ private Q_SLOTS:
         test::EventLog log;
         const RunResult r = runToCompletion(c, &log);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
-        QVERIFY(log.run_samples.size() >= 2);
-        QVERIFY2(r.final_mean_loss < 0.7 * log.run_samples.front().mean_loss,
-                 qPrintable(QString("%1 -> %2").arg(log.run_samples.front().mean_loss).arg(r.final_mean_loss)));
+        // Against the known start (an untrained 10-class classifier's loss is about ln 10 = 2.30),
+        // not the first run sample, which on a fast machine comes when training is half done.
+        const double initial_loss = std::log(10.0);
+        QVERIFY2(r.final_mean_loss < 0.7 * initial_loss, qPrintable(QString("%1 -> %2").arg(initial_loss).arg(r.final_mean_loss)));
         QVERIFY2(r.final_test_accuracy > 0.5, qPrintable(QString::number(r.final_test_accuracy)));
         QCOMPARE_NAMES(log.evaluations.back().model, TestModel::Center);
     }

@@ -1,6 +1,8 @@
 // A short real run on Fashion-MNIST (the Debian package's files) learns.
 #include <QtTest>
 
+#include <cmath>
+
 #include "core/train/run.h"
 #include "event_log.h"
 
@@ -22,8 +24,9 @@ private Q_SLOTS:
         const RunResult r = runToCompletion(c, &log);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
         QVERIFY(log.info.train_size == 60000 && log.info.test_size == 10000);
-        QVERIFY(log.run_samples.size() >= 2);
-        const double first = log.run_samples.front().mean_loss;
+        // Against the known start (an untrained 10-class classifier's loss is about ln 10 = 2.30),
+        // not the first run sample, which on a fast machine comes late.
+        const double first = std::log(10.0);
         QVERIFY2(r.final_mean_loss < 0.5 * first, qPrintable(QString("%1 -> %2").arg(first).arg(r.final_mean_loss)));
         QVERIFY2(r.final_test_accuracy >= 0.70, qPrintable(QString::number(r.final_test_accuracy)));
         qInfo("Fashion-MNIST: loss %.3f -> %.3f, test accuracy %.1f%%, %.0f images/s", first, r.final_mean_loss,

@@ -98,13 +98,16 @@ void consensusAcrossProcesses(int processes, int per_process) {
         ++per_worker[static_cast<size_t>(s.worker)];
         QVERIFY2(std::abs(s.alpha_sum - 1.0) < 1e-6, qPrintable(QString::number(s.alpha_sum, 'g', 17)));
     }
-    for (int w = 0; w < m; ++w) QVERIFY2(per_worker[static_cast<size_t>(w)] > 10, qPrintable(QString::number(w)));
+    // metrics every iteration, 150 iterations: every sample of every worker reaches rank 0.
+    for (int w = 0; w < m; ++w)
+        QVERIFY2(per_worker[static_cast<size_t>(w)] == 150,
+                 qPrintable(QString("worker %1: %2 samples of 150").arg(w).arg(per_worker[static_cast<size_t>(w)])));
     QVERIFY(std::abs(result.alpha_sum - 1.0) < 1e-9);
 
     checkConservation(run.finalState(), m);
 
     // Consensus, also between workers of different processes.
-    QVERIFY(log.distances.size() >= 2);
+    QVERIFY(!log.distances.empty());  // the final one at least; a fast run may have no other
     const auto& last = log.distances.back();
     QCOMPARE(last.workers, m);
     // Against the start's spread, known from the noise (each of the n weights of each copy gets

@@ -127,6 +127,18 @@ private Q_SLOTS:
         };
         QVERIFY(has(50.0));
         QVERIFY(has(-50.0));
+        // The diverged sample does not hide its bucket's finite extremes (nor turn them into NaN).
+        QVERIFY(std::none_of(reduced.begin(), reduced.end(), [](const SeriesPoint& p) { return std::isnan(p.value); }));
+        const int64_t nan_bucket_end = 10'000 / 100;  // 100 buckets of 100 iterations
+        QVERIFY(std::any_of(reduced.begin(), reduced.end(), [&](const SeriesPoint& p) {
+            return p.iteration >= 100 && p.iteration < 2 * nan_bucket_end && std::isfinite(p.value);
+        }));
+        // A series of nothing but NaN (a run that diverged at once) still shows where it was.
+        std::vector<SeriesPoint> all_nan(points.begin(), points.begin() + 1'000);
+        for (auto& p : all_nan) p.value = std::nan("");
+        const auto kept = decimateMinMax(all_nan, 20);
+        QVERIFY(!kept.empty() && kept.size() <= 20);
+        QVERIFY(std::all_of(kept.begin(), kept.end(), [](const SeriesPoint& p) { return std::isnan(p.value); }));
         // Short series come back whole.
         const std::vector<SeriesPoint> few(points.begin(), points.begin() + 150);
         QCOMPARE(decimateMinMax(few, 200).size(), size_t{150});
