@@ -52,7 +52,9 @@ private Q_SLOTS:
         const RunResult r = run.wait();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
         QCOMPARE_NAMES(r.status, RunStatus::Stopped);
-        QVERIFY2(seconds < 5.0, qPrintable(QString::number(seconds)));  // includes the final evaluation
+        // Only a hang fails (a loaded machine must pass): the time itself is a figure.
+        QVERIFY2(seconds < 30.0, qPrintable(QString::number(seconds)));  // includes the final evaluation
+        qInfo("stopping took %.2f s, the final evaluation included", seconds);
         QVERIFY(!run.isRunning());
         QCOMPARE(log.ended.size(), size_t(1));
         QCOMPARE_NAMES(log.ended[0].status, RunStatus::Stopped);

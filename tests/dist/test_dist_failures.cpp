@@ -85,8 +85,10 @@ private Q_SLOTS:
         QCOMPARE_NAMES(r.status, RunStatus::Failed);
         QVERIFY2(QString::fromStdString(r.message).contains("rank 1") && QString::fromStdString(r.message).contains("no heartbeat"),
                  r.message.c_str());
-        // The peer timeout is 2 s; a heartbeat every 0.25 s; then the wind-down.
-        QVERIFY2(detected >= 1.9 && detected < 2.0 + 4.0, qPrintable(QString::number(detected)));
+        // The peer timeout is 2 s, counted from the last heartbeat, which may be up to 0.25 s older
+        // than the freeze: never before 1.75 s. The upper bound only catches a detection that never
+        // comes (the wind-down on a loaded machine may take seconds).
+        QVERIFY2(detected >= 2.0 - 0.25 - 0.05 && detected < 2.0 + 15.0, qPrintable(QString::number(detected)));
         one.finish(5000);
     }
 
