@@ -1,0 +1,158 @@
+// The data readers' pixels and labels on small files written here (IDX raw and gzipped, CIFAR-10
+// binary batches), and the sampler's crops, flips and normalisation checked image by image.
+#include <QtTest>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "core/data/dataset.h"
+#include "core/data/readers.h"
+
+using namespace gossiplab;
+
+namespace {
+
+void writeBigEndian(std::ofstream& out, uint32_t v) {
+    const unsigned char b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    out.write(reinterpret_cast<const char*>(b), 4);
+}
+
+// 3 images of 2x4; pixel (n, y, x) = 10 n + 4 y + x. `images_written` < 3 truncates the file.
+std::string writeIdxImages(const QString& dir, const char* name, int images_written = 3) {
+    const std::string path = (dir + "/" + name).toStdString();
+    std::ofstream out(path, std::ios::binary);
+    writeBigEndian(out, 2051);
+    writeBigEndian(out, 3);
+    writeBigEndian(out, 2);
+    writeBigEndian(out, 4);
+    for (int n = 0; n < images_written; ++n)
+        for (int y = 0; y < 2; ++y)
+            for (int x = 0; x < 4; ++x) out.put(static_cast<char>(10 * n + 4 * y + x));
+    return path;
+}
+
+}  // namespace
+
+class TestDataReaders : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void idxImagesAndLabelsRawAndGzipped() {
+        QTemporaryDir dir;
+        const std::string images = writeIdxImages(dir.path(), "images-idx3-ubyte");
+        {
+            std::ofstream out((dir.path() + "/labels-idx1-ubyte").toStdString(), std::ios::binary);
+            writeBigEndian(out, 2049);
+            writeBigEndian(out, 3);
+            for (char label : {7, 0, 9}) out.put(label);
+        }
+        QCOMPARE(std::system(("gzip -k " + images).c_str()), 0);
+        for (const std::string& path : {images, images + ".gz"}) {
+            const torch::Tensor t = readIdxImages(path);
+            QCOMPARE(t.scalar_type(), torch::kUInt8);
+            QCOMPARE(t.sizes().vec(), (std::vector<int64_t>{3, 1, 2, 4}));
+            for (int n = 0; n < 3; ++n)
+                for (int y = 0; y < 2; ++y)
+                    for (int x = 0; x < 4; ++x) QCOMPARE(t[n][0][y][x].item<int>(), 10 * n + 4 * y + x);
+        }
+        const torch::Tensor labels = readIdxLabels((dir.path() + "/labels-idx1-ubyte").toStdString());
+        QCOMPARE(labels.scalar_type(), torch::kInt64);
+        QCOMPARE(labels.sizes().vec(), (std::vector<int64_t>{3}));
+        QCOMPARE(labels[0].item<int64_t>(), int64_t(7));
+        QCOMPARE(labels[2].item<int64_t>(), int64_t(9));
+        QCOMPARE(findIdxFile(dir.path().toStdString(), "images-idx3-ubyte"), images);
+    }
+
+    void aTruncatedIdxFileNamesTheFile() {
+        QTemporaryDir dir;
+        const std::string path = writeIdxImages(dir.path(), "short-idx3-ubyte", 2);
+        try {
+            readIdxImages(path);
+            QFAIL("a file with 2 of its 3 images was read");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("short-idx3-ubyte"), e.what());
+        }
+    }
+
+    void cifarRecordsArePlanarRgbInChwOrder() {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/data_batch_1.bin").toStdString();
+        {
+            std::ofstream out(path, std::ios::binary);
+            for (int record = 0; record < 2; ++record) {
+                out.put(static_cast<char>(record == 0 ? 3 : 8));  // the label
+                for (int c = 0; c < 3; ++c)  // the red plane, then green, then blue
+                    for (int i = 0; i < 1024; ++i) out.put(static_cast<char>((record * 100 + c * 40 + i) % 256));
+            }
+        }
+        const ImageSet set = readCifarBatches({path});
+        QCOMPARE(set.images.sizes().vec(), (std::vector<int64_t>{2, 3, 32, 32}));
+        QCOMPARE(set.labels[0].item<int64_t>(), int64_t(3));
+        QCOMPARE(set.labels[1].item<int64_t>(), int64_t(8));
+        for (int record = 0; record < 2; ++record)
+            for (int c = 0; c < 3; ++c)
+                for (int i : {0, 31, 32, 555, 1023})
+                    QCOMPARE(set.images[record][c][i / 32][i % 32].item<int>(), (record * 100 + c * 40 + i) % 256);
+    }
+
+    // Every sampled image is, once de-normalised, exactly one crop (flipped or not) of its own
+    // training image; flips and every offset occur; labels travel with their images.
+    void cropsFlipsAndNormalisationAreExact() {
+        Dataset d = makeSyntheticDataset(3, 8, 8, 16, 4, 7);
+        d.crop = 5;
+        d.mean = torch::tensor({10.0f, 20.0f, 30.0f}).view({3, 1, 1});
+        d.std = torch::tensor({2.0f, 4.0f, 8.0f}).view({3, 1, 1});
+        const TrainingSetOnDevice on_cpu = uploadTrainingSet(d, torch::kCPU);
+        BatchSampler sampler(d, on_cpu, 99);
+        int flipped = 0, straight = 0;
+        std::set<std::pair<int, int>> offsets;
+        for (int batch = 0; batch < 8; ++batch) {
+            auto [input, labels] = sampler.next(6);
+            QCOMPARE(input.sizes().vec(), (std::vector<int64_t>{6, 3, 5, 5}));
+            const torch::Tensor pixels = (input * d.std + d.mean).round().to(torch::kInt64);
+            for (int b = 0; b < 6; ++b) {
+                bool found = false;
+                for (int64_t n = 0; n < d.train.size() && !found; ++n) {
+                    if (d.train.labels[n].item<int64_t>() != labels[b].item<int64_t>()) continue;
+                    const torch::Tensor image = d.train.images[n].to(torch::kInt64);
+                    for (int oy = 0; oy <= 3 && !found; ++oy)
+                        for (int ox = 0; ox <= 3 && !found; ++ox) {
+                            const torch::Tensor crop = image.narrow(1, oy, 5).narrow(2, ox, 5);
+                            if (torch::equal(crop, pixels[b])) { found = true; ++straight; offsets.insert({oy, ox}); }
+                            else if (torch::equal(crop.flip({2}), pixels[b])) { found = true; ++flipped; offsets.insert({oy, ox}); }
+                        }
+                }
+                QVERIFY2(found, qPrintable(QString("batch %1 image %2 is no crop of a training image with its label").arg(batch).arg(b)));
+            }
+        }
+        QVERIFY(flipped > 0 && straight > 0);
+        QVERIFY2(offsets.size() > 8, qPrintable(QString::number(offsets.size())));
+    }
+
+    // Every image once per pass, also when a batch straddles two passes.
+    void everyImageOncePerPass() {
+        Dataset d = makeSyntheticDataset(1, 28, 28, 10, 4, 3);
+        d.mean = torch::full({1, 1, 1}, 100.0f);  // loadDataset's statistics; any will do here
+        d.std = torch::full({1, 1, 1}, 50.0f);
+        const TrainingSetOnDevice on_cpu = uploadTrainingSet(d, torch::kCPU);
+        BatchSampler sampler(d, on_cpu, 5);
+        std::vector<torch::Tensor> seen;
+        for (int batch = 0; batch < 5; ++batch) seen.push_back(sampler.next(4).first);  // 20 images: two passes
+        const torch::Tensor all = torch::cat(seen);
+        for (int pass = 0; pass < 2; ++pass) {
+            std::set<int64_t> images;
+            for (int k = 0; k < 10; ++k) {
+                const torch::Tensor x = all[pass * 10 + k];
+                for (int64_t n = 0; n < 10; ++n) {
+                    const torch::Tensor expected = (d.train.images[n].to(torch::kFloat32) - d.mean) / d.std;
+                    if (torch::allclose(x, expected)) images.insert(n);
+                }
+            }
+            QCOMPARE(images.size(), size_t(10));
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestDataReaders)
+#include "test_data_readers.moc"
