@@ -70,12 +70,22 @@ private Q_SLOTS:
         view.setShowWorkers(false);
         QCOMPARE(loss->bandCount(), 3);
 
-        // The band holds the mean: worker losses are 2/(1+0.01 i) + 0.001 w, the mean is worker 0's.
+        // The curve and its band: worker losses are 2/(1+0.01 i) + 0.001 w.
         QCPGraph* mean = nullptr;
         for (int i = 0; i < loss->customPlot()->graphCount(); ++i)
             if (loss->customPlot()->graph(i)->name() == loss->runs()[0].name) mean = loss->customPlot()->graph(i);
         QVERIFY(mean);
-        QVERIFY(!mean->data()->isEmpty());
+        QVERIFY(mean->data()->size() > 10);
+        // Every point of the curve is the run's recorded mean loss at its x (the fixture records
+        // worker 0's loss as the run's mean, 64 images per iteration), inside the workers' band.
+        const bool x_is_images = loss->customPlot()->xAxis->range().upper > 5000;
+        for (const QCPGraphData& p : *mean->data()) {
+            const double iteration = x_is_images ? p.key / 64.0 : p.key;
+            const double lowest = store_test::syntheticLoss(0, int64_t(iteration)), highest = store_test::syntheticLoss(3, int64_t(iteration));
+            QVERIFY2(std::abs(p.value - lowest) < 1e-12,
+                     qPrintable(QString("x %1: curve %2, recorded %3").arg(p.key).arg(p.value, 0, 'g', 12).arg(lowest, 0, 'g', 12)));
+            QVERIFY(p.value >= lowest && p.value <= highest);
+        }
     }
 
     void linksTheXAxisAcrossPlots() {
