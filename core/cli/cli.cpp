@@ -141,15 +141,24 @@ int runCommand(const std::vector<std::string>& args) {
         run.start();
         std::signal(SIGINT, onInterrupt);
         std::signal(SIGTERM, onInterrupt);
-        bool stop_asked = false;
+        bool stop_asked = false, fail_asked = false;
         while (run.isRunning()) {
             if (g_interrupts > 0 && !stop_asked) {
                 run.requestStop();  // in a run over several processes: a Stop to every rank
                 stop_asked = true;
             }
+            // An output that failed (the events CSV on a full disk) ends the run failed, naming it.
+            if (const std::string failure = observers.failure(); !failure.empty() && !fail_asked) {
+                run.fail(failure);
+                fail_asked = true;
+            }
             usleep(50 * 1000);
         }
         const RunResult result = run.wait();
+        if (const std::string failure = observers.failure(); !failure.empty()) {
+            std::fprintf(stderr, "gossiplab-cli run: %s\n", failure.c_str());
+            return kExitFailed;
+        }
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
         if (recorder) {

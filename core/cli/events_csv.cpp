@@ -1,6 +1,8 @@
 #include "core/cli/events_csv.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace gossiplab::cli {
@@ -16,6 +18,9 @@ void EventsCsvWriter::row(const char* event, int worker, const SamplePoint& at, 
     out_ << event << ',';
     if (worker >= 0) out_ << worker;
     out_ << ',' << at.iteration << ',' << at.images << ',' << at.wall_s << ',' << series << ',' << value << '\n';
+    // A write the stream could not pass on (its buffer flushed onto a full disk): the run's
+    // fan-out catches this and the CLI ends the run failed, naming the file.
+    if (!out_) throw std::runtime_error(path_ + ": writing the events CSV failed (" + std::strerror(errno) + ")");
 }
 
 void EventsCsvWriter::onWorkerSample(const WorkerSample& s) {
@@ -51,7 +56,7 @@ void EventsCsvWriter::onSettingChange(const SettingChange& c) { row("setting", -
 
 void EventsCsvWriter::onRunEnded(const RunResult&) {
     out_.flush();
-    if (!out_) throw std::runtime_error(path_ + ": writing the events CSV failed (disk full?)");
+    if (!out_) throw std::runtime_error(path_ + ": writing the events CSV failed (" + std::strerror(errno) + ")");
 }
 
 }  // namespace gossiplab::cli

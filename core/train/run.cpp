@@ -47,6 +47,16 @@ std::string deviceName(const std::string& devices, int k) {
     return items.empty() ? devices : items[static_cast<size_t>(k) % items.size()];
 }
 
+// The end is delivered whatever an observer makes of it: an exception here, on the run's own
+// thread, would end the process (an ObserverFanOut catches and reports it itself).
+void deliverEnd(RunObserver* observer, const RunResult& result) {
+    if (!observer) return;
+    try {
+        observer->onRunEnded(result);
+    } catch (...) {
+    }
+}
+
 }  // namespace
 
 struct Run::Impl {
@@ -241,7 +251,7 @@ void Run::Impl::runThreadBody() {
     try {
         if (session && !distributedSetup()) {
             running.store(false);
-            if (observer) observer->onRunEnded(result);
+            deliverEnd(observer, result);
             return;
         }
         const bool remote_rank = session && session->rank() != 0;
@@ -275,6 +285,8 @@ void Run::Impl::runThreadBody() {
             }
             monitor.tick();
             if (session) session->tick(observer);
+            // The forwarder to rank 0 failed (the fan-out keeps it from taking this thread down).
+            if (remote_rank && !fan_out.failure().empty()) shared.endWith(RunStatus::Failed, fan_out.failure());
         }
         for (auto& t : workers) t.join();
 
@@ -334,7 +346,7 @@ void Run::Impl::runThreadBody() {
         session->tick(observer);  // the last status changes
     }
     running.store(false);
-    if (observer) observer->onRunEnded(result);
+    deliverEnd(observer, result);
 }
 
 void Run::Impl::queueChange(const std::string& field, double old_value, double new_value) {
@@ -393,6 +405,11 @@ void Run::requestStop() {
     std::string message = "stopped by the user";
     if (impl_->isDistributed()) message += " on rank " + std::to_string(impl_->distributed.rank) + " (" + hostName() + ")";
     impl_->shared.endWith(RunStatus::Stopped, message);
+}
+
+void Run::fail(const std::string& reason) {
+    if (!impl_->started) return;
+    impl_->shared.endWith(RunStatus::Failed, reason);
 }
 
 RunResult Run::wait() {

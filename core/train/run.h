@@ -49,6 +49,9 @@ public:
     // Asks every worker to stop after its current iteration; returns at once. Multi-process runs:
     // every process is told (from any rank); during the rendezvous it cancels the run.
     void requestStop();
+    // Ends the run as failed with `reason` (e.g. an output the run writes to failed); returns at
+    // once. Multi-process runs: every process is told.
+    void fail(const std::string& reason);
     // Blocks until the run has ended; returns its result. Safe to call more than once.
     RunResult wait();
     bool isRunning() const;

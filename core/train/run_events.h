@@ -9,6 +9,8 @@
 // fails before it starts (a rank that never joins), onRunEnded comes without onRunStarted.
 
 #include <cstdint>
+#include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -178,22 +180,59 @@ public:
 };
 
 // Forwards every event to several observers in order (e.g. the store and the UI bridge).
+// Hands every event to each observer in turn. An observer that throws is reported once and skipped
+// from then on: it never takes the run thread (and with it the process) or the other observers
+// down. failure() says which one failed and why (thread-safe; "" while none has).
 class ObserverFanOut final : public RunObserver {
 public:
-    void add(RunObserver* observer) { observers_.push_back(observer); }
-    void onRunStarted(const RunInfo& e) override { for (auto* o : observers_) o->onRunStarted(e); }
-    void onWorkerSample(const WorkerSample& e) override { for (auto* o : observers_) o->onWorkerSample(e); }
-    void onRunSample(const RunSample& e) override { for (auto* o : observers_) o->onRunSample(e); }
-    void onDistances(const DistanceSnapshot& e) override { for (auto* o : observers_) o->onDistances(e); }
-    void onEvaluation(const EvalSample& e) override { for (auto* o : observers_) o->onEvaluation(e); }
-    void onProgress(const ProgressUpdate& e) override { for (auto* o : observers_) o->onProgress(e); }
-    void onSettingChange(const SettingChange& e) override { for (auto* o : observers_) o->onSettingChange(e); }
-    void onMessage(const std::string& e) override { for (auto* o : observers_) o->onMessage(e); }
-    void onRunEnded(const RunResult& e) override { for (auto* o : observers_) o->onRunEnded(e); }
-    void onProcessStatus(const ProcessStatus& e) override { for (auto* o : observers_) o->onProcessStatus(e); }
+    void add(RunObserver* observer) { observers_.push_back({observer, false}); }
+    void onRunStarted(const RunInfo& e) override { deliver([&](RunObserver* o) { o->onRunStarted(e); }); }
+    void onWorkerSample(const WorkerSample& e) override { deliver([&](RunObserver* o) { o->onWorkerSample(e); }); }
+    void onRunSample(const RunSample& e) override { deliver([&](RunObserver* o) { o->onRunSample(e); }); }
+    void onDistances(const DistanceSnapshot& e) override { deliver([&](RunObserver* o) { o->onDistances(e); }); }
+    void onEvaluation(const EvalSample& e) override { deliver([&](RunObserver* o) { o->onEvaluation(e); }); }
+    void onProgress(const ProgressUpdate& e) override { deliver([&](RunObserver* o) { o->onProgress(e); }); }
+    void onSettingChange(const SettingChange& e) override { deliver([&](RunObserver* o) { o->onSettingChange(e); }); }
+    void onMessage(const std::string& e) override { deliver([&](RunObserver* o) { o->onMessage(e); }); }
+    void onRunEnded(const RunResult& e) override { deliver([&](RunObserver* o) { o->onRunEnded(e); }); }
+    void onProcessStatus(const ProcessStatus& e) override { deliver([&](RunObserver* o) { o->onProcessStatus(e); }); }
+
+    std::string failure() const {
+        std::lock_guard lock(failure_mutex_);
+        return failure_;
+    }
 
 private:
-    std::vector<RunObserver*> observers_;
+    struct Entry {
+        RunObserver* observer;
+        bool failed;
+    };
+    template <typename Fn>
+    void deliver(const Fn& fn) {
+        for (auto& entry : observers_) {
+            if (entry.failed) continue;
+            std::string error;
+            try {
+                fn(entry.observer);
+                continue;
+            } catch (const std::exception& e) {
+                error = e.what();
+            } catch (...) {
+                error = "an observer of the run failed with an unknown error";
+            }
+            entry.failed = true;
+            {
+                std::lock_guard lock(failure_mutex_);
+                if (failure_.empty()) failure_ = error;
+            }
+            // The others hear it as a run message (the CLI prints it, the app shows it).
+            onMessage(error);
+        }
+    }
+
+    std::vector<Entry> observers_;
+    mutable std::mutex failure_mutex_;
+    std::string failure_;
 };
 
 }  // namespace gossiplab

@@ -5,6 +5,10 @@
 #include <QDataStream>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QDir>
+#include <QScopeGuard>
+
+#include <unistd.h>
 
 namespace {
 
@@ -120,6 +124,42 @@ private:
     }
 
 private Q_SLOTS:
+    // The events CSV on a real full file system (a 16 KB tmpfs when root; otherwise a 16 KB file
+    // size limit with SIGXFSZ ignored, so that writes fail with EFBIG): the run ends failed, the
+    // message names the file and the reason, exit 1, the history records it failed; no abort.
+    void eventsCsvOnAFullDiskFailsTheRunNamingTheFile() {
+        QTemporaryDir home;
+        const QString full = home.filePath("full");
+        QVERIFY(QDir().mkpath(full));
+        const bool tmpfs = ::geteuid() == 0 && QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=16k", "tmpfs", full}) == 0;
+        const auto unmount = qScopeGuard([&] { if (tmpfs) QProcess::execute("umount", {full}); });
+        const QString csv = full + "/events.csv", db = home.filePath("history.sqlite3");
+        // Under the file size limit the history could not grow either: it records only on tmpfs.
+        const QStringList args = QStringList{"run", "--dataset", "synthetic", "--model", "mlp", "--workers", "2", "--images",
+                                             "16000", "--metrics-every", "1", "--events-csv", csv, "--quiet"} +
+                                 (tmpfs ? QStringList{"--db", db} : QStringList{"--no-record"});
+        QProcess p;
+        if (tmpfs) {
+            p.start(GOSSIPLAB_CLI_PATH, args);
+        } else {
+            QStringList quoted;
+            for (const QString& a : args) quoted << "'" + a + "'";
+            p.start("bash", {"-c", "trap '' XFSZ; ulimit -f 16; exec '" GOSSIPLAB_CLI_PATH "' " + quoted.join(' ')});
+        }
+        QVERIFY(p.waitForFinished(120000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);  // never terminate() / SIGABRT
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(err.contains(csv) && err.contains("writing the events CSV failed"), qPrintable(err));
+        QVERIFY2(err.contains(tmpfs ? "No space left on device" : "File too large"), qPrintable(err));
+        if (tmpfs) {  // the history lives outside the full file system: it records the run failed
+            QProcess show;
+            show.start(GOSSIPLAB_CLI_PATH, {"runs", "--db", db});
+            QVERIFY(show.waitForFinished(60000));
+            QVERIFY2(QString::fromUtf8(show.readAllStandardOutput()).contains("failed"), "the run is not recorded as failed");
+        }
+    }
+
     void invalidFlagValues_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QStringList>("mentions");
