@@ -35,6 +35,8 @@ void EventsCsvWriter::onWorkerSample(const WorkerSample& s) {
 void EventsCsvWriter::onRunSample(const RunSample& s) {
     row("run", -1, s.at, "mean_loss", s.mean_loss);
     row("run", -1, s.at, "alpha_sum", s.alpha_sum);
+    row("run", -1, s.at, "alpha_held", s.alpha_held);
+    row("run", -1, s.at, "alpha_waiting", s.alpha_waiting);
     row("run", -1, s.at, "messages", static_cast<double>(s.messages));
     row("run", -1, s.at, "images_per_second", s.images_per_second);
 }

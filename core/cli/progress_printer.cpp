@@ -53,7 +53,14 @@ void ProgressPrinter::onRunStarted(const RunInfo& info) {
     std::fflush(out_);
 }
 
-void ProgressPrinter::onRunSample(const RunSample& sample) { mean_loss_ = sample.mean_loss; }
+void ProgressPrinter::onRunSample(const RunSample& sample) {
+    mean_loss_ = sample.mean_loss;
+    if (std::isfinite(sample.alpha_held) && std::isfinite(sample.alpha_waiting)) {
+        held_sum_ += sample.alpha_held;
+        waiting_sum_ += sample.alpha_waiting;
+        ++ledger_samples_;
+    }
+}
 
 void ProgressPrinter::onEvaluation(const EvalSample& eval) {
     last_accuracy_ = eval.test_accuracy;
@@ -66,8 +73,8 @@ void ProgressPrinter::onEvaluation(const EvalSample& eval) {
 
 void ProgressPrinter::onProgress(const ProgressUpdate& p) {
     if (quiet_) return;
-    char alpha[48] = "";
-    if (std::isfinite(p.alpha_sum)) std::snprintf(alpha, sizeof alpha, "  sum(alpha) %.6f", p.alpha_sum);
+    char alpha[64] = "";
+    if (std::isfinite(p.alpha_sum)) std::snprintf(alpha, sizeof alpha, "  sum(alpha) %.6f held %.3f", p.alpha_sum, p.alpha_held);
     const std::string done = p.images_budget > 0
                                   ? withThousands(p.images_done) + "/" + withThousands(p.images_budget) + " img"
                                   : formatDuration(p.elapsed_s) + "/" + formatDuration(p.budget_s);
@@ -119,6 +126,9 @@ void ProgressPrinter::onRunEnded(const RunResult& r) {
     std::fprintf(out_, "  consensus dist.   %.6g (mean distance of the workers to their average)\n", r.consensus_distance);
     std::fprintf(out_, "  messages          %s\n", withThousands(r.messages).c_str());
     if (std::isfinite(r.alpha_sum)) std::fprintf(out_, "  sum of alphas     %.9f\n", r.alpha_sum);
+    if (ledger_samples_ > 0)
+        std::fprintf(out_, "  alpha held        %.4f by the workers, %.4f waiting in inboxes or in transit (means over %lld samples)\n",
+                     held_sum_ / ledger_samples_, waiting_sum_ / ledger_samples_, static_cast<long long>(ledger_samples_));
     std::fflush(out_);
 }
 

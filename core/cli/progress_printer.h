@@ -31,6 +31,10 @@ private:
     bool bar_shown_ = false;
     double last_line_time_ = -1e9;
     double mean_loss_ = 0.0;
+    // The alpha ledger over the run (GoSGD): its means go into the summary.
+    double held_sum_ = 0.0;
+    double waiting_sum_ = 0.0;
+    int64_t ledger_samples_ = 0;
     double last_accuracy_ = -1.0;
     RunInfo info_;
 };

@@ -361,7 +361,7 @@ int sweepCommand(const std::vector<std::string>& raw) {
     std::vector<GridError> errors;
     if (!args.preset.empty()) {
         auto preset = experimentPresetByName(args.preset, data_dir);
-        if (!preset) errors.push_back({"--preset", args.preset, "unknown experiment preset; allowed: paper-fig1, consensus-vs-p"});
+        if (!preset) errors.push_back({"--preset", args.preset, "unknown experiment preset; allowed: paper-fig1, paper-fig1-long, consensus-vs-p"});
         else spec = *preset;
     }
     if (!args.file.empty()) {
@@ -476,20 +476,104 @@ int experimentsCommand(const std::vector<std::string>& raw) {
     return kExitOk;
 }
 
+// experiment group: an experiment whose queue is runs already in the history, each item done.
+int groupCommand(const std::vector<std::string>& raw, const char* usage) {
+    std::string db, name;
+    std::string kind = "grid";
+    std::vector<std::pair<int64_t, std::string>> runs;  // id, label ("" = from its settings)
+    for (size_t k = 1; k < raw.size(); ++k) {
+        const std::string& a = raw[k];
+        const bool has_value = k + 1 < raw.size();
+        if (a == "--db" && has_value) db = raw[++k];
+        else if (a == "--name" && has_value) name = raw[++k];
+        else if (a == "--kind" && has_value) {
+            kind = raw[++k];
+            if (!parseExperimentKind(kind)) return usageError("experiment", "--kind is '" + kind + "'; allowed: grid, paper-fig1, consensus-vs-p", usage);
+        } else {
+            const size_t eq = a.find('=');
+            int64_t id = 0;
+            if (!parseId(a.substr(0, eq), &id)) return usageError("experiment", "unexpected argument '" + a + "' (expected RUN or RUN=LABEL)", usage);
+            runs.emplace_back(id, eq == std::string::npos ? std::string() : a.substr(eq + 1));
+        }
+    }
+    if (name.empty() || name.size() > 150) return usageError("experiment", "group needs --name TEXT (1 to 150 bytes)", usage);
+    if (runs.empty()) return usageError("experiment", "group needs at least one run id", usage);
+    auto history = openHistory(db, store::OpenMode::ReadWrite, "experiment group");
+    if (!history) return kExitFailed;
+    try {
+        ExperimentSpec spec;
+        spec.name = name;
+        spec.kind = *parseExperimentKind(kind);
+        store::NewExperiment created;
+        created.name = name;
+        created.kind = kind;
+        created.notes = "grouped from recorded runs";
+        for (auto& [id, label] : runs) {
+            const auto record = history->run(id);
+            if (!record) {
+                std::fprintf(stderr, "gossiplab-cli experiment group: no run %lld in %s\n", static_cast<long long>(id), history->path().c_str());
+                return kExitFailed;
+            }
+            if (record->status == RunStatus::Running) {
+                std::fprintf(stderr, "gossiplab-cli experiment group: run %lld is still running; group it once it has ended\n",
+                             static_cast<long long>(id));
+                return kExitFailed;
+            }
+            std::vector<ConfigError> errors;
+            const auto config = history->config(id, &errors);
+            if (!config) {
+                std::fprintf(stderr, "gossiplab-cli experiment group: run %lld has no readable settings\n", static_cast<long long>(id));
+                return kExitFailed;
+            }
+            if (created.items.empty()) spec.base = *config;
+            if (label.empty()) label = algorithmLabel(*config) + " seed=" + std::to_string(config->seed);
+            created.items.push_back({label, toJson(*config)});
+        }
+        created.spec_json = toJson(spec);
+        auto id = history->createExperiment(created);
+        if (!id) throw store::HistoryError(id.error());
+        auto claim = history->claimExperiment(*id, false);
+        if (!claim) throw store::HistoryError(claim.error());
+        for (const auto& [run_id, label] : runs) {
+            auto item = history->startNextItem(*id);
+            if (!item) throw store::HistoryError(item.error());
+            if (!*item) break;
+            if (auto r = history->linkRun(*id, (*item)->position, run_id); !r) throw store::HistoryError(r.error());
+            if (auto r = history->finishItem(*id, (*item)->position, store::QueueItemStatus::Done, "recorded run " + std::to_string(run_id)); !r)
+                throw store::HistoryError(r.error());
+        }
+        if (auto r = history->releaseExperiment(*id, store::ExperimentState::Done, "grouped from recorded runs"); !r)
+            throw store::HistoryError(r.error());
+        std::printf("grouped %zu run(s) as experiment %lld in %s\n", runs.size(), static_cast<long long>(*id), history->path().c_str());
+    } catch (const store::HistoryError& e) {
+        std::fprintf(stderr, "gossiplab-cli experiment group: %s\n", e.what());
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
 int experimentCommand(const std::vector<std::string>& raw) {
     const char* kUsage =
-        "usage: gossiplab-cli experiment show ID [--loss L] [--metric-vs p|workers|lr] [--markdown] [--db FILE]\n"
+        "usage: gossiplab-cli experiment show ID [--loss L[,L2...]] [--metric-vs p|workers|lr] [--markdown] [--db FILE]\n"
         "       gossiplab-cli experiment export ID --dir DIR [--loss L] [--no-series] [--db FILE]\n"
-        "       gossiplab-cli experiment delete ID [--with-runs] [--db FILE]\n";
+        "       gossiplab-cli experiment delete ID [--with-runs] [--db FILE]\n"
+        "       gossiplab-cli experiment group --name TEXT [--kind grid|paper-fig1|consensus-vs-p] RUN[=LABEL]... [--db FILE]\n"
+        "\n"
+        "show: the queue, the time to training loss L (default: the worst final loss among the runs; several\n"
+        "levels: one table each), per run and per setting over the seeds, and the final metrics.\n"
+        "group: makes an experiment of runs already recorded (e.g. runs over several processes, which the\n"
+        "sweep cannot start), so that show, export and the app's Experiments tab analyse them together.\n";
     if (raw.empty() || raw[0] == "--help" || raw[0] == "-h") {
         std::fputs(kUsage, raw.empty() ? stderr : stdout);
         return raw.empty() ? kExitUsage : kExitOk;
     }
     const std::string action = raw[0];
+    if (action == "group") return groupCommand(raw, kUsage);
     if (action != "show" && action != "export" && action != "delete")
-        return usageError("experiment", "unknown action '" + action + "' (show, export, delete)", kUsage);
+        return usageError("experiment", "unknown action '" + action + "' (show, export, delete, group)", kUsage);
     std::string db, dir;
     std::optional<double> loss;
+    std::vector<double> more_levels;  // show: --loss L1,L2,...
     std::optional<SweepParameter> metric_vs;
     bool markdown = false, no_series = false, with_runs = false;
     int64_t id = 0;
@@ -499,10 +583,21 @@ int experimentCommand(const std::vector<std::string>& raw) {
         if (a == "--db" && has_value) db = raw[++k];
         else if (a == "--dir" && has_value && action == "export") dir = raw[++k];
         else if (a == "--loss" && has_value && action != "delete") {
-            char* end = nullptr;
-            const double v = std::strtod(raw[++k].c_str(), &end);
-            if (*end != '\0' || !std::isfinite(v)) return usageError("experiment", "--loss is '" + raw[k] + "'; expected a number", kUsage);
-            loss = v;
+            std::stringstream list(raw[++k]);
+            std::string item;
+            more_levels.clear();
+            while (std::getline(list, item, ',')) {
+                char* end = nullptr;
+                const double v = std::strtod(item.c_str(), &end);
+                if (item.empty() || *end != '\0' || !std::isfinite(v))
+                    return usageError("experiment", "--loss is '" + raw[k] + "'; expected a number or a comma-separated list", kUsage);
+                more_levels.push_back(v);
+            }
+            if (more_levels.empty()) return usageError("experiment", "--loss is empty; expected a number", kUsage);
+            if (more_levels.size() > 1 && action != "show")
+                return usageError("experiment", "export takes one --loss level", kUsage);
+            loss = more_levels.front();
+            more_levels.erase(more_levels.begin());
         } else if (a == "--metric-vs" && has_value && action == "show") {
             metric_vs = parseSweepParameter(raw[++k]);
             if (!metric_vs) return usageError("experiment", "--metric-vs is '" + raw[k] + "'; allowed: p, workers, lr", kUsage);
@@ -561,7 +656,14 @@ int experimentCommand(const std::vector<std::string>& raw) {
                         b.batch_size, b.weight_decay, b.budget, toString(b.budget_kind).c_str());
         }
         std::printf("\n%s", queueText(*loaded, style).c_str());
-        std::printf("\n%s", timeToLossText(timeToLossTable(loaded->data, loss), style).c_str());
+        const TimeToLossTable first = timeToLossTable(loaded->data, loss);
+        std::printf("\n%s", timeToLossText(first, style).c_str());
+        std::printf("\n%s", timeToLossBySettingText(first, style).c_str());
+        for (double level : more_levels) {
+            const TimeToLossTable table = timeToLossTable(loaded->data, level);
+            std::printf("\n%s", timeToLossText(table, style).c_str());
+            std::printf("\n%s", timeToLossBySettingText(table, style).c_str());
+        }
         const auto parameter = metric_vs ? metric_vs : defaultSweepParameter(loaded->data);
         if (parameter) std::printf("\n%s", metricsText(loaded->data, *parameter, style).c_str());
     } catch (const store::HistoryError& e) {

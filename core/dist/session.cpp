@@ -127,7 +127,8 @@ struct Session::Impl {
         bool got_last = false;  // its last message to this process (see finishExchanges)
         int64_t gossip_in = 0;
         std::atomic<int64_t> gossip_out{0};
-        double q = 0.0;  // rank 0: its latest exact alpha total Q_r
+        double q = 0.0;     // rank 0: its latest exact alpha total Q_r
+        double held = 0.0;  // rank 0: the part of Q_r its workers held (the rest waited in its inboxes or in transit)
         std::unique_ptr<Link> link;
     };
     mutable std::mutex mutex;
@@ -689,9 +690,11 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
 void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, int src) {
     ByteReader r(payload, h.payload_bytes);
     const double q = r.get<double>();
+    const double held = r.get<double>();
     {
-        std::unique_lock ledger(shared->ledger);  // alphaSum() reads Q under the exclusive lock
+        std::unique_lock ledger(shared->ledger);  // alphaLedger() reads Q under the exclusive lock
         peers[static_cast<size_t>(src)]->q = q;
+        peers[static_cast<size_t>(src)]->held = held;
     }
     const int workers = r.get<int32_t>();
     for (int k = 0; k < workers; ++k) {
@@ -847,12 +850,15 @@ std::vector<Out> Session::Impl::eventsRecords(bool final) {
         samples.swap(forward_samples);
         texts.swap(forward_messages);
     }
-    const double q = shared->alphaSum();  // this process's exact Q_r (alphaElsewhere is 0 here)
+    // This process's exact Q_r and the part of it its workers hold, read together (alphaElsewhere
+    // is empty here).
+    const AlphaLedger mine = shared->alphaLedger();
     std::vector<Out> out;
     size_t next = 0, next_text = 0;
     do {
         ByteWriter w;
-        w.put<double>(q);
+        w.put<double>(mine.held + mine.waiting);
+        w.put<double>(mine.held);
         w.put<int32_t>(local_workers);
         for (auto& state : shared->workers) {
             if (!state->local) continue;
@@ -1063,8 +1069,10 @@ void Session::start(RunShared& shared) {
     if (s.rank() == 0) s.replies.resize(static_cast<size_t>(s.plan.total_workers));
     {
         std::unique_lock ledger(shared.ledger);
-        for (const auto& p : s.plan.processes)
-            s.peers[static_cast<size_t>(p.rank)]->q = static_cast<double>(p.workers) / s.plan.total_workers;
+        for (const auto& p : s.plan.processes) {
+            auto& peer = *s.peers[static_cast<size_t>(p.rank)];
+            peer.q = peer.held = static_cast<double>(p.workers) / s.plan.total_workers;  // each worker starts with 1/M
+        }
     }
     {
         std::lock_guard l(s.mutex);
@@ -1447,14 +1455,16 @@ void Session::settingChanged(const std::string& field, double value) {
         if (!s.isLost(q)) s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, {}});
 }
 
-double Session::alphaElsewhere() {
+AlphaLedger Session::alphaElsewhere() {
     auto& s = *impl_;
-    if (s.rank() != 0) return 0.0;
+    if (s.rank() != 0) return {};
     std::lock_guard l(s.mutex);  // order: ledger, then this mutex (never the other way round)
-    double sum = 0.0;
+    AlphaLedger sum;
     for (int q = 1; q < s.world(); ++q) {
         const auto& p = *s.peers[static_cast<size_t>(q)];
-        if (!p.lost) sum += p.q;
+        if (p.lost) continue;
+        sum.held += p.held;
+        sum.waiting += p.q - p.held;
     }
     return sum;
 }

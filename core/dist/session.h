@@ -113,7 +113,7 @@ public:
     void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
     void snapshotRequested(int64_t request) override;
     void settingChanged(const std::string& field, double value) override;
-    double alphaElsewhere() override;
+    AlphaLedger alphaElsewhere() override;
     void runEnding(RunStatus status, const std::string& message) override;
 
     struct Impl;

@@ -42,7 +42,7 @@ bool Session::push(WorkerState&, int) { noSession(); }
 void Session::elasticStep(WorkerState&, torch::Tensor&, double) { noSession(); }
 void Session::snapshotRequested(int64_t) { noSession(); }
 void Session::settingChanged(const std::string&, double) { noSession(); }
-double Session::alphaElsewhere() { noSession(); }
+AlphaLedger Session::alphaElsewhere() { noSession(); }
 void Session::runEnding(RunStatus, const std::string&) { noSession(); }
 
 }  // namespace gossiplab::dist

@@ -63,6 +63,60 @@ double defaultLossLevel(const ExperimentData& data) {
     return worst;
 }
 
+std::string labelWithoutSeed(const std::string& label) {
+    const size_t at = label.rfind(" seed=");
+    if (at == std::string::npos) return label;
+    const size_t end = label.find(' ', at + 1);
+    return label.substr(0, at) + (end == std::string::npos ? std::string() : label.substr(end));
+}
+
+std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table) {
+    std::vector<SettingTimeToLoss> out;
+    struct Values { std::vector<double> images, wall, loss; };
+    std::vector<Values> values;
+    for (const auto& row : table.rows) {
+        const std::string label = labelWithoutSeed(row.label);
+        auto it = std::find_if(out.begin(), out.end(), [&](const SettingTimeToLoss& s) { return s.label == label; });
+        if (it == out.end()) {
+            out.push_back({});
+            out.back().label = label;
+            out.back().algorithm = row.algorithm;
+            values.push_back({});
+            it = out.end() - 1;
+        }
+        Values& v = values[static_cast<size_t>(it - out.begin())];
+        ++it->runs;
+        if (std::isfinite(row.final_loss)) v.loss.push_back(row.final_loss);
+        if (row.crossing.reached) {
+            ++it->reached;
+            v.images.push_back(row.crossing.images);
+            v.wall.push_back(row.crossing.wall_s);
+        }
+    }
+    auto summarize = [](const std::vector<double>& xs, double& mean, double& lo, double& hi) {
+        if (xs.empty()) return;
+        double sum = 0.0;
+        for (double x : xs) sum += x;
+        mean = sum / static_cast<double>(xs.size());
+        lo = *std::min_element(xs.begin(), xs.end());
+        hi = *std::max_element(xs.begin(), xs.end());
+    };
+    double naive_images = kNaN;
+    int naive_settings = 0;
+    for (size_t k = 0; k < out.size(); ++k) {
+        summarize(values[k].images, out[k].images_mean, out[k].images_min, out[k].images_max);
+        summarize(values[k].wall, out[k].wall_mean, out[k].wall_min, out[k].wall_max);
+        summarize(values[k].loss, out[k].final_loss_mean, out[k].final_loss_min, out[k].final_loss_max);
+        if (out[k].algorithm == Algorithm::Naive) {
+            naive_images = out[k].images_mean;
+            ++naive_settings;
+        }
+    }
+    if (naive_settings == 1 && naive_images > 0.0)
+        for (auto& s : out) s.images_vs_naive = s.images_mean / naive_images;
+    return out;
+}
+
 TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double> level) {
     TimeToLossTable table;
     table.level_is_default = !level || !std::isfinite(*level);

@@ -108,6 +108,22 @@ struct TimeToLossTable {
     std::vector<TimeToLossRatio> ratios;
 };
 
+// Time to L by setting: the rows of one setting over its seeds (labels equal once " seed=N" is
+// dropped), in queue order of first appearance. Means and ranges over the seeds that reached L.
+struct SettingTimeToLoss {
+    std::string label;
+    Algorithm algorithm = Algorithm::GoSgd;
+    int runs = 0;
+    int reached = 0;
+    double images_mean = kNaN, images_min = kNaN, images_max = kNaN;  // per worker
+    double wall_mean = kNaN, wall_min = kNaN, wall_max = kNaN;
+    double final_loss_mean = kNaN, final_loss_min = kNaN, final_loss_max = kNaN;
+    double images_vs_naive = kNaN;  // images_mean / naive's images_mean (naive: the one setting of that algorithm)
+};
+std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table);
+// "gosgd p=1 seed=2" -> "gosgd p=1".
+std::string labelWithoutSeed(const std::string& label);
+
 // The worst (highest) final mean training loss among the finished and diverged runs with a
 // finite one; NaN if there is none.
 double defaultLossLevel(const ExperimentData& data);

@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "core/common/json.h"
-#include "core/common/json.h"
 
 namespace gossiplab::experiments {
 
@@ -147,7 +146,7 @@ std::string ExperimentSpec::effectiveName() const {
 
 bool operator==(const ExperimentSpec& a, const ExperimentSpec& b) {
     return a.name == b.name && a.kind == b.kind && a.grid == b.grid && a.per_algorithm == b.per_algorithm &&
-           toKeyValues(a.base) == toKeyValues(b.base);
+           a.extra_runs == b.extra_runs && toKeyValues(a.base) == toKeyValues(b.base);
 }
 
 std::string formatGridErrors(const std::vector<GridError>& errors) {
@@ -287,6 +286,20 @@ Expansion expand(const ExperimentSpec& spec) {
             if (auto error = applySetting(probe, key, value)) report(where, value, *error);
         }
     }
+    // Extra runs: a label, known keys, values that parse.
+    std::set<std::string> extra_labels;
+    for (const auto& extra : spec.extra_runs) {
+        const std::string where = "extra." + extra.label;
+        if (extra.label.empty() || extra.label.size() > 80)
+            report("extra", extra.label, "an extra run needs a label of 1 to 80 characters");
+        else if (!extra_labels.insert(extra.label).second)
+            report(where, "", "two extra runs have this label");
+        for (const auto& [key, value] : extra.settings) {
+            if (key == "name") { report(where + "." + key, value, "'name' cannot be set (the label names the run)"); continue; }
+            RunConfig probe = spec.base;
+            if (auto error = applySetting(probe, key, value)) report(where + "." + key, value, *error);
+        }
+    }
     if (!errors.empty()) return out;
 
     const std::vector<Algorithm> algorithms = spec.grid.algorithm.empty() ? std::vector<Algorithm>{spec.base.algorithm} : spec.grid.algorithm;
@@ -294,7 +307,7 @@ Expansion expand(const ExperimentSpec& spec) {
     const std::vector<int> workers = spec.grid.workers.empty() ? std::vector<int>{spec.base.workers} : spec.grid.workers;
     const std::vector<double> lrs = spec.grid.learning_rate.empty() ? std::vector<double>{spec.base.learning_rate} : spec.grid.learning_rate;
     const std::vector<uint64_t> seeds = spec.grid.seed.empty() ? std::vector<uint64_t>{spec.base.seed} : spec.grid.seed;
-    const size_t combinations = algorithms.size() * ps.size() * workers.size() * lrs.size() * seeds.size();
+    const size_t combinations = (algorithms.size() * ps.size() * workers.size() * lrs.size() + spec.extra_runs.size()) * seeds.size();
     if (combinations > static_cast<size_t>(kMaxRunsPerExperiment)) {
         report("grid", "", "the grid has " + std::to_string(combinations) + " combinations; allowed: at most " +
                                std::to_string(kMaxRunsPerExperiment) + " runs per experiment");
@@ -315,7 +328,7 @@ Expansion expand(const ExperimentSpec& spec) {
 
     const std::string experiment_name = spec.effectiveName();
     std::set<std::string> seen;
-    for (uint64_t seed : seeds)
+    for (uint64_t seed : seeds) {
         for (int m : workers)
             for (double lr : lrs)
                 for (double p : ps)
@@ -378,6 +391,33 @@ Expansion expand(const ExperimentSpec& spec) {
                         run.config = c;
                         out.runs.push_back(std::move(run));
                     }
+        for (const auto& extra : spec.extra_runs) {
+            RunConfig c = spec.base;
+            c.seed = seed;
+            if (auto it = extra.settings.find("algorithm"); it != extra.settings.end()) applySetting(c, "algorithm", it->second);
+            if (auto it = spec.per_algorithm.find(c.algorithm); it != spec.per_algorithm.end())
+                for (const auto& [key, value] : it->second) applySetting(c, key, value);
+            for (const auto& [key, value] : extra.settings) applySetting(c, key, value);
+            if (c.algorithm == Algorithm::Naive) {
+                c.p = 0.0;
+                c.p_schedule.clear();
+            }
+            bool valid = true;
+            for (const auto& e : validate(c)) {
+                valid = false;
+                report("extra." + extra.label, seeds.size() > 1 ? "seed=" + std::to_string(seed) : "", "--" + e.field + ": " + e.message);
+            }
+            if (!valid || !seen.insert(canonicalKey(c)).second) continue;
+            PlannedRun run;
+            run.position = static_cast<int>(out.runs.size());
+            run.label = extra.label;
+            if (seeds.size() > 1) run.label += " seed=" + std::to_string(seed);
+            c.name = experiment_name + ": " + run.label;
+            if (c.name.size() > 200) c.name = c.name.substr(0, 200);
+            run.config = c;
+            out.runs.push_back(std::move(run));
+        }
+    }
     if (!errors.empty()) out.runs.clear();
     return out;
 }
@@ -421,6 +461,38 @@ ExperimentSpec paperFig1Spec(const std::string& cifar_dir) {
     return spec;
 }
 
+ExperimentSpec paperFig1LongSpec() {
+    ExperimentSpec spec;
+    spec.kind = ExperimentKind::PaperFig1;
+    spec.name = "GoSGD paper, Fig. 1, to convergence (fashion-mnist, lenet)";
+    spec.base = paperPreset();  // M = 8, batch 128, lr 0.01, weight decay 1e-4, moving rate 0.887
+    spec.base.dataset = "fashion-mnist";
+    spec.base.model = "lenet";
+    spec.base.data_dir.clear();
+    // 10 epochs per worker (4,690 steps at batch 128): naive's training loss changes by a few
+    // percent over the last fifth, where the paper's "end of the convergence" comparison is made.
+    spec.base.budget_kind = BudgetKind::ImagesPerWorker;
+    spec.base.budget = 600000;
+    spec.base.eval_every_images = 60000;  // the test model once per epoch of a worker
+    spec.base.eval_max_images = 0;
+    spec.grid.algorithm = {Algorithm::GoSgd, Algorithm::Naive};
+    spec.grid.p = {1.0, 0.02};
+    spec.grid.seed = {1, 2};
+    // EAMSGD (Nesterov delta 0.99, the center tested) at tau = 1 and 50, with both readings of
+    // its moving rate, labelled by it: the summary's alpha = 0.887 per worker (beta = M alpha =
+    // 7.1) and the EASGD paper's beta = 0.9.
+    spec.per_algorithm[Algorithm::Easgd] = {{"momentum", "0.99"}, {"test-model", "center"}};
+    const std::string beta_alpha = fmt(0.9 / spec.base.workers);
+    for (const char* tau : {"1", "50"}) {
+        const std::string p = std::string(tau) == "1" ? "1" : "0.02";
+        spec.extra_runs.push_back({std::string("eamsgd tau=") + tau + " alpha=0.887", {{"algorithm", "easgd"}, {"p", p}}});
+        spec.extra_runs.push_back({std::string("eamsgd tau=") + tau + " beta=0.9", {{"algorithm", "easgd"}, {"p", p}, {"easgd-alpha", beta_alpha}}});
+    }
+    // The control for the mechanism at p = 1: GoSGD's alpha-weighted model moves at about 0.8 lr.
+    spec.extra_runs.push_back({"gosgd p=1 lr=0.0125 (control)", {{"algorithm", "gosgd"}, {"p", "1"}, {"learning-rate", "0.0125"}}});
+    return spec;
+}
+
 ExperimentSpec consensusVsPSpec() {
     ExperimentSpec spec;
     spec.kind = ExperimentKind::ConsensusVsP;
@@ -443,11 +515,12 @@ ExperimentSpec consensusVsPSpec() {
 
 std::optional<ExperimentSpec> experimentPresetByName(const std::string& name, const std::string& cifar_dir) {
     if (name == "paper-fig1") return paperFig1Spec(cifar_dir);
+    if (name == "paper-fig1-long") return paperFig1LongSpec();
     if (name == "consensus-vs-p") return consensusVsPSpec();
     return std::nullopt;
 }
 
-std::vector<std::string> experimentPresetNames() { return {"paper-fig1", "consensus-vs-p"}; }
+std::vector<std::string> experimentPresetNames() { return {"paper-fig1", "paper-fig1-long", "consensus-vs-p"}; }
 
 // ---- JSON ----
 
@@ -484,6 +557,19 @@ std::string toJson(const ExperimentSpec& spec) {
         out += "}";
         first = false;
     }
+    out += first ? "}" : "\n  }";
+    out += ",\n  \"extra\": {";
+    first = true;
+    for (const auto& extra : spec.extra_runs) {
+        out += std::string(first ? "\n" : ",\n") + "    " + json::quote(extra.label) + ": {";
+        bool first_setting = true;
+        for (const auto& [key, value] : extra.settings) {
+            out += (first_setting ? "" : ", ") + json::quote(key) + ": " + json::quote(value);
+            first_setting = false;
+        }
+        out += "}";
+        first = false;
+    }
     out += first ? "}\n}\n" : "\n  }\n}\n";
     return out;
 }
@@ -502,7 +588,7 @@ std::optional<ExperimentSpec> specFromJson(const std::string& text, std::vector<
     for (const auto& [key, value] : *pairs) {
         if (key != "preset") continue;
         auto preset = experimentPresetByName(value, cifar_dir);
-        if (!preset) errors.push_back({"preset", value, "unknown experiment preset; allowed: paper-fig1, consensus-vs-p"});
+        if (!preset) errors.push_back({"preset", value, "unknown experiment preset; allowed: paper-fig1, paper-fig1-long, consensus-vs-p"});
         else spec = *preset;
     }
     // The budget kind before the budget, so that "budget-kind" and "budget" may come in any order.
@@ -542,6 +628,24 @@ std::optional<ExperimentSpec> specFromJson(const std::string& text, std::vector<
             for (auto& e : setAxis(spec.grid, *axis, value)) errors.push_back(e);
             continue;
         }
+        // "extra.LABEL.SETTING" (a setting name has no '.'; a label may: "lr=0.0125").
+        if (head == "extra") {
+            const size_t last = rest.rfind('.');
+            const std::string label = last == std::string::npos ? std::string() : rest.substr(0, last);
+            const std::string setting = last == std::string::npos ? std::string() : rest.substr(last + 1);
+            if (label.empty() || setting.empty()) {
+                errors.push_back({key, value, "expected extra.LABEL.SETTING (\"extra\": {\"LABEL\": {\"SETTING\": VALUE}})"});
+                continue;
+            }
+            if (!isSettingName(setting)) {
+                errors.push_back({key, value, "unknown setting '" + setting + "' (the settings are those of gossiplab-cli run)"});
+                continue;
+            }
+            auto it = std::find_if(spec.extra_runs.begin(), spec.extra_runs.end(), [&](const ExtraRun& e) { return e.label == label; });
+            if (it == spec.extra_runs.end()) it = spec.extra_runs.insert(spec.extra_runs.end(), ExtraRun{label, {}});
+            it->settings[setting == "lr" ? "learning-rate" : setting] = value;
+            continue;
+        }
         // "per-algorithm.easgd.momentum" or "easgd.momentum".
         std::string algorithm_name = head, setting = rest;
         if (head == "per-algorithm") {
@@ -558,7 +662,7 @@ std::optional<ExperimentSpec> specFromJson(const std::string& text, std::vector<
             continue;
         }
         errors.push_back({key, value,
-                          "unknown key; allowed: name, kind, preset, base.SETTING, grid.AXIS, per-algorithm.ALGORITHM.SETTING"});
+                          "unknown key; allowed: name, kind, preset, base.SETTING, grid.AXIS, per-algorithm.ALGORITHM.SETTING, extra.LABEL.SETTING"});
     }
     if (!errors.empty()) {
         if (errors_out) errors_out->insert(errors_out->end(), errors.begin(), errors.end());

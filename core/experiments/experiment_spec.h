@@ -45,6 +45,13 @@ struct GridAxes {
 
 inline constexpr int kMaxRunsPerExperiment = 2000;
 
+// A run outside the grid; see ExperimentSpec::extra_runs.
+struct ExtraRun {
+    std::string label;  // shown in the queue and the tables; unique within the experiment
+    std::map<std::string, std::string> settings;
+    bool operator==(const ExtraRun&) const = default;
+};
+
 struct ExperimentSpec {
     std::string name;  // empty: defaultName()
     ExperimentKind kind = ExperimentKind::Grid;
@@ -54,6 +61,11 @@ struct ExperimentSpec {
     // the base and the axis values; e.g. easgd: {momentum: 0.99, test-model: center}. A key that
     // is also a non-empty grid axis, and "algorithm" and "name", are refused.
     std::map<Algorithm, std::map<std::string, std::string>> per_algorithm;
+    // Runs outside the grid (a control, a second reading of a setting): each is the fixed settings,
+    // then its algorithm's per-algorithm settings, then its own settings (RunConfig keys or run
+    // flag aliases). Queued once per seed of the seed axis, after that seed's grid runs, and
+    // labelled with its label (plus " seed=N" when there are several seeds).
+    std::vector<ExtraRun> extra_runs;
 
     std::string effectiveName() const;
 };
@@ -101,6 +113,12 @@ bool isSettingName(const std::string& key);
 
 // ---- presets ----
 
+// "paper-fig1-long": the paper's Fig. 1 run to the end of convergence, to answer its claims
+// (docs/experiments.md): Fashion-MNIST, LeNet, M = 8, batch 128, lr 0.01, 10 epochs per worker,
+// seeds 1 and 2; GoSGD p = 1 and 0.02, EAMSGD tau = 1 and 50 with the summary's moving rate
+// (alpha 0.887 per worker) and with the EASGD paper's (beta = 0.9, alpha = 0.9 / M), naive, and
+// the control GoSGD p = 1 at lr 0.01 / 0.8 (the share of alpha held by workers at p = 1).
+ExperimentSpec paperFig1LongSpec();
 // "paper-fig1": the GoSGD paper's Fig. 1, same budget, seeds and data for every run: GoSGD p = 1
 // vs EAMSGD tau = 1 (Nesterov delta 0.99) vs naive, and GoSGD p = 0.02 vs EAMSGD tau = 50; the
 // paper's M = 8, batch 128, lr 0.01, weight decay 1e-4, EASGD moving rate 0.887 (paperPreset()).
@@ -121,7 +139,7 @@ bool cifar10FilesPresent(const std::string& folder = {});
 // ---- JSON ----
 
 // {"name":..., "kind":..., "base": {RunConfig keys}, "grid": {"p": [...], ...},
-//  "per-algorithm": {"easgd": {"momentum": 0.99}}}
+//  "per-algorithm": {"easgd": {"momentum": 0.99}}, "extra": {"LABEL": {settings}, ...}}
 std::string toJson(const ExperimentSpec& spec);
 // Reads what toJson writes, and hand-written files: a "preset" key starts from that preset; the
 // keys may be nested or flat ("grid.p": "0,0.02,1"); "base" takes RunConfig keys and the run flags'

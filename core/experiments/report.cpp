@@ -155,6 +155,30 @@ std::string timeToLossText(const TimeToLossTable& table, TextStyle style) {
     return out;
 }
 
+std::string timeToLossBySettingText(const TimeToLossTable& table, TextStyle style) {
+    const auto settings = timeToLossBySetting(table);
+    std::string out = "By setting, over the seeds that reached L = " + formatValue(table.level) + " (mean [min..max])\n";
+    if (style == TextStyle::Markdown) out += "\n";
+    auto range = [](double mean, double lo, double hi, bool seconds) {
+        if (!std::isfinite(mean)) return std::string("not reached");
+        auto f = [&](double v) { return seconds ? formatSeconds(v) : formatCount(v); };
+        return lo == hi ? f(mean) : f(mean) + " [" + f(lo) + ".." + f(hi) + "]";
+    };
+    const Row header = {"setting", "reached", "images/worker to L", "wall time to L (s)", "images vs naive", "final loss"};
+    std::vector<Row> rows;
+    for (const auto& s : settings) {
+        const std::string loss = !std::isfinite(s.final_loss_mean) ? "-"
+                                 : s.final_loss_min == s.final_loss_max
+                                     ? formatValue(s.final_loss_mean)
+                                     : formatValue(s.final_loss_mean) + " [" + formatValue(s.final_loss_min) + ".." + formatValue(s.final_loss_max) + "]";
+        rows.push_back({s.label, std::to_string(s.reached) + "/" + std::to_string(s.runs),
+                        range(s.images_mean, s.images_min, s.images_max, false), range(s.wall_mean, s.wall_min, s.wall_max, true),
+                        formatValue(s.images_vs_naive, 3), loss});
+    }
+    out += render(header, rows, style);
+    return out;
+}
+
 std::string metricsText(const ExperimentData& data, SweepParameter parameter, TextStyle style) {
     const std::vector<Metric> metrics = {Metric::ConsensusDistance, Metric::TestAccuracy, Metric::FinalLoss,
                                          Metric::Messages, Metric::WallTime};

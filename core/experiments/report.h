@@ -15,6 +15,9 @@ enum class TextStyle { Plain, Markdown };
 std::string queueText(const LoadedExperiment& experiment, TextStyle style);
 // "images per worker and wall time to reach training loss L", then the GoSGD/EAMSGD ratios.
 std::string timeToLossText(const TimeToLossTable& table, TextStyle style);
+// Time to L per setting over its seeds: mean [min..max] of images per worker and wall time, the
+// ratio to naive's images, the final loss.
+std::string timeToLossBySettingText(const TimeToLossTable& table, TextStyle style);
 // One row per line and parameter value: every final metric (mean over seeds, with min..max when
 // there are several).
 std::string metricsText(const ExperimentData& data, SweepParameter parameter, TextStyle style);

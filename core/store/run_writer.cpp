@@ -168,6 +168,8 @@ void RunWriter::apply(const RunSample& sample) {
     if (!runIsOpen()) return;
     addPoint(series::kMeanLoss, kRunLevel, sample.at, sample.mean_loss);
     if (!std::isnan(sample.alpha_sum)) addPoint(series::kAlphaSum, kRunLevel, sample.at, sample.alpha_sum);
+    if (!std::isnan(sample.alpha_held)) addPoint(series::kAlphaHeld, kRunLevel, sample.at, sample.alpha_held);
+    if (!std::isnan(sample.alpha_waiting)) addPoint(series::kAlphaWaiting, kRunLevel, sample.at, sample.alpha_waiting);
     addPoint(series::kMessages, kRunLevel, sample.at, static_cast<double>(sample.messages));
     addPoint(series::kImagesPerSecond, kRunLevel, sample.at, sample.images_per_second);
 }

@@ -218,19 +218,27 @@ CREATE TRIGGER experiments_version_item_update AFTER UPDATE ON experiment_runs
     BEGIN UPDATE counters SET value = value + 1 WHERE name = 'experiments_version'; END;
 )sql";
 
-void applyVersion1(sql::Database& db) {
-    db.exec(kVersion1);
+// The series that schema version `version` introduces.
+void insertSeries(sql::Database& db, int version) {
     auto insert = db.prepare("INSERT INTO series (id, name, per_worker) VALUES (?1, ?2, ?3)");
     for (const series::Definition& definition : series::kDefinitions) {
+        if (definition.since_version != version) continue;
         insert.bind(1, definition.id).bind(2, definition.name).bind(3, definition.per_worker ? 1 : 0);
         insert.run();
     }
+}
+
+void applyVersion1(sql::Database& db) {
+    db.exec(kVersion1);
+    insertSeries(db, 1);
     db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
 }
 
 void applyVersion2(sql::Database& db) { db.exec(kVersion2); }
 
 void applyVersion3(sql::Database& db) { db.exec(kVersion3); }
+
+void applyVersion4(sql::Database& db) { insertSeries(db, 4); }
 
 bool tableExists(sql::Database& db, const char* name) {
     auto query = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
@@ -259,6 +267,7 @@ void migrate(sql::Database& db, int target_version) {
             case 1: applyVersion1(db); break;
             case 2: applyVersion2(db); break;
             case 3: applyVersion3(db); break;
+            case 4: applyVersion4(db); break;
             default: break;
         }
         auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");

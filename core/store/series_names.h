@@ -24,6 +24,10 @@ inline constexpr std::string_view kMeanLoss = "mean_loss";                 // no
 inline constexpr std::string_view kAlphaSum = "alpha_sum";                 // NaN (not GoSGD): no row
 inline constexpr std::string_view kMessages = "messages";
 inline constexpr std::string_view kImagesPerSecond = "images_per_second";
+// Where the sum of alphas is (GoSGD; NaN otherwise: no row): held by the workers, and waiting in
+// inboxes or in transit between processes. alpha_held + alpha_waiting = alpha_sum.
+inline constexpr std::string_view kAlphaHeld = "alpha_held";
+inline constexpr std::string_view kAlphaWaiting = "alpha_waiting";
 // Run level, from EvalSample.
 inline constexpr std::string_view kTestLoss = "test_loss";                 // non-finite: stored as NULL
 inline constexpr std::string_view kTestAccuracy = "test_accuracy";
@@ -34,9 +38,10 @@ struct Definition {
     int id;
     std::string_view name;
     bool per_worker;
+    int since_version = 1;  // the schema version that inserts it
 };
 
-inline constexpr std::array<Definition, 12> kDefinitions = {{
+inline constexpr std::array<Definition, 14> kDefinitions = {{
     {1, kLoss, true},
     {2, kAlpha, true},
     {3, kMessagesSent, true},
@@ -49,6 +54,8 @@ inline constexpr std::array<Definition, 12> kDefinitions = {{
     {10, kTestLoss, false},
     {11, kTestAccuracy, false},
     {12, kConsensusDistance, false},
+    {13, kAlphaHeld, false, 4},
+    {14, kAlphaWaiting, false, 4},
 }};
 
 constexpr std::optional<Definition> find(std::string_view name) {

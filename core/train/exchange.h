@@ -31,9 +31,10 @@ public:
     // Hooks for the monitor and the run; no-ops in one process.
     virtual void snapshotRequested(int64_t /*request*/) {}
     virtual void settingChanged(const std::string& /*field*/, double /*value*/) {}
-    // The alpha that this process's workers and inboxes do not hold but the run does (sent to or
-    // held by other processes), as this process knows it. Called under the exclusive ledger lock.
-    virtual double alphaElsewhere() { return 0.0; }
+    // The alpha that this process's workers and inboxes do not hold but the run does, as this
+    // process knows it: held by other processes' workers, and waiting in their inboxes or sent by
+    // them and not yet merged. Called under the exclusive ledger lock.
+    virtual AlphaLedger alphaElsewhere() { return {}; }
     // The run is ending early (stop, failure, divergence) for a reason found in this process.
     virtual void runEnding(RunStatus /*status*/, const std::string& /*message*/) {}
 };

@@ -129,7 +129,14 @@ void Monitor::sampleRun(const SamplePoint& at) {
     RunSample s;
     s.at = at;
     s.mean_loss = meanLoss();
-    s.alpha_sum = gossip ? shared_.alphaSum() : std::nan("");
+    if (gossip) {
+        const AlphaLedger ledger = shared_.alphaLedger();
+        s.alpha_held = ledger.held;
+        s.alpha_waiting = ledger.waiting;
+        s.alpha_sum = ledger.held + ledger.waiting;
+    } else {
+        s.alpha_sum = s.alpha_held = s.alpha_waiting = std::nan("");
+    }
     s.messages = totalMessages();
     s.images_per_second = images_per_second_;
     if (!std::isnan(s.mean_loss)) observer_->onRunSample(s);
@@ -140,6 +147,8 @@ void Monitor::sampleRun(const SamplePoint& at) {
     p.images_per_second = images_per_second_;
     p.messages = s.messages;
     p.alpha_sum = s.alpha_sum;
+    p.alpha_held = s.alpha_held;
+    p.alpha_waiting = s.alpha_waiting;
     if (shared_.images_budget_per_worker > 0) {
         p.images_budget = shared_.images_budget_per_worker * static_cast<int64_t>(shared_.workers.size());
         p.fraction = std::min(1.0, static_cast<double>(images) / static_cast<double>(p.images_budget));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +90,10 @@ struct RunSample {
     SamplePoint at;
     double mean_loss = 0.0;        // the paper's curve: mean of the workers' last-50 losses
     double alpha_sum = 0.0;        // NaN unless GoSGD
+    // Where alpha_sum is, read at the same moment (AlphaLedger; NaN unless GoSGD): held by the
+    // workers, and waiting in inboxes or in transit between processes.
+    double alpha_held = std::numeric_limits<double>::quiet_NaN();
+    double alpha_waiting = std::numeric_limits<double>::quiet_NaN();
     int64_t messages = 0;          // exchanges so far (GoSGD pushes, EASGD elastic steps)
     double images_per_second = 0.0;  // all workers together, over the last interval
 };
@@ -121,13 +126,17 @@ struct ProgressUpdate {
     double eta_s = 0.0;             // NaN when unknown
     int64_t messages = 0;
     double alpha_sum = 0.0;         // NaN unless GoSGD
+    double alpha_held = std::numeric_limits<double>::quiet_NaN();  // NaN unless GoSGD (see RunSample)
+    double alpha_waiting = std::numeric_limits<double>::quiet_NaN();
 };
 
 // A live setting changed (by the UI, an API call or a schedule step).
-// Where GoSGD's total sum weight (1) is at one moment.
+// Where GoSGD's total sum weight (1) is at one moment. A push is merged at the start of the
+// receiver's next iteration, so part of the total always waits in inboxes; the alpha-weighted
+// model moves only with the held part.
 struct AlphaLedger {
-    double held = 0.0;     // by the workers of this process
-    double waiting = 0.0;  // in their inboxes, or sent to / expected from other processes
+    double held = 0.0;     // by the workers (on rank 0 of a multi-process run: every process's, as last reported)
+    double waiting = 0.0;  // in inboxes, or sent between processes and not yet merged
 };
 
 struct SettingChange {

@@ -174,7 +174,11 @@ struct RunShared {
             if (w->inbox) a.waiting += w->inbox->pendingWeight();
         }
         a.waiting += alpha_out.load() - alpha_in.load();
-        if (Exchange* e = exchange.load()) a.waiting += e->alphaElsewhere();
+        if (Exchange* e = exchange.load()) {
+            const AlphaLedger elsewhere = e->alphaElsewhere();
+            a.held += elsewhere.held;
+            a.waiting += elsewhere.waiting;
+        }
         return a;
     }
     // After the run: the alphas the tracked workers hold (mirrors: their final values).

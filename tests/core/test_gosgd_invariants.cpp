@@ -60,7 +60,18 @@ private Q_SLOTS:
             QVERIFY2(std::abs(s.alpha_sum - 1.0) < 1e-6, qPrintable(QString::number(s.alpha_sum, 'g', 17)));
             QVERIFY(s.alpha > 0.0 && s.alpha <= 1.0);
         }
-        for (const auto& s : log.run_samples) QVERIFY(std::abs(s.alpha_sum - 1.0) < 1e-6);
+        // Each run sample splits the sum, read at one moment, into what the workers hold and what
+        // waits in their inboxes: the two add up to 1.
+        QVERIFY(!log.run_samples.empty());
+        for (const auto& s : log.run_samples) {
+            QVERIFY(std::abs(s.alpha_sum - 1.0) < 1e-9);
+            QVERIFY2(std::abs(s.alpha_held + s.alpha_waiting - 1.0) < 1e-9,
+                     qPrintable(QString("held %1 + waiting %2").arg(s.alpha_held, 0, 'g', 17).arg(s.alpha_waiting, 0, 'g', 17)));
+            QVERIFY(s.alpha_held > 0.0 && s.alpha_held <= 1.0 + 1e-12 && s.alpha_waiting >= -1e-12);
+        }
+        // After the final drain nothing waits: the last sample's workers hold it all.
+        QVERIFY2(std::abs(log.run_samples.back().alpha_held - 1.0) < 1e-9,
+                 qPrintable(QString::number(log.run_samples.back().alpha_held, 'g', 17)));
         // Once the inboxes are drained, the workers alone carry all of it.
         const FinalState state = run.finalState();
         double sum = 0.0;

@@ -103,6 +103,16 @@ void consensusAcrossProcesses(int processes, int per_process) {
         QVERIFY2(per_worker[static_cast<size_t>(w)] == 150,
                  qPrintable(QString("worker %1: %2 samples of 150").arg(w).arg(per_worker[static_cast<size_t>(w)])));
     QVERIFY(std::abs(result.alpha_sum - 1.0) < 1e-9);
+    // Rank 0's ledger over the whole run: its own workers and inboxes, plus each other process's
+    // held and waiting parts as it last reported them (one consistent read there). The parts
+    // add up to 1 at every sample; the waiting part covers inboxes and alpha in transit between
+    // processes (as of different reports, so it is not asserted to be >= 0).
+    QVERIFY(!log.run_samples.empty());
+    for (const auto& s : log.run_samples) {
+        QVERIFY2(std::abs(s.alpha_held + s.alpha_waiting - 1.0) < 1e-9,
+                 qPrintable(QString("held %1 + waiting %2").arg(s.alpha_held, 0, 'g', 17).arg(s.alpha_waiting, 0, 'g', 17)));
+        QVERIFY(s.alpha_held > 0.0 && s.alpha_held <= 1.0 + 1e-9);
+    }
 
     checkConservation(run.finalState(), m);
 

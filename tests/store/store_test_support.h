@@ -76,6 +76,8 @@ inline void feedSamples(RunObserver& observer, int workers, int64_t first_iterat
         run_sample.at = pointAt(iteration);
         run_sample.mean_loss = syntheticLoss(0, iteration);
         run_sample.alpha_sum = gosgd ? 1.0 : nan;
+        run_sample.alpha_held = gosgd ? 0.75 + 0.001 * static_cast<double>(iteration % 7) : nan;
+        run_sample.alpha_waiting = gosgd ? 1.0 - run_sample.alpha_held : nan;
         run_sample.messages = iteration;
         run_sample.images_per_second = 1000.0;
         observer.onRunSample(run_sample);

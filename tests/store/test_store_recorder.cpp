@@ -96,8 +96,18 @@ private Q_SLOTS:
             QCOMPARE(history.readSeries(run_id, "messages_received", w).size(), size_t{100});
             QCOMPARE(history.readSeries(run_id, "center_distance", w).size(), size_t{0});  // NaN for GoSGD
         }
-        for (const char* series : {"mean_loss", "alpha_sum", "messages", "images_per_second"}) {
+        for (const char* series : {"mean_loss", "alpha_sum", "alpha_held", "alpha_waiting", "messages", "images_per_second"}) {
             QCOMPARE(history.readSeries(run_id, series, kRunLevel).size(), size_t{100});
+        }
+        // Where the sum of alphas was: held + waiting = sum at every recorded point.
+        const auto sum = history.readSeries(run_id, "alpha_sum", kRunLevel);
+        const auto held = history.readSeries(run_id, "alpha_held", kRunLevel);
+        const auto waiting = history.readSeries(run_id, "alpha_waiting", kRunLevel);
+        for (size_t i = 0; i < sum.size(); ++i) {
+            QCOMPARE(held[i].iteration, sum[i].iteration);
+            QCOMPARE(waiting[i].iteration, sum[i].iteration);
+            QVERIFY(std::abs(held[i].value + waiting[i].value - sum[i].value) < 1e-12);
+            QCOMPARE(held[i].value, 0.75 + 0.001 * static_cast<double>((i + 1) % 7));
         }
         QCOMPARE(history.readSeries(run_id, "consensus_distance", kRunLevel).size(), size_t{10});
         QCOMPARE(history.readSeries(run_id, "test_accuracy", kRunLevel).size(), size_t{1});
@@ -105,7 +115,7 @@ private Q_SLOTS:
 
         // The latest values: one per series and worker, holding the last point.
         const auto latest = history.latestValues(run_id);
-        QCOMPARE(latest.size(), size_t{4 * workers + 7});
+        QCOMPARE(latest.size(), size_t{4 * workers + 9});
         for (const LatestValue& value : latest) {
             if (value.key == SeriesKey{"loss", 1}) QCOMPARE(value.point.value, syntheticLoss(1, 100));
             if (value.key == SeriesKey{"test_accuracy", kRunLevel}) QCOMPARE(value.point.value, 0.88);
@@ -157,6 +167,8 @@ private Q_SLOTS:
         QCOMPARE(history.readSeries(run_id, "alpha", 0).size(), size_t{0});            // EASGD: no alpha
         QCOMPARE(history.readSeries(run_id, "center_distance", 0).size(), size_t{6});  // infinity -> NULL row
         QCOMPARE(history.readSeries(run_id, "alpha_sum", kRunLevel).size(), size_t{0});
+        QCOMPARE(history.readSeries(run_id, "alpha_held", kRunLevel).size(), size_t{0});
+        QCOMPARE(history.readSeries(run_id, "alpha_waiting", kRunLevel).size(), size_t{0});
         const auto run = history.run(run_id);
         QCOMPARE(name(run->status), name(RunStatus::Diverged));
         QCOMPARE(QString::fromStdString(run->message), QStringLiteral("worker 0 diverged at iteration 6"));

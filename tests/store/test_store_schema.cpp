@@ -36,7 +36,7 @@ private Q_SLOTS:
                      table);
         }
         QCOMPARE(queryInt(path, "PRAGMA application_id"), int64_t{schema::kApplicationId});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{12});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{14});
         auto db = sql::Database::open(path, sql::Database::Access::ReadOnly, 1000);
         auto mode = db.prepare("PRAGMA journal_mode");
         QVERIFY(mode.step());
@@ -90,9 +90,9 @@ private Q_SLOTS:
 
         auto history = RunHistory::open(path);
         QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
-        QCOMPARE(RunHistory::currentSchemaVersion(), 3);
-        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{3});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{3});
+        QCOMPARE(RunHistory::currentSchemaVersion(), 4);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{4});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{4});
         for (const char* table : {"experiments", "experiment_runs"}) {
             QVERIFY2(queryInt(path, std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
                                         table + "'") == 1,
@@ -210,7 +210,7 @@ private Q_SLOTS:
         for (auto& opener : openers) opener.join();
         for (bool result : ok) QVERIFY(result);
         QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{12});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{14});
     }
 
     void aMissingFolderIsAnErrorUnlessAskedToCreateIt() {

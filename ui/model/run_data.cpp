@@ -57,6 +57,8 @@ void RunData::add(const WorkerSample& s) {
 void RunData::add(const RunSample& s) {
     appendRun(RunSeries::MeanLoss, s.at, s.mean_loss);
     if (std::isfinite(s.alpha_sum)) appendRun(RunSeries::AlphaSum, s.at, s.alpha_sum);
+    if (std::isfinite(s.alpha_held)) appendRun(RunSeries::AlphaHeld, s.at, s.alpha_held);
+    if (std::isfinite(s.alpha_waiting)) appendRun(RunSeries::AlphaWaiting, s.at, s.alpha_waiting);
     appendRun(RunSeries::Messages, s.at, static_cast<double>(s.messages));
     appendRun(RunSeries::ImagesPerSecond, s.at, s.images_per_second);
 }

@@ -15,7 +15,7 @@
 namespace gossiplab::ui {
 
 enum class WorkerSeries { Loss = 0, Alpha, CenterDistance, MessagesSent, Count };
-enum class RunSeries { MeanLoss = 0, AlphaSum, Messages, ImagesPerSecond, TestLoss, TestAccuracy, ConsensusDistance, Count };
+enum class RunSeries { MeanLoss = 0, AlphaSum, Messages, ImagesPerSecond, TestLoss, TestAccuracy, ConsensusDistance, AlphaHeld, AlphaWaiting, Count };
 
 struct DistanceGrid {
     SamplePoint at;

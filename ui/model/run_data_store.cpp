@@ -50,6 +50,8 @@ bool loadRunData(const store::RunHistory& history, int64_t run_id, RunData& data
             RunSeries target;
             if (key.series == store::series::kMeanLoss) target = RunSeries::MeanLoss;
             else if (key.series == store::series::kAlphaSum) target = RunSeries::AlphaSum;
+            else if (key.series == store::series::kAlphaHeld) target = RunSeries::AlphaHeld;
+            else if (key.series == store::series::kAlphaWaiting) target = RunSeries::AlphaWaiting;
             else if (key.series == store::series::kMessages) target = RunSeries::Messages;
             else if (key.series == store::series::kImagesPerSecond) target = RunSeries::ImagesPerSecond;
             else if (key.series == store::series::kTestLoss) target = RunSeries::TestLoss;

@@ -25,10 +25,20 @@ WorkerPanelSpec alpha() {
     s.aggregate_name = QObject::tr("\u03A3\u03B1");
     s.aggregate_dashed = true;
     s.log_y = true;
+    // Where the sum is: the part the workers hold (the alpha-weighted model moves with it) and the
+    // part waiting in inboxes or in transit.
+    s.run_lines = {{RunSeries::AlphaHeld, QObject::tr("held"), QColor(0x1B7F3B), Qt::SolidLine},
+                   {RunSeries::AlphaWaiting, QObject::tr("waiting"), QColor(0xB5651D), Qt::DotLine}};
+    s.legend = true;
     s.subtitle = [](const RunData& d) {
         const auto& sum = d.run(RunSeries::AlphaSum);
         if (sum.empty()) return QString();
-        return QObject::tr("\u03A3\u03B1 = %1").arg(sum.lastValue(), 0, 'f', 6);
+        QString text = QObject::tr("\u03A3\u03B1 = %1").arg(sum.lastValue(), 0, 'f', 6);
+        const auto& held = d.run(RunSeries::AlphaHeld);
+        const auto& waiting = d.run(RunSeries::AlphaWaiting);
+        if (!held.empty() && !waiting.empty())
+            text += QObject::tr(" (held %1, waiting %2)").arg(held.lastValue(), 0, 'f', 3).arg(waiting.lastValue(), 0, 'f', 3);
+        return text;
     };
     return s;
 }
@@ -46,6 +56,8 @@ WorkerPanelSpec naiveExchanges() {
     WorkerPanelSpec s = alpha();
     s.title = QObject::tr("Exchanges");
     s.subtitle = nullptr;
+    s.run_lines.clear();
+    s.legend = false;
     s.not_applicable = [](const RunData&) {
         return QObject::tr("Naive workers never communicate:\nno alphas, no center. See how far apart they drift on the right.");
     };

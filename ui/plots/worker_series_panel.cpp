@@ -55,7 +55,7 @@ void WorkerSeriesPanel::setSpec(WorkerPanelSpec spec) {
 }
 
 void WorkerSeriesPanel::ensureGraphs(int workers) {
-    if (static_cast<int>(raw_.size()) == workers && aggregate_raw_) return;
+    if (static_cast<int>(raw_.size()) == workers && aggregate_raw_ && run_line_graphs_.size() == spec_.run_lines.size()) return;
     plot_->clearGraphs();
     raw_.clear();
     smooth_.clear();
@@ -77,10 +77,19 @@ void WorkerSeriesPanel::ensureGraphs(int workers) {
     aggregate_smooth_ = plot_->addGraph(x, y);
     aggregate_raw_->setName(spec_.aggregate_name);
     aggregate_smooth_->setName(spec_.aggregate_name);
+    run_line_graphs_.clear();
+    for (const RunLineSpec& line : spec_.run_lines) {
+        QCPGraph* raw = plot_->addGraph(x, y);
+        QCPGraph* smooth = plot_->addGraph(x, y);
+        raw->setName(line.name);
+        smooth->setName(line.name);
+        run_line_graphs_.emplace_back(raw, smooth);
+    }
     // The legend lists one entry per worker and one for the aggregate.
     plot_->legend->clearItems();
     for (int w = 0; w < workers; ++w) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth_[size_t(w)]));
     if (spec_.aggregate) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, aggregate_smooth_));
+    for (const auto& [raw, smooth] : run_line_graphs_) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth));
 }
 
 uint64_t WorkerSeriesPanel::signature() const {
@@ -91,6 +100,7 @@ uint64_t WorkerSeriesPanel::signature() const {
         h = mix(h, data_->workerRevision(spec_.series));
         if (spec_.aggregate) h = mix(h, data_->runRevision(*spec_.aggregate));
         if (spec_.subtitle) h = mix(h, data_->runRevision(RunSeries::AlphaSum));
+        for (const RunLineSpec& line : spec_.run_lines) h = mix(h, data_->runRevision(line.series));
     }
     return h;
 }
@@ -182,6 +192,12 @@ void WorkerSeriesPanel::rebuild() {
     } else if (aggregate_raw_) {
         aggregate_raw_->setVisible(false);
         aggregate_smooth_->setVisible(false);
+    }
+    for (size_t k = 0; k < run_line_graphs_.size() && data_; ++k) {
+        const RunLineSpec& line = spec_.run_lines[k];
+        auto [raw, smooth] = run_line_graphs_[k];
+        draw(data_->run(line.series), raw, smooth, line.color, line.style, 1.5, true);
+        smooth->setPen(QPen(line.color, 1.5, line.style));
     }
     // The legend shows the line style even where the smoothed graph is not the one drawn.
     bool any = false;

@@ -6,6 +6,10 @@
 
 #include <functional>
 #include <optional>
+#include <utility>
+#include <vector>
+
+#include <QColor>
 
 #include "ui/plots/plot_panel.h"
 
@@ -14,6 +18,15 @@ class QCPAbstractLegendItem;
 
 namespace gossiplab::ui {
 
+// A run-level line drawn beside the aggregate, in its own colour and style (e.g. the alpha held by
+// the workers next to the sum of alphas).
+struct RunLineSpec {
+    RunSeries series = RunSeries::AlphaHeld;
+    QString name;
+    QColor color;
+    Qt::PenStyle style = Qt::SolidLine;
+};
+
 struct WorkerPanelSpec {
     QString title;
     QString y_label;
@@ -21,6 +34,7 @@ struct WorkerPanelSpec {
     std::optional<RunSeries> aggregate;  // drawn bold (or dashed, see aggregate_dashed)
     QString aggregate_name = QStringLiteral("mean");
     bool aggregate_dashed = false;
+    std::vector<RunLineSpec> run_lines;  // drawn 1.5 px, listed in the legend, not hideable
     bool smoothable = false;  // follows the smoothing control
     bool log_y = false;       // the default
     bool legend = false;      // a clickable legend (hides and shows workers)
@@ -54,6 +68,7 @@ private:
     std::vector<QCPGraph*> smooth_;    // per worker: the smoothed curve
     QCPGraph* aggregate_raw_ = nullptr;
     QCPGraph* aggregate_smooth_ = nullptr;
+    std::vector<std::pair<QCPGraph*, QCPGraph*>> run_line_graphs_;  // per run line: raw, smooth
     QCPItemText* note_ = nullptr;
     std::vector<double> xs_, ys_, ws_, smoothed_;
 };
