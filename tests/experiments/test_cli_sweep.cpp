@@ -62,6 +62,30 @@ private Q_SLOTS:
         QVERIFY(csvLines(dir + "/series.csv").size() > 20);
         QVERIFY(csvLines(dir + "/series.csv")[0].startsWith("run_id,run_name,series"));
 
+        // Several levels: one table each, per run and per setting over the seeds.
+        const CliResult levels = cli(home, {"experiment", "show", "1", "--loss", "5,0.000001"});
+        QVERIFY2(levels.exit_code == 0, qPrintable(levels.err));
+        QCOMPARE(levels.out.count("Time to training loss L = "), 2);
+        QVERIFY(levels.out.contains("By setting, over the seeds that reached L = 5"));
+        QVERIFY(levels.out.contains("By setting, over the seeds that reached L = 1e-06"));
+        QCOMPARE(cli(home, {"experiment", "show", "1", "--loss", "1,x"}).exit_code, 2);
+
+        // Recorded runs grouped as a new experiment (what the network experiment does with runs
+        // over several processes): its queue is those runs, done, with their labels.
+        const CliResult grouped = cli(home, {"experiment", "group", "--name", "regrouped", "--kind", "paper-fig1", "1=first", "3"});
+        QVERIFY2(grouped.exit_code == 0, qPrintable(grouped.out + grouped.err));
+        QVERIFY2(grouped.out.contains("grouped 2 run(s) as experiment 2"), qPrintable(grouped.out));
+        const CliResult regrouped = cli(home, {"experiment", "show", "2"});
+        QVERIFY2(regrouped.exit_code == 0, qPrintable(regrouped.err));
+        QVERIFY(regrouped.out.contains("kind       paper-fig1"));
+        QVERIFY2(regrouped.out.contains("2/2 done"), qPrintable(regrouped.out));
+        QVERIFY(regrouped.out.contains("first"));
+        QVERIFY(regrouped.out.contains("gosgd p=1 seed="));
+        QCOMPARE(cli(home, {"experiment", "group", "--name", "x", "99"}).exit_code, 1);  // no run 99
+        QCOMPARE(cli(home, {"experiment", "group", "1"}).exit_code, 2);                  // no --name
+        QCOMPARE(cli(home, {"experiment", "group", "--name", "x", "--kind", "nope", "1"}).exit_code, 2);
+        QCOMPARE(cli(home, {"experiment", "delete", "2"}).exit_code, 0);
+
         QCOMPARE(cli(home, {"experiment", "show", "7"}).exit_code, 1);
         QCOMPARE(cli(home, {"experiment", "export", "1"}).exit_code, 2);  // no --dir
         QCOMPARE(cli(home, {"experiment", "frobnicate", "1"}).exit_code, 2);

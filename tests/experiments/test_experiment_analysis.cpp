@@ -141,6 +141,37 @@ private Q_SLOTS:
         QVERIFY(std::abs(table.ratios[2].images_ratio - 1200.0 / 2000.0) < 1e-9);  // ratio of the means
     }
 
+    void timeToLossBySettingOverSeeds() {
+        ExperimentData data;
+        int position = 0;
+        // To L = 1.5: GoSGD 500 and 700 images (seeds 1, 2), naive 1000 and 1000, EAMSGD never.
+        data.runs.push_back(run(position++, 1, Algorithm::GoSgd, 1, 1, linearCurve(2.0, 0.1, 100.0)));
+        data.runs.push_back(run(position++, 2, Algorithm::Naive, 0, 1, linearCurve(2.0, 0.05, 100.0)));
+        data.runs.push_back(run(position++, 3, Algorithm::Easgd, 1, 1, linearCurve(2.0, 0.01, 100.0)));
+        data.runs.push_back(run(position++, 4, Algorithm::GoSgd, 1, 2, linearCurve(2.0, 0.5 / 7, 100.0)));
+        data.runs.push_back(run(position++, 5, Algorithm::Naive, 0, 2, linearCurve(2.0, 0.05, 100.0)));
+        for (auto& r : data.runs) r.label += " seed=" + std::to_string(r.config.seed);
+        const auto settings = timeToLossBySetting(timeToLossTable(data, 1.5));
+        QCOMPARE(settings.size(), size_t{3});
+        QCOMPARE(settings[0].label, std::string("gosgd p=1"));
+        QCOMPARE(settings[0].runs, 2);
+        QCOMPARE(settings[0].reached, 2);
+        QVERIFY(std::abs(settings[0].images_mean - 600.0) < 1e-9);
+        QVERIFY(std::abs(settings[0].images_min - 500.0) < 1e-9 && std::abs(settings[0].images_max - 700.0) < 1e-9);
+        QVERIFY(std::abs(settings[0].wall_mean - 6.0) < 1e-9);
+        QVERIFY(std::abs(settings[0].images_vs_naive - 0.6) < 1e-9);
+        QCOMPARE(settings[1].label, std::string("naive"));
+        QVERIFY(std::abs(settings[1].images_vs_naive - 1.0) < 1e-9);
+        QCOMPARE(settings[2].reached, 0);
+        QVERIFY(std::isnan(settings[2].images_mean));
+        const std::string text = timeToLossBySettingText(timeToLossTable(data, 1.5), TextStyle::Plain);
+        QVERIFY2(text.find("600 [500..700]") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("not reached") != std::string::npos, text.c_str());
+        QCOMPARE(labelWithoutSeed("gosgd p=1 seed=12"), std::string("gosgd p=1"));
+        QCOMPARE(labelWithoutSeed("gosgd seed=3 M=4"), std::string("gosgd M=4"));
+        QCOMPARE(labelWithoutSeed("naive"), std::string("naive"));
+    }
+
     void metricAgainstPWithSeeds() {
         ExperimentData data;
         int position = 0;

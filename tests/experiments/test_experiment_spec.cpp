@@ -219,6 +219,61 @@ private Q_SLOTS:
         QVERIFY(!experimentPresetByName("nope"));
     }
 
+    void longFig1PresetHasEveryReadingAndTheControl() {
+        const ExperimentSpec spec = paperFig1LongSpec();
+        const Expansion e = expand(spec);
+        QVERIFY2(e.errors.empty(), qPrintable(dump(e.errors)));
+        QCOMPARE(e.runs.size(), size_t{16});  // 8 settings x 2 seeds, seed 1's first
+        QCOMPARE(labels(e)[0], std::string("gosgd p=1 seed=1"));
+        QCOMPARE(labels(e)[7], std::string("gosgd p=1 lr=0.0125 (control) seed=1"));
+        QCOMPARE(labels(e)[8], std::string("gosgd p=1 seed=2"));
+        int eamsgd = 0;
+        for (const auto& r : e.runs) {
+            QCOMPARE(r.config.workers, 8);
+            QVERIFY(r.config.budget >= 10 * 60000);  // at least 10 epochs per worker
+            if (r.config.algorithm != Algorithm::Easgd) continue;
+            ++eamsgd;
+            QCOMPARE(r.config.momentum, 0.99);  // the per-algorithm settings reach the extra runs
+            QVERIFY(r.config.test_model == TestModel::Center);
+            const bool beta = r.label.find("beta=0.9") != std::string::npos;
+            QCOMPARE(r.config.easgd_alpha, beta ? 0.9 / 8 : 0.887);
+            QCOMPARE(r.config.effectiveEasgdTau(), r.label.find("tau=50") != std::string::npos ? 50 : 1);
+        }
+        QCOMPARE(eamsgd, 8);
+        QCOMPARE(e.runs[7].config.learning_rate, 0.0125);
+        QVERIFY(experimentPresetByName("paper-fig1-long"));
+    }
+
+    void extraRunsAreCheckedAndRoundTrip() {
+        ExperimentSpec spec = tinySpec();
+        QVERIFY(setAxis(spec.grid, "seed", "1,2").empty());
+        spec.extra_runs = {{"slow gosgd", {{"algorithm", "gosgd"}, {"p", "0.5"}, {"learning-rate", "0.001"}}}};
+        Expansion e = expand(spec);
+        QVERIFY2(e.errors.empty(), qPrintable(dump(e.errors)));
+        QCOMPARE(labels(e), (std::vector<std::string>{"gosgd p=0.02 seed=1", "slow gosgd seed=1", "gosgd p=0.02 seed=2", "slow gosgd seed=2"}));
+        QCOMPARE(e.runs[1].config.learning_rate, 0.001);
+        QCOMPARE(e.runs[3].config.seed, uint64_t{2});
+        // JSON: nested, and labels with dots ("lr=0.1") survive the flat keys.
+        spec.extra_runs.push_back({"gosgd lr=0.1", {{"learning-rate", "0.1"}}});
+        std::vector<GridError> errors;
+        const auto back = specFromJson(toJson(spec), &errors);
+        QVERIFY2(back.has_value(), qPrintable(dump(errors)));
+        QVERIFY(*back == spec);
+        // Problems are named: an unknown setting, a bad value, a value the run refuses, two labels.
+        spec.extra_runs = {{"a", {{"nope", "1"}}}, {"b", {{"p", "x"}}}, {"c", {{"p", "2"}}}, {"c", {}}};
+        e = expand(spec);
+        QVERIFY(e.runs.empty());
+        QVERIFY2(findError(e.errors, "extra.a.nope", "1"), qPrintable(dump(e.errors)));
+        QVERIFY2(findError(e.errors, "extra.b.p", "x"), qPrintable(dump(e.errors)));
+        QVERIFY2(findError(e.errors, "extra.c", ""), qPrintable(dump(e.errors)));
+        spec.extra_runs = {{"c", {{"p", "2"}}}};
+        e = expand(spec);
+        QVERIFY2(findError(e.errors, "extra.c", "seed=1") && e.runs.empty(), qPrintable(dump(e.errors)));
+        errors.clear();
+        QVERIFY(!specFromJson(R"({"extra": {"x": 1}})", &errors));
+        QVERIFY2(!errors.empty() && errors[0].axis == "extra.x", qPrintable(dump(errors)));
+    }
+
     void jsonRoundTrips() {
         ExperimentSpec spec = paperFig1Spec("/nonexistent");
         spec.name = "with \"quotes\", commas";
