@@ -666,6 +666,8 @@ int experimentCommand(const std::vector<std::string>& raw) {
         }
         const auto parameter = metric_vs ? metric_vs : defaultSweepParameter(loaded->data);
         if (parameter) std::printf("\n%s", metricsText(loaded->data, *parameter, style).c_str());
+        if (const ConsensusFit fit = fitConsensus(loaded->data); fit.valid)
+            std::printf("\nHow consensus scales: %s\n", describe(fit).c_str());
     } catch (const store::HistoryError& e) {
         std::fprintf(stderr, "gossiplab-cli experiment show: %s\n", e.what());
         return kExitFailed;

@@ -1,6 +1,9 @@
 #include "core/experiments/analysis.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <set>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -115,6 +118,78 @@ std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table)
     if (naive_settings == 1 && naive_images > 0.0)
         for (auto& s : out) s.images_vs_naive = s.images_mean / naive_images;
     return out;
+}
+
+ConsensusFit fitConsensus(const ExperimentData& data) {
+    // Mean log distance per (p, M) over its seeds.
+    std::map<std::pair<double, int>, std::pair<double, int>> cells;
+    for (const RunData& run : data.runs) {
+        if (run.run_id == 0 || run.status != RunStatus::Finished || run.config.algorithm != Algorithm::GoSgd) continue;
+        if (!(run.config.p > 0.0) || !(run.consensus_distance > 0.0) || !std::isfinite(run.consensus_distance)) continue;
+        auto& cell = cells[{run.config.p, run.config.workers}];
+        cell.first += std::log(run.consensus_distance);
+        ++cell.second;
+    }
+    ConsensusFit fit;
+    std::set<int> workers;
+    for (const auto& [key, cell] : cells) workers.insert(key.second);
+    fit.fits_workers = workers.size() > 1;
+    const int parameters = fit.fits_workers ? 3 : 2;
+    fit.points = static_cast<int>(cells.size());
+    if (fit.points <= parameters) return fit;
+    // Normal equations of y = c0 + c1 log p (+ c2 log M), solved by Gaussian elimination.
+    double A[3][4] = {};
+    std::vector<std::array<double, 4>> rows;  // 1, log p, log M, y
+    for (const auto& [key, cell] : cells)
+        rows.push_back({1.0, std::log(key.first), std::log(static_cast<double>(key.second)), cell.first / cell.second});
+    for (const auto& r : rows)
+        for (int i = 0; i < parameters; ++i) {
+            for (int j = 0; j < parameters; ++j) A[i][j] += r[size_t(i)] * r[size_t(j)];
+            A[i][3] += r[size_t(i)] * r[3];
+        }
+    for (int c = 0; c < parameters; ++c) {
+        int pivot = c;
+        for (int i = c + 1; i < parameters; ++i)
+            if (std::abs(A[i][c]) > std::abs(A[pivot][c])) pivot = i;
+        if (std::abs(A[pivot][c]) < 1e-12) return fit;  // degenerate (e.g. one p)
+        std::swap(A[c], A[pivot]);
+        for (int i = 0; i < parameters; ++i) {
+            if (i == c) continue;
+            const double f = A[i][c] / A[c][c];
+            for (int j = c; j < 4; ++j) A[i][j] -= f * A[c][j];
+        }
+    }
+    double coefficient[3] = {0, 0, 0};
+    for (int i = 0; i < parameters; ++i) coefficient[i] = A[i][3] / A[i][i];
+    double mean = 0.0;
+    for (const auto& r : rows) mean += r[3];
+    mean /= static_cast<double>(rows.size());
+    double residual = 0.0, total = 0.0, worst = 0.0;
+    for (const auto& r : rows) {
+        const double predicted = coefficient[0] + coefficient[1] * r[1] + coefficient[2] * r[2];
+        residual += (r[3] - predicted) * (r[3] - predicted);
+        total += (r[3] - mean) * (r[3] - mean);
+        worst = std::max(worst, std::abs(r[3] - predicted));
+    }
+    fit.valid = true;
+    fit.k = std::exp(coefficient[0]);
+    fit.p_exponent = coefficient[1];
+    fit.workers_exponent = coefficient[2];
+    fit.r_squared = total > 0.0 ? 1.0 - residual / total : 1.0;
+    fit.worst_factor = std::exp(worst);
+    return fit;
+}
+
+std::string describe(const ConsensusFit& fit) {
+    if (!fit.valid) return "not enough GoSGD runs with p > 0 to fit (" + std::to_string(fit.points) + " settings)";
+    char text[200];
+    if (fit.fits_workers)
+        std::snprintf(text, sizeof text, "consensus distance ~ %.3g p^%.2f M^%.2f (R^2 %.3f over %d (p, M) settings; every one within a factor %.2f)",
+                      fit.k, fit.p_exponent, fit.workers_exponent, fit.r_squared, fit.points, fit.worst_factor);
+    else
+        std::snprintf(text, sizeof text, "consensus distance ~ %.3g p^%.2f (R^2 %.3f over %d values of p; every one within a factor %.2f)",
+                      fit.k, fit.p_exponent, fit.r_squared, fit.points, fit.worst_factor);
+    return text;
 }
 
 TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double> level) {

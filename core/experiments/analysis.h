@@ -170,4 +170,20 @@ struct MetricVsParameter {
 std::optional<SweepParameter> defaultSweepParameter(const ExperimentData& data);
 MetricVsParameter metricVsParameter(const ExperimentData& data, Metric metric, SweepParameter parameter);
 
+// ---- how the consensus distance scales ----
+
+// A least-squares fit of log(final consensus distance) = log(k) + a log(p) + b log(M) over the
+// finished GoSGD runs with p > 0 (each (p, M) the mean over its seeds). With one M only, b is 0
+// and not fitted. valid: at least one point more than the fitted parameters.
+struct ConsensusFit {
+    bool valid = false;
+    int points = 0;
+    bool fits_workers = false;
+    double k = kNaN, p_exponent = kNaN, workers_exponent = 0.0;
+    double r_squared = kNaN;      // of the log-log fit
+    double worst_factor = kNaN;   // max over points of max(measured/fitted, fitted/measured)
+};
+ConsensusFit fitConsensus(const ExperimentData& data);
+std::string describe(const ConsensusFit& fit);  // "consensus ~ 0.012 p^-0.48 M^0.51 (R^2 0.97, 27 points, within x1.3)"
+
 }  // namespace gossiplab::experiments

@@ -510,6 +510,7 @@ ExperimentSpec consensusVsPSpec() {
     spec.base.eval_max_images = 0;
     spec.grid.algorithm = {Algorithm::GoSgd};
     spec.grid.p = {0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+    spec.grid.workers = {4, 8, 16};  // how the steady distance scales with M as well (fitConsensus)
     return spec;
 }
 

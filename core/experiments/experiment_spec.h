@@ -127,7 +127,7 @@ ExperimentSpec paperFig1LongSpec();
 // 60,000 images per worker (one epoch each: at lr 0.01 the loss leaves its plateau during it).
 ExperimentSpec paperFig1Spec(const std::string& cifar_dir = {});
 // "consensus-vs-p": GoSGD at p in {0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1} at a fixed
-// budget (Fashion-MNIST, LeNet, M = 8, 15,000 images per worker, batch 32, lr 0.05, weight decay
+// budget, for M = 4, 8 and 16 (Fashion-MNIST, LeNet, 15,000 images per worker, batch 32, lr 0.05, weight decay
 // 1e-4: the loss falls well within the budget, so consensus is measured under gradient noise).
 ExperimentSpec consensusVsPSpec();
 std::optional<ExperimentSpec> experimentPresetByName(const std::string& name, const std::string& cifar_dir = {});

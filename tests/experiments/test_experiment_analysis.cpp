@@ -172,6 +172,46 @@ private Q_SLOTS:
         QCOMPARE(labelWithoutSeed("naive"), std::string("naive"));
     }
 
+    void consensusFitRecoversAPowerLaw() {
+        ExperimentData data;
+        int position = 0;
+        auto add = [&](double p, int m, uint64_t seed, double distance) {
+            RunData r = run(position, position + 1, Algorithm::GoSgd, p, seed, linearCurve(2.0, 0.1, 100.0));
+            r.config.workers = m;
+            r.consensus_distance = distance;
+            data.runs.push_back(r);
+            ++position;
+        };
+        // d = 0.02 p^-0.5 M^0.25, two seeds at 0.9x and 1/0.9x (their log mean is exact); p = 0 is
+        // left out of the fit, and so is a run that did not finish.
+        for (int m : {4, 8, 16})
+            for (double p : {0.01, 0.1, 1.0}) {
+                const double d = 0.02 * std::pow(p, -0.5) * std::pow(m, 0.25);
+                add(p, m, 1, d * 0.9);
+                add(p, m, 2, d / 0.9);
+            }
+        add(0.0, 8, 1, 5.0);
+        add(0.5, 8, 1, 100.0);
+        data.runs.back().status = RunStatus::Stopped;
+        ConsensusFit fit = fitConsensus(data);
+        QVERIFY(fit.valid && fit.fits_workers);
+        QCOMPARE(fit.points, 9);
+        QVERIFY2(std::abs(fit.p_exponent + 0.5) < 1e-9, qPrintable(QString::number(fit.p_exponent)));
+        QVERIFY(std::abs(fit.workers_exponent - 0.25) < 1e-9);
+        QVERIFY(std::abs(fit.k - 0.02) < 1e-9);
+        QVERIFY(std::abs(fit.r_squared - 1.0) < 1e-9 && std::abs(fit.worst_factor - 1.0) < 1e-9);
+        QVERIFY2(describe(fit).find("p^-0.50 M^0.25") != std::string::npos, describe(fit).c_str());
+        // One M: only p's exponent; too few settings: no fit.
+        ExperimentData one_m;
+        for (const auto& r : data.runs)
+            if (r.config.workers == 8) one_m.runs.push_back(r);
+        fit = fitConsensus(one_m);
+        QVERIFY(fit.valid && !fit.fits_workers);
+        QVERIFY(std::abs(fit.p_exponent + 0.5) < 1e-9);
+        one_m.runs.resize(2);
+        QVERIFY(!fitConsensus(one_m).valid);
+    }
+
     void metricAgainstPWithSeeds() {
         ExperimentData data;
         int position = 0;

@@ -208,13 +208,16 @@ private Q_SLOTS:
         const ExperimentSpec spec = consensusVsPSpec();
         const Expansion e = expand(spec);
         QVERIFY2(e.errors.empty(), qPrintable(dump(e.errors)));
-        QCOMPARE(e.runs.size(), size_t{9});
+        QCOMPARE(e.runs.size(), size_t{27});  // 9 values of p for each of M = 4, 8, 16
         std::vector<double> ps;
+        std::vector<int> ms;
         for (const auto& r : e.runs) {
             QVERIFY(r.config.algorithm == Algorithm::GoSgd);
-            ps.push_back(r.config.p);
+            if (ps.size() < 9) ps.push_back(r.config.p);
+            if (ms.empty() || ms.back() != r.config.workers) ms.push_back(r.config.workers);
         }
         QCOMPARE(ps, (std::vector<double>{0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1}));
+        QCOMPARE(ms, (std::vector<int>{4, 8, 16}));
         QVERIFY(experimentPresetByName("consensus-vs-p"));
         QVERIFY(!experimentPresetByName("nope"));
     }
