@@ -1,5 +1,6 @@
 // The run-settings form: RunConfig's own validation messages at each field, Start disabled while
 // any is there, presets, what applies to which algorithm, live edits of p and the learning rate.
+#include <QApplication>
 #include <QComboBox>
 #include <QLabel>
 #include <QSlider>
@@ -69,8 +70,13 @@ std::vector<Case> invalidCases() {
         {"easgd-tau needed when p is 0", "easgd-tau",
          [](RunSettingsPanel& f) { setCombo(f, "algorithm", "easgd"); setLine(f, "p", "0"); setLine(f, "easgd-tau", ""); },
          [](RunConfig& c) { c.algorithm = Algorithm::Easgd; c.p = 0; c.easgd_tau = 0; }},
-        {"images 0", "images",  // the quick preset's budget is images per worker
-         line("budget", "0"), [](RunConfig& c) { c.budget = 0; }},
+        {"images 0", "images",
+         [](RunSettingsPanel& f) {
+             auto* kind = f.findChild<QComboBox*>("field-budget-kind");
+             kind->setCurrentIndex(kind->findData("images"));
+             setLine(f, "budget", "0");
+         },
+         [](RunConfig& c) { c.budget_kind = BudgetKind::ImagesPerWorker; c.budget = 0; }},
         {"epochs 0", "epochs",
          [](RunSettingsPanel& f) {
              auto* kind = f.findChild<QComboBox*>("field-budget-kind");
@@ -239,6 +245,47 @@ private Q_SLOTS:
         form.setRunActive(false);
         QVERIFY(form.editor("workers")->isEnabled());
         QVERIFY(form.startButton()->isEnabled());
+    }
+
+    // Issue #20, 1: showing an error must not hide or move any other row. Every field that applies
+    // stays visible with a real height, rows never overlap, and each invalid field shows its own
+    // message under it.
+    void everyRowStaysVisibleWhileFieldsAreInvalid() {
+        const std::vector<std::pair<const char*, std::vector<std::pair<QString, QString>>>> cases = {
+            {"p 2 and workers 0", {{"p", "2"}, {"workers", "0"}}},
+            {"p 2", {{"p", "2"}}},
+            {"momentum abc", {{"momentum", "abc"}}},
+            {"three at once", {{"workers", "0"}, {"batch-size", "0"}, {"weight-decay", "5"}}},
+        };
+        const QStringList keys = {"algorithm", "workers", "p", "learning-rate", "momentum", "weight-decay", "batch-size",
+                                  "dataset", "data-dir", "model", "devices", "test-model", "budget", "seed", "name"};
+        for (const auto& [name, edits] : cases) {
+            RunSettingsPanel form;
+            form.resize(380, 1400);
+            form.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&form));
+            for (const auto& [key, text] : edits) setLine(form, key, text);
+            QApplication::processEvents();
+            QVERIFY2(!form.isValid(), name);
+            QList<QRect> rows;
+            for (const QString& key : keys) {
+                QWidget* editor = form.editor(key);
+                const QString what = QString("%1: %2").arg(name, key);
+                QVERIFY2(editor->isVisible(), qPrintable(what + " editor hidden"));
+                QVERIFY2(editor->height() > 10, qPrintable(what + " editor squeezed"));
+                auto* label = form.findChild<QLabel*>("label-" + key);
+                QVERIFY2(label && label->isVisible(), qPrintable(what + " label hidden"));
+                const QRect r(editor->mapTo(&form, QPoint(0, 0)), editor->size());
+                for (const QRect& other : rows) QVERIFY2(!r.intersects(other), qPrintable(what + " overlaps another row"));
+                rows << r;
+            }
+            for (const auto& [key, text] : edits) {
+                auto* error = form.findChild<QLabel*>("error-" + key);
+                QVERIFY2(error->isVisible(), qPrintable(QString("%1: no message at %2").arg(name, key)));
+                QVERIFY2(!error->text().isEmpty(), name);
+                QVERIFY2(error->height() > 5, name);
+            }
+        }
     }
 
     void fieldTextsRoundTrip() {

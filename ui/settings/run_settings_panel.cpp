@@ -5,7 +5,7 @@
 
 #include <QComboBox>
 #include <QFileDialog>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -60,10 +60,10 @@ QString budgetFlag(BudgetKind kind) { return QString::fromStdString(toString(kin
 
 struct RunSettingsPanel::Field {
     QString key;
-    QFormLayout* form = nullptr;
     QLabel* label = nullptr;
     QWidget* editor = nullptr;  // QLineEdit or QComboBox
-    QWidget* row = nullptr;     // what sits in the form's field column
+    QWidget* row = nullptr;     // the editor, or the widget that holds it with its companions
+    QWidget* cell = nullptr;    // the field column: the row above its error message
     QLabel* error = nullptr;
     bool applies = true;        // the field applies to the chosen algorithm / dataset
     bool advanced = false;      // in the collapsible section
@@ -82,13 +82,16 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     scroll->setWidget(body);
     outer->addWidget(scroll, 1);
 
-    auto* form = new QFormLayout(body);
+    // A grid, not a QFormLayout: hiding rows with QFormLayout::setRowVisible (Qt 6.4) hid other
+    // rows than the ones asked for whenever an error row was shown (issue #20). Here a field's
+    // error message lives in the field's own cell and only ever hides or shows itself; a field that
+    // does not apply hides its label and its cell, which the grid skips like an empty row.
+    auto* form = new QGridLayout(body);
     form->setContentsMargins(10, 8, 10, 8);
-    form->setLabelAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
     form->setHorizontalSpacing(10);
     form->setVerticalSpacing(5);
+    form->setColumnStretch(1, 1);
+    auto fullRow = [form](QWidget* w) { form->addWidget(w, form->rowCount(), 0, 1, 2); };
 
     auto heading = [&](const QString& text) {
         auto* label = new QLabel(text.toUpper(), body);
@@ -99,7 +102,7 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
         f.setLetterSpacing(QFont::PercentageSpacing, 108);
         label->setFont(f);
         label->setStyleSheet("color: #5A6270; padding-top: 8px;");
-        form->addRow(label);
+        fullRow(label);
         return label;
     };
 
@@ -114,7 +117,13 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     preset_->addItem(tr("Defaults"), "default");
     preset_->setToolTip(tr("Fill the form with a preset. The paper's presets follow Blot et al. (2016): 8 workers, "
                            "batch 128, lr 0.01, weight decay 1e-4, the EASGD CIFAR network."));
-    form->addRow(tr("Preset"), preset_);
+    {
+        auto* label = new QLabel(tr("Preset"), body);
+        label->setBuddy(preset_);
+        const int row = form->rowCount();
+        form->addWidget(label, row, 0);
+        form->addWidget(preset_, row, 1);
+    }
     connect(preset_, qOverload<int>(&QComboBox::activated), this, [this](int index) {
         const QString name = preset_->itemData(index).toString();
         if (!name.isEmpty()) applyPreset(name);
@@ -217,7 +226,7 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     advanced_toggle_->setArrowType(Qt::RightArrow);
     advanced_toggle_->setAutoRaise(true);
     advanced_toggle_->setStyleSheet("QToolButton { font-weight: bold; color: #5A6270; padding-top: 8px; }");
-    form->addRow(advanced_toggle_);
+    fullRow(advanced_toggle_);
     const size_t first_advanced = fields_.size();
     addLine(form, "eval-every", tr("Evaluate every"), tr("Evaluate the test model every N images per worker. 0: only at the end."));
     addLine(form, "eval-max-images", tr("Test images"), tr("Evaluate on at most N test images. 0: the whole test set."));
@@ -282,28 +291,40 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
 
 RunSettingsPanel::~RunSettingsPanel() = default;
 
-void RunSettingsPanel::addField(QFormLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget) {
+void RunSettingsPanel::addField(QGridLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget) {
     auto f = std::make_unique<Field>();
     f->key = key;
-    f->form = form;
     f->label = label;
     f->editor = editor;
     f->row = row_widget ? row_widget : editor;
     editor->setObjectName("field-" + key);
+    label->setObjectName("label-" + key);
     label->setBuddy(editor);
-    form->addRow(label, f->row);
-    f->error = new QLabel(form->parentWidget());
+    f->cell = new QWidget(form->parentWidget());
+    f->cell->setObjectName("cell-" + key);
+    auto* cell_layout = new QVBoxLayout(f->cell);
+    cell_layout->setContentsMargins(0, 0, 0, 0);
+    cell_layout->setSpacing(1);
+    f->row->setParent(f->cell);
+    cell_layout->addWidget(f->row);
+    f->error = new QLabel(f->cell);
     f->error->setObjectName("error-" + key);
     f->error->setWordWrap(true);
     f->error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     f->error->setStyleSheet("color: #B3261E; font-size: 8pt; padding: 0 0 2px 2px;");
-    form->addRow(f->error);
-    form->setRowVisible(f->error, false);
+    f->error->hide();
+    cell_layout->addWidget(f->error);
+    // The label sits beside the editor, not beside the middle of editor + message.
+    label->setMinimumHeight(f->row->sizeHint().height());
+    label->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    const int row = form->rowCount();
+    form->addWidget(label, row, 0, Qt::AlignTop);
+    form->addWidget(f->cell, row, 1);
     by_key_[key] = f.get();
     fields_.push_back(std::move(f));
 }
 
-QLineEdit* RunSettingsPanel::addLine(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+QLineEdit* RunSettingsPanel::addLine(QGridLayout* form, const QString& key, const QString& label, const QString& tip,
                                      QWidget* row_widget) {
     auto* edit = new QLineEdit(row_widget ? row_widget : form->parentWidget());
     edit->setToolTip(tip);
@@ -315,7 +336,7 @@ QLineEdit* RunSettingsPanel::addLine(QFormLayout* form, const QString& key, cons
     return edit;
 }
 
-QComboBox* RunSettingsPanel::addCombo(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+QComboBox* RunSettingsPanel::addCombo(QGridLayout* form, const QString& key, const QString& label, const QString& tip,
                                       const std::vector<std::pair<QString, QString>>& items, QWidget* row_widget) {
     auto* combo = new QComboBox(row_widget ? row_widget : form->parentWidget());
     combo->setToolTip(tip);
@@ -557,8 +578,9 @@ void RunSettingsPanel::updateVisibility() {
         else if (f->key == "p-schedule") applies = a == Algorithm::GoSgd;
         f->applies = applies;
         const bool visible = applies && (!f->advanced || advanced_toggle_->isChecked());
-        f->form->setRowVisible(f->row, visible);
-        f->form->setRowVisible(f->error, visible && !f->error->text().isEmpty());
+        f->label->setVisible(visible);
+        f->cell->setVisible(visible);
+        f->error->setVisible(!f->error->text().isEmpty());
     }
     // Errors the form cannot show at a visible field are listed above Start.
     QStringList hidden;
@@ -626,7 +648,7 @@ void RunSettingsPanel::showLiveResult(const QString& key, const QString& message
     Field* f = field(key);
     if (!f) return;
     f->error->setText(message);
-    f->form->setRowVisible(f->error, !message.isEmpty());
+    f->error->setVisible(!message.isEmpty());
 }
 
 void RunSettingsPanel::setRunActive(bool active) {

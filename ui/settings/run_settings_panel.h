@@ -19,7 +19,7 @@
 #include "core/train/run_config.h"
 
 class QComboBox;
-class QFormLayout;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -76,11 +76,11 @@ Q_SIGNALS:
 private:
     struct Field;
 
-    QLineEdit* addLine(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+    QLineEdit* addLine(QGridLayout* form, const QString& key, const QString& label, const QString& tip,
                        QWidget* row_widget = nullptr);
-    QComboBox* addCombo(QFormLayout* form, const QString& key, const QString& label, const QString& tip,
+    QComboBox* addCombo(QGridLayout* form, const QString& key, const QString& label, const QString& tip,
                         const std::vector<std::pair<QString, QString>>& items, QWidget* row_widget = nullptr);
-    void addField(QFormLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget);
+    void addField(QGridLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget);
     Field* field(const QString& key) const;
     void setText(const QString& key, const QString& text);
     void setComboData(const QString& key, const QString& data);
