@@ -7,7 +7,12 @@
 #include <cstdlib>
 #include <thread>
 
+#include <QFile>
+
+#include <algorithm>
+
 #include "core/store/history.h"
+#include "core/store/run_recorder.h"
 #include "core/store/schema.h"
 #include "store_test_support.h"
 
@@ -73,6 +78,51 @@ private Q_SLOTS:
         const auto loss = history->readSeries(runs[0].id, "loss", 0);
         QCOMPARE(loss.size(), size_t{1});
         QCOMPARE(loss[0].value, 2.5);
+    }
+
+    void aVersion3FileWrittenByThatBuildIsUpgradedAndKeepsEverything() {
+        // A real file from the schema-3 build (tests/store/data/README.md), copied: the test
+        // never changes the committed one.
+        const std::string path = file("v3.sqlite3");
+        QVERIFY(QFile::copy(QStringLiteral(GOSSIPLAB_STORE_TEST_DATA "/history-v3.sqlite3"), QString::fromStdString(path)));
+        QFile::setPermissions(QString::fromStdString(path), QFile::ReadOwner | QFile::WriteOwner);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{3});
+        // Read-only, an old file is refused with the way out, and left as it was.
+        auto read_only = RunHistory::open(path, {OpenMode::ReadOnly});
+        QVERIFY(!read_only.ok());
+        QVERIFY2(read_only.error().message.find("open it once read-write to upgrade it") != std::string::npos,
+                 read_only.error().message.c_str());
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{3});
+
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series WHERE name IN ('alpha_held', 'alpha_waiting')"), int64_t{2});
+        const auto runs = history->listRuns();
+        QCOMPARE(runs.size(), size_t{3});
+        const auto old = std::find_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.name == "made by schema v3"; });
+        QVERIFY(old != runs.end());
+        QCOMPARE(name(old->status), name(RunStatus::Finished));
+        QVERIFY(!history->readSeries(old->id, "loss", 0).empty());
+        QVERIFY(!history->readSeries(old->id, "alpha_sum", kRunLevel).empty());
+        QVERIFY(history->readSeries(old->id, "alpha_held", kRunLevel).empty());  // not recorded then
+        const auto experiments = history->listExperiments();
+        QCOMPARE(experiments.size(), size_t{1});
+        QCOMPARE(experiments[0].counts.done, 2);
+        QCOMPARE(history->queueOf(experiments[0].id).size(), size_t{2});
+
+        // A new run records the new series next to the old runs.
+        auto opened = RunRecorder::open(path);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        auto recorder = std::move(opened).value();
+        recorder->onRunStarted(makeInfo("after the upgrade", 2));
+        const int64_t run_id = recorder->runId();
+        feedSamples(*recorder, 2, 1, 10);
+        recorder->onRunEnded(makeResult(RunStatus::Finished, 2));
+        QVERIFY(!recorder->error());
+        recorder.reset();
+        QCOMPARE(history->readSeries(run_id, "alpha_held", kRunLevel).size(), size_t{10});
+        QCOMPARE(history->listRuns().size(), size_t{4});
     }
 
     void aVersion2FileIsUpgradedToVersion3AndKeepsItsRuns() {
