@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -179,6 +181,32 @@ private Q_SLOTS:
         result = view.exportAllTo(folder);
         QVERIFY(result.ok());
         QCOMPARE(asked.size(), 14);
+    }
+
+    // Issue #20, 2: an export draws into files only. The widgets on screen (axes, tick labels,
+    // ranges, backgrounds) look exactly as they did before it, also after a repaint.
+    void exportAllLeavesTheScreenAsItWas() {
+        CompareView view;
+        view.resize(1400, 900);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.setRuns(path_, ids_).isEmpty());
+        QApplication::processEvents();
+        const QImage before = view.grab().toImage();
+        view.setOverwriteQuestion([](const QStringList&) { return true; });
+        const ExportAllResult result = view.exportAllTo(out("screen-untouched"));
+        QVERIFY2(result.ok(), qPrintable(result.errors.join('\n')));
+        view.update();
+        QApplication::processEvents();
+        const QImage after = view.grab().toImage();
+        QCOMPARE(after.size(), before.size());
+        if (after != before) {
+            // Kept for a look: the test's own folder goes away with it.
+            const QString kept = QDir::temp().filePath("gossiplab-export-screen");
+            before.save(kept + "-before.png");
+            after.save(kept + "-after.png");
+            QFAIL(qPrintable("the view changed after Export all: see " + kept + "-before.png and -after.png"));
+        }
     }
 
     void aFolderThatCannotBeWrittenIsReported() {

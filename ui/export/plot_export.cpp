@@ -14,6 +14,11 @@ namespace gossiplab::ui {
 namespace {
 
 // The print look: white paper behind everything, whatever brushes the screen uses; restored after.
+// QCustomPlot::background() is its background *pixmap*: keeping it in a QBrush made a texture
+// brush of a null pixmap, and restoring that left the widget without a background, so every
+// replot drew over the last one (doubled, offset tick labels on screen; issue #20). The pixmap
+// is kept as a pixmap; the brush, which QCustomPlot does not hand out, is QCustomPlot's default
+// that no panel changes.
 class PrintTheme {
 public:
     explicit PrintTheme(QCustomPlot* plot) : plot_(plot), background_(plot->background()) {
@@ -24,7 +29,8 @@ public:
         }
     }
     ~PrintTheme() {
-        plot_->setBackground(background_);
+        plot_->setBackground(QBrush(Qt::white));
+        if (!background_.isNull()) plot_->setBackground(background_);
         for (auto& [rect, brush] : rects_) rect->setBackground(brush);
     }
     PrintTheme(const PrintTheme&) = delete;
@@ -32,7 +38,7 @@ public:
 
 private:
     QCustomPlot* plot_;
-    QBrush background_;
+    QPixmap background_;
     std::vector<std::pair<QCPAxisRect*, QBrush>> rects_;
 };
 
@@ -66,8 +72,21 @@ QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& 
         if (error) *error = QObject::tr("scale %1 is out of range: 0.25 to 8").arg(o.scale);
         return {};
     }
-    panel.refresh(true, true);
     QCustomPlot* plot = panel.customPlot();
+    // The export refreshes the panel from its data; what the screen shows (ranges included) comes
+    // back afterwards, so an export never changes the widgets.
+    std::vector<std::pair<QCPAxis*, QCPRange>> ranges;
+    for (QCPAxisRect* rect : plot->axisRects())
+        for (QCPAxis* axis : rect->axes()) ranges.emplace_back(axis, axis->range());
+    struct RestoreScreen {
+        QCustomPlot* plot;
+        std::vector<std::pair<QCPAxis*, QCPRange>>& ranges;
+        ~RestoreScreen() {
+            for (auto& [axis, range] : ranges) axis->setRange(range);
+            plot->replot(QCustomPlot::rpQueuedReplot);
+        }
+    } restore{plot, ranges};
+    panel.refresh(true, true);
     PrintTheme theme(plot);
     QByteArray bytes;
     QBuffer buffer(&bytes);
