@@ -81,7 +81,10 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ForegroundRole && column == Status) return statusColor(r.status);
     if (role == Qt::ToolTipRole) {
         if (column == Status && !r.message.empty()) return QString::fromStdString(r.message);
-        if (column == Name && !r.notes.empty()) return QString::fromStdString(r.notes);
+        // The whole name (the cell elides long ones in the middle), then the notes.
+        if (column == Name)
+            return r.notes.empty() ? QString::fromStdString(r.name) : QString::fromStdString(r.name + "\n\n" + r.notes);
+        if (column == Tags && !r.tags.empty()) return joinTags(r.tags);
         return {};
     }
     if (role == kSortRole) {
@@ -116,7 +119,7 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
             return statusText(r.status);
         case Started: {
             const double t = std::isfinite(r.started_at) ? r.started_at : r.created_at;
-            return std::isfinite(t) ? QDateTime::fromMSecsSinceEpoch(qint64(t * 1000)).toString("yyyy-MM-dd hh:mm:ss") : QString();
+            return std::isfinite(t) ? QDateTime::fromMSecsSinceEpoch(qint64(t * 1000)).toString("yyyy-MM-dd hh:mm") : QString();
         }
         case Duration: return std::isfinite(r.duration_s) ? RunStatusHeader::formatDuration(r.duration_s) : QString();
         case MeanLoss: return shortNumber(r.mean_loss, 4);
@@ -127,7 +130,18 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    if (orientation != Qt::Horizontal) return {};
+    if (role == Qt::ToolTipRole) {
+        switch (Column(section)) {
+            case Workers: return tr("Workers M");
+            case P: return tr("Exchange probability p (GoSGD; EASGD: 1/\u03C4)");
+            case LearningRate: return tr("Learning rate");
+            case MeanLoss: return tr("Final training loss, mean over the workers");
+            case TestAccuracy: return tr("Final test accuracy of the test model");
+            default: return {};
+        }
+    }
+    if (role != Qt::DisplayRole) return {};
     switch (Column(section)) {
         case Id: return tr("Id");
         case Name: return tr("Name");
@@ -138,8 +152,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         case Status: return tr("Status");
         case Started: return tr("Started");
         case Duration: return tr("Duration");
-        case MeanLoss: return tr("Final mean loss");
-        case TestAccuracy: return tr("Test accuracy");
+        case MeanLoss: return tr("Final loss");
+        case TestAccuracy: return tr("Accuracy");
         case Tags: return tr("Tags");
         default: return {};
     }

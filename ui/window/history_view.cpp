@@ -1,8 +1,11 @@
 #include "ui/window/history_view.h"
 
+#include <algorithm>
+
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -67,8 +70,12 @@ HistoryView::HistoryView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(count_);
     layout->addLayout(filters);
 
-    // ---- table | plots ----
-    auto* split = new QSplitter(Qt::Horizontal, this);
+    // ---- table over plots ----
+    // The table gets the whole width (every column readable at once) and the plots the rest of the
+    // height, in a splitter the user can move.
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName("historySplitter");
+    split->setChildrenCollapsible(false);
     auto* left = new QWidget(split);
     auto* left_layout = new QVBoxLayout(left);
     left_layout->setContentsMargins(0, 0, 0, 0);
@@ -84,10 +91,10 @@ HistoryView::HistoryView(QWidget* parent) : QWidget(parent) {
     table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table_->setAlternatingRowColors(true);
     table_->setWordWrap(false);
+    table_->setTextElideMode(Qt::ElideMiddle);  // sweep runs differ at the end of their names
     table_->verticalHeader()->setVisible(false);
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
-    table_->horizontalHeader()->setStretchLastSection(true);
-    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    sizeColumns();
     table_->setContextMenuPolicy(Qt::CustomContextMenu);
     left_layout->addWidget(table_, 1);
 
@@ -121,8 +128,10 @@ HistoryView::HistoryView(QWidget* parent) : QWidget(parent) {
     viewer_ = new RunViewer(split);
     split->addWidget(left);
     split->addWidget(viewer_);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
+    // About ten runs visible; the plots take the rest (they need height more than the table).
+    split->setSizes({table_->verticalHeader()->defaultSectionSize() * 11 + 90, 600});
     layout->addWidget(split, 1);
 
     // ---- wiring ----
@@ -500,6 +509,39 @@ void HistoryView::exportRunsCsv() {
     const QString e = exportCsv(path_, ids, CsvKind::Runs, path, overwrite_ ? overwrite_ : askWithDialog(this), &skipped);
     if (!e.isEmpty()) reportError(tr("Export CSV"), e);
     else if (!skipped) Q_EMIT statusMessage(tr("Wrote %n run(s) with configs and final metrics to %1", nullptr, int(ids.size())).arg(path));
+}
+
+void HistoryView::sizeColumns() {
+    // Numbers get the width of their longest usual text; the name takes what is left (elided in
+    // the middle, whole in its tooltip); started and duration come last, after the tags.
+    QHeaderView* header = table_->horizontalHeader();
+    const QFontMetrics metrics(table_->font());
+    const int pad = 18;  // cell margins and the sort arrow's room
+    auto fit = [&](RunTableModel::Column column, const QString& widest) {
+        const QString title = model_->headerData(column, Qt::Horizontal, Qt::DisplayRole).toString();
+        header->resizeSection(column, std::max(metrics.horizontalAdvance(widest), metrics.horizontalAdvance(title)) + pad);
+    };
+    header->setMinimumSectionSize(24);
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setSectionResizeMode(RunTableModel::Name, QHeaderView::Stretch);
+    fit(RunTableModel::Id, "9999");
+    fit(RunTableModel::Algorithm, "gosgd");
+    fit(RunTableModel::Workers, "64");
+    fit(RunTableModel::P, "0.0001");
+    fit(RunTableModel::LearningRate, "0.0001");
+    fit(RunTableModel::Status, tr("interrupted"));
+    fit(RunTableModel::MeanLoss, "0.0001");
+    fit(RunTableModel::TestAccuracy, "100.00 %");
+    fit(RunTableModel::Tags, "sweep, baseline");
+    fit(RunTableModel::Started, "2025-12-31 23:59");
+    fit(RunTableModel::Duration, "1 h 59 min");
+    // Visual order: what tells runs apart first.
+    const std::vector<int> order = {RunTableModel::Id, RunTableModel::Name, RunTableModel::Algorithm, RunTableModel::Workers,
+                                    RunTableModel::P, RunTableModel::LearningRate, RunTableModel::Status,
+                                    RunTableModel::MeanLoss, RunTableModel::TestAccuracy, RunTableModel::Tags,
+                                    RunTableModel::Started, RunTableModel::Duration};
+    for (int visual = 0; visual < int(order.size()); ++visual) header->moveSection(header->visualIndex(order[size_t(visual)]), visual);
 }
 
 void HistoryView::exportAllShown() {

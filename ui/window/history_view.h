@@ -97,6 +97,7 @@ Q_SIGNALS:
     void selectionChanged();
 
 private:
+    void sizeColumns();
     void poll();
     void reloadList();
     void rebuildTagChoices();

@@ -1,0 +1,177 @@
+// The desktop app as a first-time user meets it (issue #20), on a real history file and real
+// runs: the History table readable at 1600 px, the status bar's history label whole, the run id
+// said after an experiment's run is the history's id (not its place in the queue).
+#include <QApplication>
+#include <QDir>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/experiments/experiment_spec.h"
+#include "history_test_support.h"
+#include "ui/experiments/experiment_queue_controller.h"
+#include "ui/experiments/experiments_view.h"
+#include "ui/history/run_table_model.h"
+#include "ui/live/run_controller.h"
+#include "ui/settings/run_settings_panel.h"
+#include "ui/window/history_view.h"
+#include "ui/window/main_window.h"
+
+using namespace gossiplab;
+using namespace gossiplab::ui;
+
+namespace {
+
+RunConfig tinyRun() {
+    RunConfig c;
+    c.dataset = "synthetic";
+    c.model = "mlp";
+    c.workers = 2;
+    c.batch_size = 16;
+    c.p = 0.5;
+    c.learning_rate = 0.05;
+    c.metrics_every = 2;
+    c.distance_every = 5;
+    c.intra_op_threads = 1;
+    c.budget_kind = BudgetKind::ImagesPerWorker;
+    c.budget = 320;
+    return c;
+}
+
+}  // namespace
+
+class TestFirstUse : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir dir_;
+    int counter_ = 0;
+    QString newHistory() { return dir_.filePath(QString("history-%1.sqlite3").arg(++counter_)); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.filePath("settings"));
+        QCoreApplication::setOrganizationName("GossipLabTest");
+        QCoreApplication::setApplicationName("gossiplab-first-use-test");
+        if (QStyle* fusion = QStyleFactory::create("Fusion")) QApplication::setStyle(fusion);
+    }
+
+    // Item 3: at 1600 x 1000 name, algorithm, M, p, lr, status, final loss, accuracy and tags are
+    // all inside the table's viewport at once; numbers are narrow and never elided; the runs of a
+    // sweep, whose names differ only at the end, read differently.
+    void historyColumnsAreReadableAt1600() {
+        const QString path = newHistory();
+        using history_test::RunSpec;
+        for (double p : {0.0, 0.1, 1.0})
+            history_test::recordRun(path.toStdString(),
+                                    RunSpec(QString("Consensus vs p: gosgd M=8 lr=0.05, p = %1").arg(p).toStdString(),
+                                            Algorithm::GoSgd, p, RunStatus::Finished, 0.25, {"sweep", "fig1"}, 8));
+        MainWindow w(path);
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.tabs()->setCurrentWidget(w.historyView());
+        QApplication::processEvents();
+        auto* table = w.historyView()->findChild<QTableView*>("historyTable");
+        QVERIFY(table);
+        QTRY_COMPARE(table->model()->rowCount(), 3);
+        QHeaderView* header = table->horizontalHeader();
+        const int viewport = table->viewport()->width();
+        const QFontMetrics metrics(table->font());
+        for (int column : {RunTableModel::Name, RunTableModel::Algorithm, RunTableModel::Workers, RunTableModel::P,
+                           RunTableModel::LearningRate, RunTableModel::Status, RunTableModel::MeanLoss,
+                           RunTableModel::TestAccuracy, RunTableModel::Tags}) {
+            const QString title = table->model()->headerData(column, Qt::Horizontal).toString();
+            QVERIFY2(!header->isSectionHidden(column), qPrintable(title));
+            const int x = header->sectionViewportPosition(column);
+            QVERIFY2(x >= 0 && x + header->sectionSize(column) <= viewport,
+                     qPrintable(QString("%1 at %2..%3, viewport %4").arg(title).arg(x).arg(x + header->sectionSize(column)).arg(viewport)));
+            if (column == RunTableModel::Name || column == RunTableModel::Tags) continue;
+            for (int row = 0; row < 3; ++row) {
+                const QString text = table->model()->index(row, column).data().toString();
+                QVERIFY2(metrics.horizontalAdvance(text) + 8 <= header->sectionSize(column),
+                         qPrintable(QString("%1: '%2' does not fit in %3 px").arg(title, text).arg(header->sectionSize(column))));
+            }
+        }
+        // Numbers narrow, the name wide.
+        QVERIFY(header->sectionSize(RunTableModel::P) * 3 < header->sectionSize(RunTableModel::Name));
+        QVERIFY(header->sectionSize(RunTableModel::Workers) * 5 < header->sectionSize(RunTableModel::Name));
+        // The sweep's names, as the table draws them, differ.
+        QSet<QString> shown;
+        for (int row = 0; row < 3; ++row) {
+            const QString name = table->model()->index(row, RunTableModel::Name).data().toString();
+            shown << metrics.elidedText(name, table->textElideMode(), header->sectionSize(RunTableModel::Name) - 8);
+        }
+        QCOMPARE(shown.size(), 3);
+    }
+
+    // Item 7: the status bar's history label shows the file's name whole (no "his"), the full
+    // path in its tooltip; the title names the file and its folder.
+    void historyLabelShowsTheFile() {
+        const QString path = newHistory();
+        MainWindow w(path);
+        for (const QSize size : {QSize(1366, 768), QSize(1600, 1000)}) {
+            w.resize(size);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QApplication::processEvents();
+            auto* label = w.statusBar()->findChild<QLabel*>("historyFileLabel");
+            QVERIFY(label);
+            QVERIFY(label->isVisible());
+            QVERIFY2(label->width() >= label->sizeHint().width(),
+                     qPrintable(QString("%1 px for %2 px of text").arg(label->width()).arg(label->sizeHint().width())));
+            QVERIFY2(label->text().contains(QFileInfo(path).fileName()), qPrintable(label->text()));
+            QVERIFY(label->toolTip().contains(QDir::toNativeSeparators(path)));
+        }
+        QVERIFY(w.windowTitle().contains(QFileInfo(path).fileName()));
+        QVERIFY(w.windowTitle().contains(QDir::toNativeSeparators(QFileInfo(path).absolutePath())));
+    }
+
+    // Item 6: after an experiment's run the status bar names the run's history id. Three runs are
+    // recorded first, so the experiment's runs get ids 4 and 5 while their queue places are 0, 1.
+    void theStatusBarNamesTheExperimentsRunId() {
+        const QString path = newHistory();
+        for (int i = 0; i < 3; ++i) history_test::recordRun(path.toStdString(), history_test::RunSpec("earlier " + std::to_string(i)));
+        MainWindow w(path);
+        w.resize(1400, 900);
+        w.show();
+        experiments::ExperimentSpec spec;
+        spec.name = "two p";
+        spec.base = tinyRun();
+        spec.grid.p = {0.25, 0.5};
+        QString error;
+        const auto id = w.experimentsView()->createExperiment(spec, &error);
+        QVERIFY2(id.has_value(), qPrintable(error));
+        QStringList messages;
+        connect(w.statusBar(), &QStatusBar::messageChanged, this, [&](const QString& m) {
+            if (m.contains("recorded as run")) messages << m;
+        });
+        // While a queued run goes, its p and learning rate are the sweep's: not editable.
+        int states_seen = 0;
+        bool p_editable = false, lr_editable = false;
+        connect(w.controller(), &RunController::stateChanged, this, [&](RunController::State state) {
+            if (state == RunController::State::Idle) return;
+            ++states_seen;
+            p_editable |= w.settingsPanel()->editor("p")->isEnabled();
+            lr_editable |= w.settingsPanel()->editor("learning-rate")->isEnabled();
+        });
+        QVERIFY(w.experimentsView()->runSelected());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.experimentsView()->controller()->isActive(), 120000);
+        QTRY_COMPARE_WITH_TIMEOUT(messages.size(), 2, 10000);
+        QVERIFY2(messages[0].contains("recorded as run #4"), qPrintable(messages[0]));
+        QVERIFY2(messages[1].contains("recorded as run #5"), qPrintable(messages[1]));
+        QVERIFY(states_seen > 0);
+        QVERIFY(!p_editable);
+        QVERIFY(!lr_editable);
+    }
+};
+
+QTEST_MAIN(TestFirstUse)
+#include "test_first_use.moc"
