@@ -1,5 +1,8 @@
 #include "ui/experiments/experiment_queue_controller.h"
 
+#include <atomic>
+#include <mutex>
+
 #include <QMetaObject>
 
 #include "core/experiments/training_launcher.h"
@@ -36,18 +39,40 @@ public:
             Q_EMIT o->queueChanged(id);
         }, Qt::QueuedConnection);
     }
-    void onRunLinked(int, int64_t) override { postQueueChanged(); }
-    void onItemEnded(const store::QueueItem&, store::QueueItemStatus, const RunResult*, const std::string&) override {
+    void onRunLinked(int, int64_t run_id) override {
+        linked_run_id_ = run_id;
+        postQueueChanged();
+    }
+    void onItemEnded(const store::QueueItem&, store::QueueItemStatus, const RunResult* result, const std::string&) override {
+        QString name;
         {
             std::lock_guard lock(mutex_);
             progress_.reset();
+            name = run_name_;
+        }
+        // The runner links the run to its item by polling, so only here (after its last look) is
+        // the run's history id sure to be known, also for a run shorter than one poll.
+        const int64_t run_id = linked_run_id_.exchange(0);
+        if (result && run_id != 0) {
+            const QString status = QString::fromStdString(toString(result->status));
+            const qint64 id = id_;
+            QMetaObject::invokeMethod(owner_, [o = owner_, id, run_id, name, status] {
+                o->last_ended_run_id_ = run_id;
+                Q_EMIT o->runRecorded(id, run_id, name, status);
+            }, Qt::QueuedConnection);
         }
         postQueueChanged();
     }
     void onClaimed(const store::ExperimentClaim&) override { postQueueChanged(); }
 
     // ---- RunObserver (the run's monitor thread) ----
-    void onRunStarted(const RunInfo& e) override { if (live_) live_->onRunStarted(e); }
+    void onRunStarted(const RunInfo& e) override {
+        {
+            std::lock_guard lock(mutex_);
+            run_name_ = QString::fromStdString(e.config.effectiveName());
+        }
+        if (live_) live_->onRunStarted(e);
+    }
     void onWorkerSample(const WorkerSample& e) override { if (live_) live_->onWorkerSample(e); }
     void onRunSample(const RunSample& e) override { if (live_) live_->onRunSample(e); }
     void onDistances(const DistanceSnapshot& e) override { if (live_) live_->onDistances(e); }
@@ -73,8 +98,10 @@ private:
     ExperimentQueueController* const owner_;
     RunObserver* const live_;
     const int64_t id_;
+    std::atomic<int64_t> linked_run_id_{0};  // the history id of the run going now
     mutable std::mutex mutex_;
     std::optional<ProgressUpdate> progress_;
+    QString run_name_;  // of the run going now
 };
 
 ExperimentQueueController::ExperimentQueueController(const QString& history_path, RunObserver* live_observer,

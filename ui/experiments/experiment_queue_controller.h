@@ -63,6 +63,9 @@ public:
     experiments::RunnerStatus runnerStatus() const;
     // The current run's latest progress (nullopt between runs).
     std::optional<ProgressUpdate> currentProgress() const;
+    // The history id of the latest queued run that ended (0 before any): the run id, not its
+    // place in the queue.
+    int64_t lastEndedRunId() const { return last_ended_run_id_; }
     // How the latest run() left its experiment.
     const std::optional<experiments::RunnerOutcome>& lastOutcome() const { return last_outcome_; }
 
@@ -71,6 +74,9 @@ Q_SIGNALS:
     // Something changed in the queue of this experiment (an item started, got its run, ended).
     void queueChanged(qint64 experiment_id);
     void itemStarting(qint64 experiment_id, int position, const QString& label);
+    // A queued run ended and is recorded in the history as run `run_id` (its history id, not its
+    // place in the queue); `status` as toString(RunStatus).
+    void runRecorded(qint64 experiment_id, qint64 run_id, const QString& name, const QString& status);
     // The runner returned: the experiment's state ("done", "paused", ...) and why it stopped.
     void finished(qint64 experiment_id, const QString& state, const QString& message);
 
@@ -87,6 +93,7 @@ private:
     std::unique_ptr<experiments::ExperimentRunner> runner_;
     std::thread thread_;
     int64_t active_id_ = 0;
+    int64_t last_ended_run_id_ = 0;
     std::mutex outcome_mutex_;
     std::optional<experiments::RunnerOutcome> thread_outcome_;  // set by the runner thread
     std::optional<experiments::RunnerOutcome> last_outcome_;

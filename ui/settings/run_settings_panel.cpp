@@ -656,12 +656,12 @@ void RunSettingsPanel::setRunActive(bool active) {
     const bool gossip = config_.algorithm == Algorithm::GoSgd;
     for (auto& f : fields_) {
         bool enabled = !active;
-        if (active && f->key == "learning-rate") enabled = true;
-        if (active && f->key == "p") enabled = gossip;
+        if (active && f->key == "learning-rate") enabled = live_edits_allowed_;
+        if (active && f->key == "p") enabled = gossip && live_edits_allowed_;
         f->editor->setEnabled(enabled);
         f->label->setEnabled(enabled || !active);
     }
-    p_slider_->setEnabled(!active || gossip);
+    p_slider_->setEnabled(!active || (gossip && live_edits_allowed_));
     budget_kind_->setEnabled(!active);
     preset_->setEnabled(!active);
     if (Field* d = field("data-dir")) d->row->setEnabled(!active);

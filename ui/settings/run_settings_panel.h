@@ -56,6 +56,9 @@ public:
     // While a run is active only p (GoSGD) and the learning rate stay editable; their edits are
     // emitted as liveSettingRequested.
     void setRunActive(bool active);
+    // False while the run that goes is an experiment's queued run: its p and learning rate are
+    // the sweep's, so they are locked like every other field. Applies at the next setRunActive().
+    void setLiveEditsAllowed(bool allowed) { live_edits_allowed_ = allowed; }
     bool runActive() const { return run_active_; }
     // A live setting changed in the run (by this form, a schedule or an API call): show its value.
     void setLiveValue(const QString& field, double value);
@@ -100,7 +103,8 @@ private:
     std::vector<ConfigError> errors_;
     bool valid_ = false;
     bool run_active_ = false;
-    bool filling_ = false;  // setConfig/setFieldTexts in progress: one revalidation at the end
+    bool filling_ = false;
+    bool live_edits_allowed_ = true;  // setConfig/setFieldTexts in progress: one revalidation at the end
     std::map<QString, double> live_applied_;
 
     QComboBox* preset_ = nullptr;

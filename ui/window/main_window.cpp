@@ -6,9 +6,11 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -80,10 +82,10 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     distributed_label_->setStyleSheet("color: #4E79A7; padding: 0 6px;");
     statusBar()->addPermanentWidget(distributed_label_);
     history_label_ = new QLabel(this);
-    // A long path must not set the window's minimum width: the label shrinks (clipped), and the
-    // whole path stays in its tooltip.
-    history_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    history_label_->setMinimumWidth(160);
+    history_label_->setObjectName("historyFileLabel");
+    // A long path must not set the window's minimum width: showHistoryPath() elides it in the
+    // middle to a bounded width (the file name stays readable), the whole path is in the tooltip.
+    history_label_->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
     history_label_->setStyleSheet("color: #5A6270; padding: 0 6px;");
     statusBar()->addPermanentWidget(history_label_);
 
@@ -104,6 +106,7 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     });
     connect(controller_, &RunController::stateChanged, this, &MainWindow::onStateChanged);
     connect(controller_, &RunController::runStarted, this, [this](const RunInfo& info) {
+        shown_run_name_ = QString::fromStdString(info.config.effectiveName());
         live_->header()->showStarted(info);
         live_->configureFor(info.config.algorithm);
         statusBar()->showMessage(tr("Run started: %1, %2").arg(QString::fromStdString(info.model_description),
@@ -122,10 +125,15 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     });
 
     connect(experiments_, &ExperimentsView::queuedRunStarted, this, [this] {
+        showing_queued_run_ = true;
         live_->banner()->dismiss();
         for (PlotPanel* panel : live_->panels()) panel->resetView();
     });
     connect(experiments_, &ExperimentsView::experimentFinished, this, [this] { history_->refresh(); });
+    connect(experiments_->controller(), &ExperimentQueueController::runRecorded, this,
+            [this](qint64, qint64 run_id, const QString& name, const QString& status) {
+                statusBar()->showMessage(tr("Run \"%1\" %2; recorded as run #%3").arg(name, status).arg(run_id), 20000);
+            });
     connect(history_, &HistoryView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
     connect(compare_, &CompareView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 10000); });
     connect(history_, &HistoryView::compareRequested, this, &MainWindow::compareRuns);
@@ -144,9 +152,7 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
 
     restoreSettings();
     rememberRecent(history_path_);
-    history_label_->setText(tr("history: %1").arg(history_path_));
-    history_label_->setToolTip(history_path_);
-    setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(history_path_).fileName()));
+    showHistoryPath();
     checkHistoryFile();
     history_->setHistoryPath(history_path_);
     start_action_->setEnabled(settings_->isValid());
@@ -335,9 +341,7 @@ void MainWindow::openHistory(const QString& path) {
     history_path_ = path;
     controller_->setHistoryPath(path);
     live_->banner()->dismiss();
-    history_label_->setText(tr("history: %1").arg(path));
-    history_label_->setToolTip(path);
-    setWindowTitle(tr("GossipLab - %1").arg(QFileInfo(path).fileName()));
+    showHistoryPath();
     checkHistoryFile();
     history_->setHistoryPath(path);
     experiments_->setHistoryPath(path);
@@ -452,6 +456,7 @@ bool MainWindow::startRun() {
     tabs_->setCurrentWidget(live_);
     for (PlotPanel* p : live_->panels()) p->resetView();
     if (!controller_->start(config)) return false;
+    showing_queued_run_ = false;
     live_->header()->showStarting(QString::fromStdString(config.effectiveName()));
     statusBar()->showMessage(tr("Loading %1 and building %2 workers ...")
                                  .arg(QString::fromStdString(config.dataset))
@@ -471,6 +476,7 @@ void MainWindow::stopRun() {
 
 void MainWindow::onStateChanged(RunController::State state) {
     const bool active = state != RunController::State::Idle;
+    settings_->setLiveEditsAllowed(!experiments_->controller()->isActive());
     settings_->setRunActive(active);
     start_action_->setEnabled(!active && settings_->isValid());
     stop_action_->setEnabled(active && state != RunController::State::Stopping);
@@ -492,6 +498,18 @@ void MainWindow::onStartFailed(const QString& message) {
     if (close_after_stop_) QTimer::singleShot(0, this, &QWidget::close);
 }
 
+void MainWindow::showHistoryPath() {
+    // The title names the file and its folder (the platform appends " — GossipLab"); the Live
+    // tab points the user there.
+    const QFileInfo file(history_path_);
+    setWindowTitle(tr("%1 (%2)").arg(file.fileName(), QDir::toNativeSeparators(file.absolutePath())));
+    const QString text = tr("History: %1").arg(QDir::toNativeSeparators(history_path_));
+    const QFontMetrics metrics(history_label_->font());
+    history_label_->setText(metrics.elidedText(text, Qt::ElideMiddle, kHistoryLabelMaxWidth));
+    history_label_->setToolTip(tr("Every run is recorded in %1").arg(QDir::toNativeSeparators(history_path_)));
+    history_label_->setFixedWidth(history_label_->sizeHint().width());
+}
+
 void MainWindow::onRunEnded(const RunResult& result) {
     live_->header()->showEnded(result);
     const QString message = QString::fromStdString(result.message);
@@ -506,9 +524,12 @@ void MainWindow::onRunEnded(const RunResult& result) {
             break;
         default: break;
     }
-    statusBar()->showMessage(tr("Run %1 %2 (%3); recorded as run #%4")
-                                 .arg(QString::fromStdString(controller_->config().name),
-                                      QString::fromStdString(toString(result.status)), message)
+    const QString why = message.isEmpty() ? QString() : tr(" (%1)").arg(message);
+    // A queued run of an experiment came through the controller's feed: the controller's run id
+    // is that of the latest run it started itself. runRecorded() says this one's id.
+    if (!showing_queued_run_)
+        statusBar()->showMessage(tr("Run \"%1\" %2%3; recorded as run #%4")
+                                 .arg(shown_run_name_, QString::fromStdString(toString(result.status)), why)
                                  .arg(id),
                              20000);
     history_->refresh();

@@ -79,6 +79,9 @@ private:
     void onStartFailed(const QString& message);
     void onSettingChanged(const SettingChange& change);
     bool askToStop();
+    void showHistoryPath();
+
+    static constexpr int kHistoryLabelMaxWidth = 460;  // px; longer paths are elided in the middle
 
     QString history_path_;
     RunController* controller_ = nullptr;
@@ -99,6 +102,8 @@ private:
     QAction* open_action_ = nullptr;
     std::function<bool()> stop_question_;
     bool close_after_stop_ = false;
+    bool showing_queued_run_ = false;  // the Live tab shows an experiment's queued run
+    QString shown_run_name_;           // the name of the run the Live tab shows
 };
 
 }  // namespace gossiplab::ui
