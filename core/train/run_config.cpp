@@ -395,9 +395,12 @@ RunConfig quickDemoPreset() {
     c.p = 0.1;
     c.learning_rate = 0.05;
     c.batch_size = 32;
-    c.budget_kind = BudgetKind::ImagesPerWorker;
-    c.budget = 8000;
-    c.eval_every_images = 2000;
+    // Long enough to drag p while it goes and watch the consensus answer (a first user's run),
+    // the same length on any machine; the test model is evaluated on a subset every 10,000 images
+    // per worker, so its panel shows a curve, not one dot.
+    c.budget_kind = BudgetKind::Seconds;
+    c.budget = 45;
+    c.eval_every_images = 10000;
     c.eval_max_images = 2000;
     c.metrics_every = 5;
     c.distance_every = 20;

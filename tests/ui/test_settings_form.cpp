@@ -288,6 +288,19 @@ private Q_SLOTS:
         }
     }
 
+    // Issue #20, 5: the run a first user starts (the preselected quick demo) lasts long enough to
+    // drag p while it goes, the same on any machine (a time budget), and tests the model a few
+    // times on a subset, so the Test model panel shows a curve.
+    void theFirstRunLastsLongEnoughToTryP() {
+        RunSettingsPanel form;
+        const RunConfig c = form.config();
+        QVERIFY(c.budget_kind == BudgetKind::Seconds);
+        QVERIFY2(c.budget >= 30 && c.budget <= 60, qPrintable(QString::number(c.budget)));
+        QVERIFY(c.eval_every_images > 0);
+        QVERIFY(c.eval_max_images > 0 && c.eval_max_images <= 5000);
+        QVERIFY(c.algorithm == Algorithm::GoSgd && c.p > 0);
+    }
+
     void fieldTextsRoundTrip() {
         RunSettingsPanel form;
         form.applyPreset("paper-eamsgd");
