@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -170,6 +171,44 @@ private Q_SLOTS:
         QVERIFY(states_seen > 0);
         QVERIFY(!p_editable);
         QVERIFY(!lr_editable);
+    }
+
+    // Not a check: with GOSSIPLAB_SHOTS=FOLDER set, saves the Live tab (with two invalid fields),
+    // History (a run selected) and Compare at 1366x768, 1600x1000 and 1920x1080 for a look.
+    void screenshotsForALook() {
+        const QString folder = qEnvironmentVariable("GOSSIPLAB_SHOTS");
+        if (folder.isEmpty()) QSKIP("GOSSIPLAB_SHOTS not set");
+        QDir().mkpath(folder);
+        const QString path = newHistory();
+        using history_test::RunSpec;
+        std::vector<int64_t> ids;
+        for (double p : {0.0, 0.1, 1.0})
+            ids.push_back(history_test::recordRun(
+                path.toStdString(), RunSpec(QString("Consensus vs p: gosgd M=8 lr=0.05, p = %1").arg(p).toStdString(),
+                                            Algorithm::GoSgd, p, RunStatus::Finished, 0.25, {"sweep"}, 8, 2000)));
+        for (const QSize size : {QSize(1366, 768), QSize(1600, 1000), QSize(1920, 1080)}) {
+            MainWindow w(path);
+            w.resize(size);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            const QString tag = QString("%1x%2").arg(size.width()).arg(size.height());
+            auto* p = qobject_cast<QLineEdit*>(w.settingsPanel()->editor("p"));
+            auto* m = qobject_cast<QLineEdit*>(w.settingsPanel()->editor("workers"));
+            p->setText("2");
+            m->setText("0");
+            QTest::qWait(200);
+            w.grab().save(folder + "/live-invalid-" + tag + ".png");
+            p->setText("0.1");
+            m->setText("4");
+            w.tabs()->setCurrentWidget(w.historyView());
+            QTRY_VERIFY(w.historyView()->runCount() == 3);
+            w.historyView()->selectRuns({ids[1]});
+            QTest::qWait(400);
+            w.grab().save(folder + "/history-" + tag + ".png");
+            w.compareRuns(ids);
+            QTest::qWait(400);
+            w.grab().save(folder + "/compare-" + tag + ".png");
+        }
     }
 };
 
