@@ -545,13 +545,31 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
     }
     const uint8_t* payload = data + sizeof(WireHeader);
     const auto type = static_cast<MessageType>(h.type);
+    // A mirror of a worker that the sender runs (a rank never speaks for another's workers).
     auto mirror = [&](int w) -> WorkerState* {
         if (w < 0 || w >= static_cast<int>(shared->by_index.size())) return nullptr;
         WorkerState* state = shared->by_index[static_cast<size_t>(w)];
-        return state && !state->local ? state : nullptr;
+        return state && !state->local && state->rank == src ? state : nullptr;
+    };
+    // What a model-carrying message must satisfy before a byte of it is used: exactly one model
+    // of payload and an alpha that a worker can hold. A message that fails is a protocol error.
+    const size_t model_bytes = static_cast<size_t>(P) * sizeof(float);
+    auto badModelMessage = [&](const char* what) -> bool {
+        std::string problem;
+        if (h.payload_bytes != model_bytes)
+            problem = std::string(what) + " of " + std::to_string(h.payload_bytes) + " bytes (a model is " + std::to_string(model_bytes) + ")";
+        else if (!std::isfinite(h.value) || h.value <= 0.0 || h.value > 1.0 + 1e-9)
+            problem = std::string(what) + " with alpha " + fmt(h.value, 6) + " (allowed: above 0, at most 1)";
+        if (problem.empty()) return false;
+        declareLost(src, "it sent " + problem);
+        return true;
+    };
+    auto validStatus = [](int64_t status) {
+        return status >= static_cast<int64_t>(RunStatus::Running) && status <= static_cast<int64_t>(RunStatus::Interrupted);
     };
     switch (type) {
         case MessageType::Gossip: {
+            if (badModelMessage("an exchange")) return;
             WorkerState* target = h.worker >= 0 && h.worker < static_cast<int>(shared->by_index.size())
                                       ? shared->by_index[static_cast<size_t>(h.worker)]
                                       : nullptr;
@@ -590,7 +608,14 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
         case MessageType::Snapshot:
         case MessageType::FinalWorker: {
             WorkerState* m = mirror(h.worker);
-            if (!m) return;
+            if (!m) {
+                declareLost(src, "it sent the weights of worker " + std::to_string(h.worker) + ", which it does not run");
+                return;
+            }
+            if (h.payload_bytes != model_bytes) {
+                declareLost(src, "it sent weights of " + std::to_string(h.payload_bytes) + " bytes (a model is " + std::to_string(model_bytes) + ")");
+                return;
+            }
             const auto x = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
             {
                 std::lock_guard l(m->snapshot_mutex);
@@ -619,7 +644,16 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             return;
         }
         case MessageType::Setting: {
+            // Only rank 0 changes the run's live settings, and only to values a run accepts.
             const bool is_p = h.a == 0;
+            if (src != 0 || (h.a != 0 && h.a != 1)) {
+                declareLost(src, "it sent a setting change, which only rank 0 may send");
+                return;
+            }
+            if (auto error = validateLiveSetting(is_p ? "p" : "learning-rate", h.value, shared->config)) {
+                declareLost(src, "it sent " + std::string(is_p ? "p" : "learning-rate") + " = " + fmt(h.value, 6) + ": " + error->message);
+                return;
+            }
             auto& target = is_p ? shared->p : shared->learning_rate;
             const double old_value = target.exchange(h.value);
             if (old_value != h.value) {
@@ -629,6 +663,10 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             return;
         }
         case MessageType::Stop: {
+            if (!validStatus(h.a) || h.a == static_cast<int64_t>(RunStatus::Running)) {
+                declareLost(src, "it sent a stop with an unknown run status " + std::to_string(h.a));
+                return;
+            }
             ByteReader r(payload, h.payload_bytes);
             const std::string reason = r.getString();
             shared->endWith(static_cast<RunStatus>(h.a), reason, false);
@@ -656,9 +694,18 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             return;
         }
         case MessageType::End: {
+            if (src != 0) {
+                declareLost(src, "it sent the run's end, which only rank 0 may send");
+                return;
+            }
             ByteReader r(payload, h.payload_bytes);
             RunResult result;
-            result.status = static_cast<RunStatus>(r.get<int32_t>());
+            const int32_t status = r.get<int32_t>();
+            if (!validStatus(status)) {
+                declareLost(src, "it sent an end with an unknown run status " + std::to_string(status));
+                return;
+            }
+            result.status = static_cast<RunStatus>(status);
             result.message = r.getString();
             result.alpha_sum = r.get<double>();
             result.alpha_lost = r.get<double>();
@@ -707,7 +754,7 @@ void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, in
         for (auto& ns : phases) ns = r.get<int64_t>();
         if (index < 0 || index >= static_cast<int>(shared->by_index.size())) continue;
         WorkerState* m = shared->by_index[static_cast<size_t>(index)];
-        if (!m || m->local) continue;
+        if (!m || m->local || m->rank != src) continue;  // only the rank that runs a worker reports it
         m->iteration.store(iteration);
         m->images.store(images);
         m->sent.store(sent);

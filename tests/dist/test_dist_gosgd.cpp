@@ -105,14 +105,20 @@ void consensusAcrossProcesses(int processes, int per_process) {
     QVERIFY(std::abs(result.alpha_sum - 1.0) < 1e-9);
     // Rank 0's ledger over the whole run: its own workers and inboxes, plus each other process's
     // held and waiting parts as it last reported them (one consistent read there). The parts
-    // add up to 1 at every sample; the waiting part covers inboxes and alpha in transit between
-    // processes (as of different reports, so it is not asserted to be >= 0).
+    // add up to 1 at every sample. Reports are taken at different moments, so a push that left
+    // its sender after the sender's report and was merged here is counted on both sides for an
+    // instant: held may exceed 1 (and waiting go below 0) by at most the alpha of such pushes.
     QVERIFY(!log.run_samples.empty());
+    double most_held = 0.0;
     for (const auto& s : log.run_samples) {
         QVERIFY2(std::abs(s.alpha_held + s.alpha_waiting - 1.0) < 1e-9,
                  qPrintable(QString("held %1 + waiting %2").arg(s.alpha_held, 0, 'g', 17).arg(s.alpha_waiting, 0, 'g', 17)));
-        QVERIFY(s.alpha_held > 0.0 && s.alpha_held <= 1.0 + 1e-9);
+        QVERIFY(s.alpha_held > 0.0);
+        most_held = std::max(most_held, s.alpha_held);
     }
+    qInfo("alpha held across processes: at most %.9f; last sample %.12f", most_held, log.run_samples.back().alpha_held);
+    // Once every process has drained its inboxes and sent its final report, the workers hold it all.
+    QVERIFY2(std::abs(log.run_samples.back().alpha_held - 1.0) < 1e-9, qPrintable(QString::number(log.run_samples.back().alpha_held, 'g', 17)));
 
     checkConservation(run.finalState(), m);
 
