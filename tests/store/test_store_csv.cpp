@@ -128,9 +128,9 @@ private Q_SLOTS:
         const std::vector<std::string> header(csv::kSeriesColumns.begin(), csv::kSeriesColumns.end());
         QCOMPARE(rows.front(), header);
         // 20 rounds x 2 workers x 4 per-worker series (no center distance for GoSGD), the five
-        // rows of the diverged sample (its center distance is 0, not NaN), 20 x 4 run-level rows
-        // and 2 consensus distances.
-        QCOMPARE(rows.size() - 1, size_t{20 * 2 * 4 + 5 + 20 * 4 + 2});
+        // rows of the diverged sample (its center distance is 0, not NaN), 20 x 6 run-level rows
+        // (mean loss, alpha sum, held and waiting, messages, images/s) and 2 consensus distances.
+        QCOMPARE(rows.size() - 1, size_t{20 * 2 * 4 + 5 + 20 * 6 + 2});
         bool saw_null_loss = false;
         bool saw_run_level = false;
         for (size_t i = 1; i < rows.size(); ++i) {
