@@ -234,8 +234,9 @@ int exportCommand(const std::vector<std::string>& raw) {
     const char* kUsage =
         "export RUN... [--csv FILE] [--runs-csv FILE] [--db FILE]\n"
         "       gossiplab-cli export RUN... --plot loss|alpha|distance|accuracy --png|--pdf|--svg FILE\n"
-        "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time] [--force]";
-    auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis"}, {"force"});
+        "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time]\n"
+        "                     [--x-range LO:HI] [--y-range LO:HI] [--force]";
+    auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis", "x-range", "y-range"}, {"force"});
     if (!args.error.empty()) return usage("export", args.error, kUsage);
     std::vector<int64_t> ids;
     for (const auto& p : args.positional) {
@@ -283,6 +284,23 @@ int exportCommand(const std::vector<std::string>& raw) {
                 return usage("export", "--x-axis is '" + *x + "'; allowed: images, iterations, time", kUsage);
             request.x_axis = *x;
         }
+        // "LO:HI", LO < HI, both finite: the view of the exported plot (e.g. the end of convergence).
+        auto range = [&](const char* flag, double& lower, double& upper) -> std::optional<std::string> {
+            const auto text = args.option(flag);
+            if (!text) return std::nullopt;
+            const size_t colon = text->find(':');
+            char* end1 = nullptr;
+            char* end2 = nullptr;
+            const std::string lo = text->substr(0, colon), hi = colon == std::string::npos ? "" : text->substr(colon + 1);
+            lower = std::strtod(lo.c_str(), &end1);
+            upper = std::strtod(hi.c_str(), &end2);
+            if (colon == std::string::npos || lo.empty() || hi.empty() || *end1 || *end2 || !std::isfinite(lower) ||
+                !std::isfinite(upper) || !(lower < upper))
+                return std::string("--") + flag + " is '" + *text + "'; expected LO:HI with LO < HI (e.g. 300000:600000)";
+            return std::nullopt;
+        };
+        if (auto bad = range("x-range", request.x_lower, request.x_upper)) return usage("export", *bad, kUsage);
+        if (auto bad = range("y-range", request.y_lower, request.y_upper)) return usage("export", *bad, kUsage);
         if (!args.has("force") && std::filesystem::exists(request.path)) {
             std::fprintf(stderr, "gossiplab-cli export: %s exists; give --force to replace it\n", request.path.c_str());
             return kExitFailed;
@@ -294,7 +312,7 @@ int exportCommand(const std::vector<std::string>& raw) {
             return kExitFailed;
         }
     } else {
-        for (const char* f : {"png", "pdf", "svg", "width", "height", "scale", "x-axis"})
+        for (const char* f : {"png", "pdf", "svg", "width", "height", "scale", "x-axis", "x-range", "y-range"})
             if (args.option(f)) return usage("export", std::string("--") + f + " only goes with --plot", kUsage);
     }
 

@@ -27,6 +27,9 @@ struct PlotExportRequest {
     int height = 720;
     double scale = 1.0;             // PNG only
     std::string x_axis = "images";  // images, iterations, time
+    // A fixed view (lower < upper), e.g. the end of convergence; otherwise automatic.
+    double x_lower = 0.0, x_upper = 0.0;
+    double y_lower = 0.0, y_upper = 0.0;
 };
 // Returns "" on success, else the reason.
 using PlotExporter = std::function<std::string(const PlotExportRequest&)>;

@@ -276,6 +276,21 @@ private Q_SLOTS:
         cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss"});
         QVERIFY(cli.waitForFinished(60000));
         QCOMPARE(cli.exitCode(), 2);
+        // A zoomed view (the end of convergence, as the paper shows it) draws something else than
+        // the whole run; a backwards range is refused naming the flag.
+        const QString whole = out("cli-whole.png"), zoomed = out("cli-zoomed.png");
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "loss", "--png", whole});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "loss", "--png", zoomed,
+                                       "--x-range", "1000:2000", "--y-range", "0:5"});
+        QVERIFY(cli.waitForFinished(60000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QVERIFY(QImage(zoomed).size() == QImage(whole).size() && QImage(zoomed) != QImage(whole));
+        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss", "--png", out("r.png"), "--x-range", "5:1"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 2);
+        QVERIFY(cli.readAllStandardError().contains("--x-range is '5:1'"));
     }
 };
 

@@ -82,6 +82,8 @@ std::string exportPlotForCli(const cli::PlotExportRequest& request) {
     }
     panel->setXAxis(axis);
     panel->resize(request.width, request.height);
+    if (request.x_lower < request.x_upper || request.y_lower < request.y_upper)
+        panel->setView(request.x_lower, request.x_upper, request.y_lower, request.y_upper);
     ImageOptions image;
     image.width = request.width;
     image.height = request.height;

@@ -151,6 +151,16 @@ void PlotPanel::resetView() {
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void PlotPanel::setView(double x_lower, double x_upper, double y_lower, double y_upper) {
+    refresh(true, true);  // the data first, so that an automatic direction fits it
+    for (QCPAxisRect* rect : timeRects()) {
+        if (x_lower < x_upper) rect->axis(QCPAxis::atBottom)->setRange(x_lower, x_upper);
+        if (y_lower < y_upper) rect->axis(QCPAxis::atLeft)->setRange(y_lower, y_upper);
+    }
+    user_view_ = true;
+    plot_->replot(QCustomPlot::rpRefreshHint);
+}
+
 void PlotPanel::rescaleToData() {
     for (QCPAxisRect* rect : timeRects()) {
         for (QCPAxis* axis : rect->axes()) {

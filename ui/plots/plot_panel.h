@@ -55,6 +55,10 @@ public:
     bool refresh(bool force = false, bool immediate = false);
     // Back to the automatic view (as a double-click does).
     void resetView();
+    // A fixed view, as if the user had zoomed (e.g. on the end of convergence, as the GoSGD paper
+    // shows it): the x range of every data-following rect and/or the range of its value axis.
+    // An empty range (lower >= upper) leaves that direction automatic.
+    void setView(double x_lower, double x_upper, double y_lower, double y_upper);
     // The user zoomed or panned: the view no longer follows the data.
     bool followsData() const { return !user_view_; }
 
