@@ -2,22 +2,31 @@
 // runs: the History table readable at 1600 px, the status bar's history label whole, the run id
 // said after an experiment's run is the history's id (not its place in the queue).
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QDir>
+#include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyleFactory>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include "core/experiments/experiment_spec.h"
 #include "history_test_support.h"
 #include "ui/experiments/experiment_queue_controller.h"
 #include "ui/experiments/experiments_view.h"
+#include "ui/compare/compare_view.h"
+#include "ui/export/image_export_dialog.h"
+#include "ui/plots/compare_plot.h"
 #include "ui/history/run_table_model.h"
 #include "ui/live/run_controller.h"
 #include "ui/settings/run_settings_panel.h"
@@ -43,6 +52,41 @@ RunConfig tinyRun() {
     c.budget_kind = BudgetKind::ImagesPerWorker;
     c.budget = 320;
     return c;
+}
+
+// Answers the modal dialogs that come up, in order, one step each; any further one is rejected
+// (so a dialog the test did not expect never hangs it).
+class ModalAnswerer {
+public:
+    explicit ModalAnswerer(std::vector<std::function<void(QWidget*)>> steps) : steps_(std::move(steps)) {
+        QObject::connect(&timer_, &QTimer::timeout, &timer_, [this] {
+            QWidget* modal = QApplication::activeModalWidget();
+            if (!modal || modal == last_) return;
+            last_ = modal;
+            if (next_ < steps_.size()) steps_[next_++](modal);
+            else if (auto* d = qobject_cast<QDialog*>(modal)) d->reject();
+        });
+        timer_.start(30);
+    }
+    size_t answered() const { return next_; }
+
+private:
+    std::vector<std::function<void(QWidget*)>> steps_;
+    size_t next_ = 0;
+    QPointer<QWidget> last_;
+    QTimer timer_;
+};
+
+// The Save-image dialog: a file name, then Save.
+std::function<void(QWidget*)> saveImageAs(const QString& file, QString* started_with) {
+    return [file, started_with](QWidget* modal) {
+        auto* edit = modal->findChild<QLineEdit*>();
+        auto* buttons = modal->findChild<QDialogButtonBox*>();
+        if (!edit || !buttons) return;
+        *started_with = edit->text();
+        edit->setText(file);
+        buttons->button(QDialogButtonBox::Save)->click();
+    };
 }
 
 }  // namespace
@@ -171,6 +215,77 @@ private Q_SLOTS:
         QVERIFY(states_seen > 0);
         QVERIFY(!p_editable);
         QVERIFY(!lr_editable);
+    }
+
+    // Item 8: Save image and Export all say where the files went (status bar, "Open folder"); the
+    // Export-all dialog starts in the last export folder and accepts a folder that does not exist
+    // yet after asking to create it; Save image then starts there too.
+    void exportsSayWhereTheFilesWent() {
+        const QString path = newHistory();
+        std::vector<int64_t> ids;
+        for (double p : {0.1, 1.0}) ids.push_back(history_test::recordRun(path.toStdString(), history_test::RunSpec("run", Algorithm::GoSgd, p)));
+        QTemporaryDir out;
+        const QString first = QDir(out.path()).filePath("first");
+        QVERIFY(QDir().mkpath(first));
+        MainWindow w(path);
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.compareRuns(ids);
+        QApplication::processEvents();
+        PlotPanel* panel = w.compareView()->plots().front();
+
+        // Save image: the status bar names the file and offers the folder.
+        const QString png = QDir(first).filePath("loss.png");
+        QString started_with;
+        {
+            ModalAnswerer answer({saveImageAs(png, &started_with)});
+            exportPlotInteractively(*panel, "loss", &w);
+            QCOMPARE(answer.answered(), size_t(1));
+        }
+        QVERIFY(QFileInfo::exists(png));
+        QVERIFY2(w.statusBar()->currentMessage().contains(QDir::toNativeSeparators(png)), qPrintable(w.statusBar()->currentMessage()));
+        auto* open = w.statusBar()->findChild<QPushButton*>("openExportFolderButton");
+        QVERIFY2(open, "no Open folder button in the status bar");
+        QVERIFY(open->isVisible());
+
+        // Export all: starts in the last export folder; a new folder is offered and created.
+        const QString fresh = QDir(first).filePath("new-folder");
+        QString dialog_folder, question;
+        {
+            ModalAnswerer answer({[&](QWidget* modal) {
+                                      auto* dialog = qobject_cast<QFileDialog*>(modal);
+                                      if (!dialog) return;
+                                      dialog_folder = dialog->directory().absolutePath();
+                                      // Typed as a user would: the name of a folder not made yet.
+                                      if (auto* name = dialog->findChild<QLineEdit*>("fileNameEdit")) name->setText(fresh);
+                                      static_cast<QDialog*>(dialog)->accept();
+                                  },
+                                  [&](QWidget* modal) {
+                                      auto* box = qobject_cast<QMessageBox*>(modal);
+                                      if (!box) return;
+                                      question = box->text();
+                                      if (QAbstractButton* yes = box->button(QMessageBox::Yes)) yes->click();
+                                      else box->reject();
+                                  }});
+            w.compareView()->exportAllDialog();
+        }
+        QCOMPARE(dialog_folder, first);
+        QVERIFY2(question.contains("does not exist"), qPrintable(question));
+        QVERIFY(QFileInfo::exists(QDir(fresh).filePath("runs.csv")));
+        QVERIFY2(w.statusBar()->currentMessage().contains(QDir::toNativeSeparators(fresh)), qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(open->isVisible());
+        QVERIFY2(open->toolTip().contains(QDir::toNativeSeparators(fresh)), qPrintable(open->toolTip()));
+        // Another message hides the button.
+        w.statusBar()->showMessage("something else");
+        QVERIFY(!open->isVisible());
+
+        // Save image starts in the folder of the last export (the Export all one).
+        {
+            ModalAnswerer answer({saveImageAs(QDir(fresh).filePath("again.png"), &started_with)});
+            exportPlotInteractively(*panel, "loss", &w);
+        }
+        QCOMPARE(QFileInfo(started_with).absolutePath(), fresh);
     }
 
     // Not a check: with GOSSIPLAB_SHOTS=FOLDER set, saves the Live tab (with two invalid fields),

@@ -2,9 +2,12 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
+#include <QScrollBar>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -13,6 +16,7 @@
 
 #include "core/store/history.h"
 #include "ui/compare/config_table.h"
+#include "ui/export/image_export_dialog.h"
 #include "ui/model/run_data_store.h"
 #include "ui/plots/compare_plot.h"
 #include "ui/plots/palette.h"
@@ -48,6 +52,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     layout->addLayout(bar);
 
     auto* split = new QSplitter(Qt::Vertical, this);
+    split_ = split;
+    split->setChildrenCollapsible(false);
     auto* plots = new QWidget(split);
     auto* grid = new QGridLayout(plots);
     grid->setContentsMargins(0, 0, 0, 0);
@@ -157,8 +163,10 @@ QString CompareView::setRuns(const QString& history_path, const std::vector<int6
         p->setRuns(runs);
         p->refresh(true);
     }
+    shareXRange();
     table_->setRuns(records, configs, colors);
     legend_->setText(legend.join(QStringLiteral(" &nbsp;&nbsp; ")));
+    fitTable();
     return problems.join('\n');
 }
 
@@ -169,6 +177,38 @@ void CompareView::setXAxis(XAxis axis) {
         p->setXAxis(axis);
         p->refresh(true);
     }
+    shareXRange();
+}
+
+void CompareView::shareXRange() {
+    double upper = 0.0;
+    for (ComparePlot* p : plots()) upper = std::max(upper, p->dataXUpper());
+    for (ComparePlot* p : plots()) {
+        p->setSharedXUpper(upper);
+        p->resetView();
+    }
+}
+
+int CompareView::tableHeightNeeded() const {
+    int h = table_->horizontalHeader()->height() + 2 * table_->frameWidth() + 2;
+    for (int r = 0; r < table_->rowCount(); ++r)
+        if (!table_->isRowHidden(r)) h += table_->rowHeight(r);
+    if (table_->horizontalScrollBar()->isVisible() || table_->horizontalHeader()->length() > table_->viewport()->width())
+        h += table_->horizontalScrollBar()->sizeHint().height();
+    return h;
+}
+
+void CompareView::fitTable() {
+    // Every row of the table (config and final metrics) without scrolling, as long as the plots
+    // keep at least 60 % of the height; the splitter moves it.
+    const int total = split_->height() > 0 ? split_->height() : height();
+    const int table = std::min(tableHeightNeeded(), int(total * 0.4));
+    split_->setSizes({std::max(1, total - table - split_->handleWidth()), table});
+}
+
+void CompareView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitTable();
 }
 
 XAxis CompareView::xAxis() const { return XAxis(x_axis_->currentData().toInt()); }
@@ -184,6 +224,7 @@ void CompareView::setShowWorkers(bool on) {
 void CompareView::setHideEqual(bool on) {
     if (hide_equal_->isChecked() != on) hide_equal_->setChecked(on);
     table_->setHideEqual(on);
+    fitTable();
 }
 
 ExportAllResult CompareView::exportAllTo(const QString& folder) {
@@ -200,7 +241,7 @@ void CompareView::exportAllDialog() {
         Q_EMIT statusMessage(tr("Nothing to export: compare two or more runs first"));
         return;
     }
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export the comparison (plots and CSVs) into"));
+    const QString folder = chooseExportFolder(this, tr("Export the comparison (plots and CSVs) into"));
     if (folder.isEmpty()) return;
     const ExportAllResult result = exportAllTo(folder);
     if (!result.errors.isEmpty()) QMessageBox::warning(this, tr("Export all"), result.errors.join('\n'));
@@ -209,7 +250,8 @@ void CompareView::exportAllDialog() {
 
 void CompareView::exportPointsCsvDialog() {
     if (ids_.empty()) return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export every recorded point"), "points.csv", tr("CSV (*.csv)"),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export every recorded point"),
+                                                      QDir(lastExportFolder()).filePath("points.csv"), tr("CSV (*.csv)"),
                                                       nullptr, QFileDialog::DontConfirmOverwrite);
     if (path.isEmpty()) return;
     bool skipped = false;

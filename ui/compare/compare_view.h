@@ -19,6 +19,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QSplitter;
 
 namespace gossiplab::ui {
 
@@ -52,6 +53,8 @@ public:
     ConfigTable* configTable() const { return table_; }
     // File base names and plots, as "Export all" writes them.
     std::vector<std::pair<QString, PlotPanel*>> namedPlots() const;
+    // The height the config table needs to show all its (not hidden) rows without scrolling.
+    int tableHeightNeeded() const;
 
     void setOverwriteQuestion(OverwriteQuestion ask) { overwrite_ = std::move(ask); }
     ExportAllResult exportAllTo(const QString& folder);
@@ -61,7 +64,12 @@ public:
 Q_SIGNALS:
     void statusMessage(const QString& text);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void shareXRange();
+    void fitTable();
     void linkXRanges();
 
     QString path_;
@@ -77,6 +85,7 @@ private:
     QCheckBox* show_workers_ = nullptr;
     QCheckBox* hide_equal_ = nullptr;
     bool linking_ = false;
+    QSplitter* split_ = nullptr;
     OverwriteQuestion overwrite_;
 };
 

@@ -1,5 +1,7 @@
 #include "ui/experiments/experiments_view.h"
+
 #include "ui/experiments/table_cells.h"
+#include "ui/export/image_export_dialog.h"
 
 #include <algorithm>
 #include <cmath>
@@ -678,12 +680,14 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
 
 void ExperimentsView::exportDialog() {
     if (!record_) return;
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export the experiment into a folder"),
-                                                             QDir::homePath());
+    const QString folder = chooseExportFolder(this, tr("Export the experiment into a folder"));
     if (folder.isEmpty()) return;
     const ExportResult r = exportTo(record_->id, folder);
     if (r.ok) {
         showMessage(tr("Exported %n file(s) into %1", nullptr, int(r.files.size())).arg(QDir::toNativeSeparators(folder)));
+        QStringList written;
+        for (const QString& f : r.files) written << QDir(folder).absoluteFilePath(f);
+        ExportNotifier::instance()->report(written);
     } else if (r.cancelled) {
         showMessage(r.error);
     } else {

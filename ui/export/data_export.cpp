@@ -1,8 +1,10 @@
 #include "ui/export/data_export.h"
 
 #include <QDir>
+#include <QFileInfo>
 
 #include "core/store/history.h"
+#include "ui/export/image_export_dialog.h"
 #include "ui/plots/plot_panel.h"
 
 namespace gossiplab::ui {
@@ -30,7 +32,9 @@ QString exportCsv(const QString& history_path, const std::vector<int64_t>& run_i
         if (skipped) *skipped = true;
         return {};
     }
-    return csvInto(history_path, run_ids, kind, path);
+    const QString error = csvInto(history_path, run_ids, kind, path);
+    if (error.isEmpty()) ExportNotifier::instance()->report({QFileInfo(path).absoluteFilePath()});
+    return error;
 }
 
 QStringList exportAllPaths(const ExportAllRequest& request) {
@@ -69,6 +73,8 @@ ExportAllResult exportAll(const ExportAllRequest& request, const OverwriteQuesti
             note(path, exportPlot(*panel, path, request.image, alwaysOverwrite()));
         }
     }
+    // Where the files went: the main window's status bar (with a button that opens the folder).
+    ExportNotifier::instance()->report(result.written);
     return result;
 }
 

@@ -1,5 +1,6 @@
 #include "ui/export/image_export_dialog.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -80,12 +81,106 @@ ImageOptions ImageExportDialog::options() const {
 }
 
 QString exportPlotInteractively(PlotPanel& panel, const QString& suggested_name, QWidget* parent) {
-    const QString folder = QSettings().value("export/folder", QDir::homePath()).toString();
-    ImageExportDialog dialog(QDir(folder).filePath(suggested_name + ".png"), parent);
+    ImageExportDialog dialog(QDir(lastExportFolder()).filePath(suggested_name + ".png"), parent);
     if (dialog.exec() != QDialog::Accepted) return {};
-    const QString error = exportPlot(panel, dialog.path(), dialog.options(), askWithDialog(parent));
+    const QString path = dialog.path();
+    bool declined = false;
+    const QString error = exportPlot(panel, path, dialog.options(), [&](const QStringList& existing) {
+        declined = !askWithDialog(parent)(existing);
+        return !declined;
+    });
     if (!error.isEmpty()) QMessageBox::warning(parent, QObject::tr("Save plot"), error);
+    else if (!declined) ExportNotifier::instance()->report({QFileInfo(path).absoluteFilePath()});
     return error;
+}
+
+namespace {
+
+class FolderDialog final : public QFileDialog {
+public:
+    using QFileDialog::QFileDialog;
+    void accept() override {
+        const QStringList files = selectedFiles();
+        if (files.size() == 1 && !files.constFirst().isEmpty() && !QFileInfo::exists(files.constFirst())) {
+            QDialog::accept();
+            return;
+        }
+        QFileDialog::accept();
+    }
+};
+
+}  // namespace
+
+QString lastExportFolder() {
+    const QString folder = QSettings().value("export/folder").toString();
+    return !folder.isEmpty() && QFileInfo(folder).isDir() ? folder : QDir::homePath();
+}
+
+void rememberExportFolder(const QString& folder) {
+    if (!folder.isEmpty()) QSettings().setValue("export/folder", QFileInfo(folder).absoluteFilePath());
+}
+
+CreateFolderQuestion askCreateFolderWithDialog(QWidget* parent) {
+    return [parent](const QString& folder) {
+        return QMessageBox::question(parent, QObject::tr("Create the folder?"),
+                                     QObject::tr("The folder %1 does not exist yet.\n\nCreate it and export into it?")
+                                         .arg(QDir::toNativeSeparators(folder)),
+                                     QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes) == QMessageBox::Yes;
+    };
+}
+
+QString chooseExportFolder(QWidget* parent, const QString& title, const CreateFolderQuestion& ask) {
+    // Qt's own dialog for folders, except that a typed name of a folder that does not exist yet is
+    // accepted (Qt's says "Directory not found"): it is offered to be created below.
+    FolderDialog dialog(parent, title, lastExportFolder());
+    dialog.setObjectName("exportFolderDialog");
+    dialog.setOption(QFileDialog::DontUseNativeDialog);
+    dialog.setOption(QFileDialog::ShowDirsOnly);
+    dialog.setFileMode(QFileDialog::Directory);
+    dialog.setLabelText(QFileDialog::Accept, QObject::tr("Export here"));
+    dialog.setToolTip(QObject::tr("Type a new folder's name to create it"));
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return {};
+    QString folder = dialog.selectedFiles().constFirst();
+    // Accept with nothing typed: the folder the dialog shows.
+    if (QFileInfo(folder).isFile()) {
+        QMessageBox::warning(parent, title, QObject::tr("%1 is a file, not a folder").arg(QDir::toNativeSeparators(folder)));
+        return {};
+    }
+    folder = QFileInfo(folder).absoluteFilePath();
+    if (!QFileInfo(folder).exists()) {
+        const CreateFolderQuestion question = ask ? ask : askCreateFolderWithDialog(parent);
+        if (!question(folder)) return {};
+        if (!QDir().mkpath(folder)) {
+            QMessageBox::warning(parent, title, QObject::tr("Could not create the folder %1").arg(QDir::toNativeSeparators(folder)));
+            return {};
+        }
+    }
+    return folder;
+}
+
+ExportNotifier* ExportNotifier::instance() {
+    static ExportNotifier* notifier = nullptr;
+    if (!notifier) notifier = new ExportNotifier(QCoreApplication::instance());
+    return notifier;
+}
+
+QString ExportNotifier::folderOf(const QStringList& files) {
+    if (files.isEmpty()) return {};
+    QString folder = QFileInfo(files.constFirst()).absolutePath();
+    for (const QString& f : files)
+        while (!QFileInfo(f).absoluteFilePath().startsWith(folder.endsWith('/') ? folder : folder + '/')) {
+            const QString up = QFileInfo(folder).absolutePath();
+            if (up == folder) break;
+            folder = up;
+        }
+    return folder;
+}
+
+void ExportNotifier::report(const QStringList& files) {
+    if (files.isEmpty()) return;
+    const QString folder = folderOf(files);
+    rememberExportFolder(folder);
+    Q_EMIT exported(files, folder);
 }
 
 }  // namespace gossiplab::ui

@@ -87,6 +87,15 @@ QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& 
         }
     } restore{plot, ranges};
     panel.refresh(true, true);
+    // A legend kept off the screen (the view has its own key) is drawn in the file, on its own.
+    struct ExportLegend {
+        QCPLegend* legend;
+        bool was_visible;
+        ~ExportLegend() {
+            if (legend) legend->setVisible(was_visible);
+        }
+    } legend{plot->legend, plot->legend && plot->legend->visible()};
+    if (plot->legend && plot->property("legendInExports").toBool() && plot->legend->itemCount() > 0) plot->legend->setVisible(true);
     PrintTheme theme(plot);
     QByteArray bytes;
     QBuffer buffer(&bytes);

@@ -1,5 +1,7 @@
 #include "ui/plots/compare_plot.h"
 
+#include <algorithm>
+
 #include "ui/model/worker_band.h"
 #include "ui/plots/palette.h"
 #include "ui/plots/plot_style.h"
@@ -40,7 +42,10 @@ ComparePlot::ComparePlot(CompareMetric metric, QWidget* parent) : PlotPanel(metr
         case CompareMetric::ConsensusDistance: plot_->yAxis->setLabel(tr("consensus distance")); break;
         case CompareMetric::Alpha: plot_->yAxis->setLabel(tr("\u03B1 (sum weight)")); break;
     }
-    plot_->legend->setVisible(true);
+    // The colour key above the plots names the runs: no legend over the data on screen. Exports
+    // (a file on its own) draw it: plot_export shows a legend marked "legendInExports".
+    plot_->legend->setVisible(false);
+    plot_->setProperty("legendInExports", true);
     plot_->legend->setFont(style::legendFont());
     plot_->legend->setBrush(QBrush(QColor(255, 255, 255, 230)));
     plot_->legend->setBorderPen(QPen(palette::gridLine()));
@@ -151,17 +156,43 @@ void ComparePlot::rebuild() {
                 break;
         }
         setGraphData(mean, xs_, ys_, positive);
+        if (mean->data()->isEmpty()) mean->removeFromLegend();  // a run without this series is not in its key
         means_.push_back(mean);
     }
     bool any = false;
     for (QCPGraph* g : means_) any = any || !g->data()->isEmpty();
-    plot_->legend->setVisible(!runs_.empty());
+    plot_->legend->setVisible(false);
     updatePlaceholder(!any);
 }
 
 int ComparePlot::meanGraphCount() const { return countWithData(means_); }
 int ComparePlot::bandCount() const { return countWithData(bands_); }
 int ComparePlot::workerGraphCount() const { return countWithData(workers_); }
+
+QStringList ComparePlot::legendNames() const {
+    QStringList names;
+    for (int i = 0; i < plot_->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(plot_->legend->item(i))) names << item->plottable()->name();
+    return names;
+}
+
+double ComparePlot::dataXUpper() const {
+    double upper = 0.0;
+    for (const auto* list : {&means_, &bands_, &workers_})
+        for (QCPGraph* g : *list) {
+            bool found = false;
+            const QCPRange r = g->getKeyRange(found);
+            if (found) upper = std::max(upper, r.upper);
+        }
+    return upper;
+}
+
+void ComparePlot::adjustRanges() {
+    // A margin after the last point (its marker whole), and room for the other plots' last points.
+    QCPAxis* x = plot_->xAxis;
+    const double upper = std::max(shared_x_upper_, dataXUpper());
+    if (upper > 0 && x->range().upper < upper * 1.03) x->setRangeUpper(upper * 1.03);
+}
 
 std::vector<QCPAxis*> ComparePlot::logAxes() const { return {plot_->yAxis}; }
 std::vector<QCPAxisRect*> ComparePlot::timeRects() const { return {plot_->axisRect()}; }

@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include <QStringList>
+
 #include <QColor>
 #include <QString>
 
@@ -43,18 +45,27 @@ public:
     int meanGraphCount() const;
     int bandCount() const;
     int workerGraphCount() const;
+    // Names in the plot's legend (drawn in exports only: on screen the view's colour key says it).
+    QStringList legendNames() const;
+
+    // The largest x of this plot's data (0 when none); the view shares the largest over its plots,
+    // so that linked plots all show every final point (a fitted plot never cuts another's).
+    double dataXUpper() const;
+    void setSharedXUpper(double upper) { shared_x_upper_ = upper; }
 
 protected:
     uint64_t signature() const override;
     void rebuild() override;
     std::vector<QCPAxis*> logAxes() const override;
     std::vector<QCPAxisRect*> timeRects() const override;
+    void adjustRanges() override;
 
 private:
     CompareMetric metric_;
     std::vector<CompareRun> runs_;
     bool show_workers_ = false;
     uint64_t generation_ = 0;
+    double shared_x_upper_ = 0.0;
     std::vector<QCPGraph*> means_, bands_, workers_;
     std::vector<double> xs_, ys_;
 };

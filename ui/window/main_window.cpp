@@ -6,6 +6,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -19,9 +20,13 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include "core/store/history.h"
+#include "ui/export/data_export.h"
+#include "ui/export/image_export_dialog.h"
+#include "ui/history/run_viewer.h"
 #include "ui/live/live_view.h"
 #include "ui/live/message_banner.h"
 #include "ui/live/run_status_header.h"
@@ -81,6 +86,24 @@ MainWindow::MainWindow(const QString& history_path, QWidget* parent) : QMainWind
     distributed_label_ = new QLabel(this);
     distributed_label_->setStyleSheet("color: #4E79A7; padding: 0 6px;");
     statusBar()->addPermanentWidget(distributed_label_);
+    // After an export: the message says where the files went, this opens the folder. Hidden
+    // again when the status bar shows something else.
+    open_export_folder_ = new QPushButton(tr("Open folder"), this);
+    open_export_folder_->setObjectName("openExportFolderButton");
+    open_export_folder_->setFlat(true);
+    open_export_folder_->setCursor(Qt::PointingHandCursor);
+    open_export_folder_->setStyleSheet("QPushButton { color: #2F6DB5; text-decoration: underline; padding: 0 6px; border: none; }");
+    open_export_folder_->hide();
+    statusBar()->addPermanentWidget(open_export_folder_);
+    connect(open_export_folder_, &QPushButton::clicked, this, [this] {
+        if (!export_folder_.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(export_folder_));
+    });
+    connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString& text) {
+        // Kept while the message names the export (a view's own "Wrote ... into FOLDER" too).
+        if (text != export_message_ && (export_folder_.isEmpty() || !text.contains(QDir::toNativeSeparators(export_folder_))))
+            open_export_folder_->hide();
+    });
+    connect(ExportNotifier::instance(), &ExportNotifier::exported, this, &MainWindow::showExported);
     history_label_ = new QLabel(this);
     history_label_->setObjectName("historyFileLabel");
     // A long path must not set the window's minimum width: showHistoryPath() elides it in the
@@ -266,12 +289,71 @@ void MainWindow::buildMenus() {
     });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Getting started"), this, [this] {
+        QMessageBox box(QMessageBox::NoIcon, tr("Getting started"), gettingStartedText(), QMessageBox::Ok, this);
+        box.setObjectName("gettingStartedBox");
+        box.setTextFormat(Qt::RichText);
+        box.exec();
+    });
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox box(QMessageBox::NoIcon, tr("Keyboard shortcuts"), shortcutsText(), QMessageBox::Ok, this);
+        box.setObjectName("shortcutsBox");
+        box.setTextFormat(Qt::RichText);
+        box.exec();
+    });
+    help->addAction(tr("&README (manual)"), this, [] { QDesktopServices::openUrl(QUrl::fromLocalFile(readmePath())); });
+    help->addSeparator();
     help->addAction(tr("&About GossipLab"), this, [this] {
         QMessageBox::about(this, tr("About GossipLab"),
                            tr("<b>GossipLab %1</b><p>A desktop lab for decentralized deep learning: GoSGD, EASGD/EAMSGD and "
                               "naive SGD workers, live.</p><p>Runs are recorded in<br><tt>%2</tt></p>")
                                .arg(QApplication::applicationVersion(), history_path_.toHtmlEscaped()));
     });
+}
+
+QString MainWindow::readmePath() {
+    // Installed: <prefix>/share/doc/gossiplab/README.md beside <prefix>/bin; in a build tree: the
+    // repository's README.md above the build folder.
+    const QDir bin(QCoreApplication::applicationDirPath());
+    const QString installed = QFileInfo(bin.filePath("../share/doc/gossiplab/README.md")).absoluteFilePath();
+    if (QFileInfo(installed).isFile()) return installed;
+    QDir up = bin;
+    for (int i = 0; i < 5 && up.cdUp();)
+        if (++i && QFileInfo(up.filePath("ui/README.md")).isFile() && QFileInfo(up.filePath("README.md")).isFile())
+            return up.absoluteFilePath("README.md");
+    return installed;
+}
+
+QString MainWindow::shortcutsText() const {
+    QString rows;
+    for (QAction* menu : menuBar()->actions())
+        if (menu->menu())
+            for (QAction* a : menu->menu()->actions())
+                if (!a->shortcut().isEmpty())
+                    rows += QStringLiteral("<tr><td>%1</td><td>&nbsp;&nbsp;<b>%2</b></td></tr>")
+                                .arg(a->text().remove('&').toHtmlEscaped(), a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped());
+    rows += tr("<tr><td>Zoom a plot / pan</td><td>&nbsp;&nbsp;<b>wheel / drag</b></td></tr>"
+               "<tr><td>Reset a plot's view</td><td>&nbsp;&nbsp;<b>double-click</b></td></tr>"
+               "<tr><td>Log y, save or copy a plot</td><td>&nbsp;&nbsp;<b>right-click</b></td></tr>"
+               "<tr><td>Apply a typed p or learning rate live</td><td>&nbsp;&nbsp;<b>Enter</b></td></tr>");
+    return QStringLiteral("<table>%1</table>").arg(rows);
+}
+
+QString MainWindow::gettingStartedText() {
+    return tr("<p><b>Start</b> (Ctrl+R) trains M workers with the settings on the left; the Live tab shows them "
+              "as they learn. Every run is recorded in the history file (History tab).</p>"
+              "<p><b>M</b>: the number of workers, each with its own copy of the model.<br>"
+              "<b>p</b>: GoSGD's gossip probability: after each step a worker sends its model to another one "
+              "with probability p. p = 0: no exchanges (independent workers); p = 1: an exchange every step.<br>"
+              "<b>alpha</b>: each worker's weight in the average; sending gives half of it away with the model. "
+              "<i>Held</i> alpha is what the workers hold now, <i>waiting</i> alpha is in messages not yet "
+              "merged; the two add up to 1.</p>"
+              "<p>The plots: <b>training loss</b> (per worker and their mean), <b>consensus distance</b> (how far "
+              "the workers are from their average: it shrinks as they agree; the heat map shows each pair), "
+              "<b>test model</b> (accuracy and loss of the averaged model on test images), <b>alpha</b> (held and "
+              "waiting). Change p or the learning rate while a run goes: a marker shows when.</p>"
+              "<p><b>Compare</b> (Ctrl+Shift+C) draws selected runs together; <b>Experiments</b> runs a grid of "
+              "settings (a p-sweep) and shows time to a loss and final metrics against the parameter.</p>");
 }
 
 void MainWindow::restoreSettings() {
@@ -441,12 +523,40 @@ void MainWindow::compareRuns(const std::vector<int64_t>& ids) {
 }
 
 void MainWindow::exportAllCurrent() {
-    if (tabs_->currentWidget() == compare_) compare_->exportAllDialog();
-    else {
-        tabs_->setCurrentWidget(history_);
-        history_->exportAllShown();
+    if (tabs_->currentWidget() == compare_) {
+        compare_->exportAllDialog();
+        return;
     }
+    tabs_->setCurrentWidget(history_);
+    const int64_t id = history_->shownRunId();
+    if (id <= 0) {
+        statusBar()->showMessage(tr("Select a run first"), 10000);
+        return;
+    }
+    // The shared folder dialog: starts in the last export folder, offers to create a new one.
+    const QString folder = chooseExportFolder(this, tr("Export all: plots (PNG, PDF, SVG) and CSVs into"));
+    if (folder.isEmpty()) return;
+    ExportAllRequest request;
+    request.history_path = history_path_;
+    request.run_ids = {id};
+    request.plots = history_->viewer()->namedPanels();
+    request.folder = folder;
+    const ExportAllResult result = exportAll(request, askWithDialog(this));
+    if (!result.errors.isEmpty()) QMessageBox::warning(this, tr("Export all"), result.errors.join('\n'));
 }
+
+void MainWindow::showExported(const QStringList& files, const QString& folder) {
+    if (files.isEmpty()) return;
+    export_folder_ = folder;
+    export_message_ = files.size() == 1
+                          ? tr("Saved %1").arg(QDir::toNativeSeparators(files.constFirst()))
+                          : tr("Wrote %n file(s) into %1", nullptr, int(files.size())).arg(QDir::toNativeSeparators(folder));
+    statusBar()->showMessage(export_message_, 30000);
+    open_export_folder_->setToolTip(tr("Open %1 in the file manager").arg(QDir::toNativeSeparators(folder)));
+    open_export_folder_->show();
+}
+
+QString MainWindow::shownExportFolder() const { return open_export_folder_->isVisible() ? export_folder_ : QString(); }
 
 bool MainWindow::startRun() {
     if (controller_->isActive() || !settings_->isValid()) return false;

@@ -18,6 +18,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QPushButton;
 class QTabWidget;
 
 namespace gossiplab::ui {
@@ -62,6 +63,13 @@ public:
     QString importRuns(const QString& other_path, QString* summary = nullptr);
     void compareRuns(const std::vector<int64_t>& ids);
     QStringList recentHistories() const;
+    // The folder the last export wrote into, as the status bar's "Open folder" button opens it;
+    // "" when the button is hidden.
+    QString shownExportFolder() const;
+    // Help menu: every menu shortcut (as a table), the short introduction, the README's path.
+    QString shortcutsText() const;
+    static QString gettingStartedText();
+    static QString readmePath();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -80,6 +88,7 @@ private:
     void onSettingChanged(const SettingChange& change);
     bool askToStop();
     void showHistoryPath();
+    void showExported(const QStringList& files, const QString& folder);
 
     static constexpr int kHistoryLabelMaxWidth = 460;  // px; longer paths are elided in the middle
 
@@ -95,6 +104,9 @@ private:
     QDockWidget* dock_ = nullptr;
     QLabel* history_label_ = nullptr;
     QLabel* distributed_label_ = nullptr;
+    QPushButton* open_export_folder_ = nullptr;  // "Open folder" beside the message of the last export
+    QString export_message_;
+    QString export_folder_;
     QAction* distributed_action_ = nullptr;
     std::function<bool(DistributedDialog&)> distributed_question_;
     QAction* start_action_ = nullptr;
