@@ -114,7 +114,7 @@ bool isSettingName(const std::string& key);
 // ---- presets ----
 
 // "paper-fig1-long": the paper's Fig. 1 run to the end of convergence, to answer its claims
-// (docs/experiments.md): Fashion-MNIST, LeNet, M = 8, batch 128, lr 0.01, 10 epochs per worker,
+// (README, "Experiments"): Fashion-MNIST, LeNet, M = 8, batch 128, lr 0.01, 10 epochs per worker,
 // seeds 1 and 2; GoSGD p = 1 and 0.02, EAMSGD tau = 1 and 50 with the summary's moving rate
 // (alpha 0.887 per worker) and with the EASGD paper's (beta = 0.9, alpha = 0.9 / M), naive, and
 // the control GoSGD p = 1 at lr 0.01 / 0.8 (the share of alpha held by workers at p = 1).
