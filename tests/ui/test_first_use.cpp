@@ -26,7 +26,9 @@
 #include "ui/experiments/experiments_view.h"
 #include "ui/compare/compare_view.h"
 #include "ui/export/image_export_dialog.h"
+#include "ui/compare/config_table.h"
 #include "ui/plots/compare_plot.h"
+#include "ui/plots/qcp.h"
 #include "ui/history/run_table_model.h"
 #include "ui/live/run_controller.h"
 #include "ui/settings/run_settings_panel.h"
@@ -286,6 +288,35 @@ private Q_SLOTS:
             exportPlotInteractively(*panel, "loss", &w);
         }
         QCOMPARE(QFileInfo(started_with).absolutePath(), fresh);
+    }
+
+    // Item 10 (Compare): no legend over the data on screen; a final point never on the x edge of
+    // any linked plot; the config table shows every row without scrolling at 1600 x 1000.
+    // Item 9: Help lists the shortcuts and a getting-started text.
+    void compareShowsEveryPointAndRow() {
+        const QString path = newHistory();
+        std::vector<int64_t> ids;
+        for (double p : {0.0, 0.5, 1.0}) ids.push_back(history_test::recordRun(path.toStdString(), history_test::RunSpec("run", Algorithm::GoSgd, p)));
+        MainWindow w(path);
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.compareRuns(ids);
+        QTest::qWait(300);
+        double upper = 0.0;
+        for (ComparePlot* p : w.compareView()->plots()) upper = std::max(upper, p->dataXUpper());
+        QVERIFY(upper > 0);
+        for (ComparePlot* p : w.compareView()->plots()) {
+            QVERIFY(!p->customPlot()->legend->visible());
+            QVERIFY2(p->customPlot()->xAxis->range().upper > upper * 1.01, qPrintable(p->title()));
+        }
+        auto* table = w.compareView()->configTable();
+        // Not fixed yet: ~40 config rows need ~780 px; the table is given at most 40 % of the view.
+        QEXPECT_FAIL("", "issue #20, 10: the final metrics still need scrolling below the config rows", Continue);
+        QVERIFY2(table->height() >= w.compareView()->tableHeightNeeded(),
+                 qPrintable(QString("%1 < %2").arg(table->height()).arg(w.compareView()->tableHeightNeeded())));
+        QVERIFY(w.shortcutsText().contains("Ctrl+R"));
+        QVERIFY(MainWindow::gettingStartedText().contains("alpha"));
     }
 
     // Not a check: with GOSSIPLAB_SHOTS=FOLDER set, saves the Live tab (with two invalid fields),
