@@ -76,6 +76,9 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     connect(x_axis_, &QComboBox::currentIndexChanged, this, [this] { setXAxis(XAxis(x_axis_->currentData().toInt())); });
     connect(show_workers_, &QCheckBox::toggled, this, &CompareView::setShowWorkers);
     connect(hide_equal_, &QCheckBox::toggled, this, &CompareView::setHideEqual);
+    // What differs first: the settings all runs share are one click away, and the final metrics
+    // fit under the differing rows without scrolling (issue #20).
+    setHideEqual(true);
     connect(export_all, &QPushButton::clicked, this, &CompareView::exportAllDialog);
     linkXRanges();
     clear();
@@ -220,6 +223,8 @@ void CompareView::setShowWorkers(bool on) {
         p->refresh(true);
     }
 }
+
+bool CompareView::hideEqualChecked() const { return hide_equal_->isChecked(); }
 
 void CompareView::setHideEqual(bool on) {
     if (hide_equal_->isChecked() != on) hide_equal_->setChecked(on);

@@ -44,6 +44,7 @@ public:
     XAxis xAxis() const;
     void setShowWorkers(bool on);
     void setHideEqual(bool on);
+    bool hideEqualChecked() const;
 
     std::vector<ComparePlot*> plots() const;
     ComparePlot* lossPlot() const { return loss_; }
