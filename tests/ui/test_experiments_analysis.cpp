@@ -6,9 +6,12 @@
 #include <QTableWidget>
 #include <QtTest>
 
+#include <set>
+
 #include <cmath>
 
 #include "core/experiments/analysis.h"
+#include "ui/plots/qcp.h"
 #include "ui/experiments/experiment_plots.h"
 
 using namespace gossiplab;
@@ -206,6 +209,31 @@ private Q_SLOTS:
         QCOMPARE(plot.graphCount(), 2);
         plot.setData(ExperimentData{});
         QCOMPARE(plot.graphCount(), 0);
+    }
+
+    void aSweepOfOneAlgorithmIsNotOneColour() {
+        // GoSGD at three values of p, two seeds each: one colour per p, the seeds of a p dashed apart.
+        ExperimentData d;
+        int position = 0;
+        for (uint64_t seed : {1, 2})
+            for (double p : {0.0, 0.1, 1.0}) {
+                d.runs.push_back(run(position, 100 + position, config(Algorithm::GoSgd, p, seed), {{0, 0, 2.0}, {100, 10, 1.0}}));
+                ++position;
+            }
+        LossCurvesPlot plot;
+        plot.setData(d);
+        QCOMPARE(plot.graphCount(), 6);
+        QCustomPlot* cp = plot.customPlot();
+        std::set<QRgb> colours;
+        for (int k = 0; k < 3; ++k) colours.insert(cp->graph(k)->pen().color().rgb());
+        QCOMPARE(colours.size(), size_t{3});
+        for (int k = 0; k < 3; ++k) {
+            QCOMPARE(cp->graph(k + 3)->pen().color(), cp->graph(k)->pen().color());  // same p, other seed
+            QVERIFY(cp->graph(k + 3)->pen().style() != cp->graph(k)->pen().style());
+        }
+        // The paper's comparison (one setting per algorithm) keeps one colour per algorithm.
+        plot.setData(pairData());
+        QVERIFY(cp->graph(0)->pen().color() != cp->graph(1)->pen().color());
     }
 };
 

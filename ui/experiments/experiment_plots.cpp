@@ -505,7 +505,20 @@ void LossCurvesPlot::rebuild() {
     plot_->xAxis->setLabel(wall_time_ ? tr("wall time (s)") : tr("images per worker"));
     plot_->yAxis->setLabel(tr("training loss (mean of the workers)"));
     style::setLogScale(plot_->yAxis, log_y_box_->isChecked());
+    // Colours: one per algorithm when each algorithm is one setting (the paper's comparison);
+    // otherwise one per setting (a p-sweep of one algorithm must not be one colour), the seeds
+    // of a setting in one colour with their own dash.
+    std::vector<std::string> settings;
+    std::set<Algorithm> algorithms;
+    for (const RunData& run : data_.runs) {
+        if (run.loss_curve.empty()) continue;
+        algorithms.insert(run.config.algorithm);
+        const std::string setting = labelWithoutSeed(run.label);
+        if (std::find(settings.begin(), settings.end(), setting) == settings.end()) settings.push_back(setting);
+    }
+    const bool by_setting = settings.size() > algorithms.size();
     std::map<Algorithm, int> variants;
+    std::map<std::string, int> seeds_drawn;
     for (const RunData& run : data_.runs) {
         if (run.loss_curve.empty()) continue;
         QVector<double> xs, ys;
@@ -518,12 +531,19 @@ void LossCurvesPlot::rebuild() {
         }
         QCPGraph* graph = plot_->addGraph();
         graph->setName(QString::fromStdString(run.label));
-        const int variant = variants[run.config.algorithm]++;
-        QPen pen(algorithmColor(run.config.algorithm, 0), 1.6);
-        // Runs of one algorithm: solid, dashed, dotted, ... so that they stay apart.
         static const Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
-        pen.setStyle(kStyles[variant % 4]);
-        if (variant >= 4) pen.setColor(algorithmColor(run.config.algorithm, 1 + variant / 4));
+        QPen pen(algorithmColor(run.config.algorithm, 0), 1.6);
+        if (by_setting) {
+            const std::string setting = labelWithoutSeed(run.label);
+            const int index = int(std::find(settings.begin(), settings.end(), setting) - settings.begin());
+            pen.setColor(palette::run(index));
+            pen.setStyle(kStyles[seeds_drawn[setting]++ % 4]);
+        } else {
+            // Runs of one algorithm: solid, dashed, dotted, ... so that they stay apart.
+            const int variant = variants[run.config.algorithm]++;
+            pen.setStyle(kStyles[variant % 4]);
+            if (variant >= 4) pen.setColor(algorithmColor(run.config.algorithm, 1 + variant / 4));
+        }
         graph->setPen(pen);
         graph->setData(xs, ys, true);
     }
