@@ -250,6 +250,23 @@ private Q_SLOTS:
     // Issue #20, 1: showing an error must not hide or move any other row. Every field that applies
     // stays visible with a real height, rows never overlap, and each invalid field shows its own
     // message under it.
+    void presetNamesAreNotCut() {
+        // The panel as docked in the main window at 1366 px (about 340 px wide): every preset's
+        // name fits its box (it once read "Quick demo (Fashion-MNIST, 4 worl"); the rest is its tooltip.
+        RunSettingsPanel form;
+        form.resize(340, 1200);
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto* preset = form.findChild<QComboBox*>("preset");
+        QVERIFY(preset);
+        const QFontMetrics metrics(preset->font());
+        for (int i = 0; i < preset->count(); ++i) {
+            const int needed = metrics.horizontalAdvance(preset->itemText(i)) + 32;  // frame, padding and arrow
+            QVERIFY2(needed <= preset->width(), qPrintable(QString("'%1' needs %2 px, the box is %3").arg(preset->itemText(i)).arg(needed).arg(preset->width())));
+            if (i > 0) QVERIFY(!preset->itemData(i, Qt::ToolTipRole).toString().isEmpty());
+        }
+    }
+
     void everyRowStaysVisibleWhileFieldsAreInvalid() {
         const std::vector<std::pair<const char*, std::vector<std::pair<QString, QString>>>> cases = {
             {"p 2 and workers 0", {{"p", "2"}, {"workers", "0"}}},
