@@ -250,6 +250,30 @@ private Q_SLOTS:
     // Issue #20, 1: showing an error must not hide or move any other row. Every field that applies
     // stays visible with a real height, rows never overlap, and each invalid field shows its own
     // message under it.
+    void aTypedLearningRateShowsItIsPendingUntilApplied() {
+        RunSettingsPanel form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        QSignalSpy live(&form, &RunSettingsPanel::liveSettingRequested);
+        form.setRunActive(true);
+        auto* lr = qobject_cast<QLineEdit*>(form.editor("learning-rate"));
+        QVERIFY(lr);
+        lr->setFocus();
+        lr->selectAll();
+        QTest::keyClicks(lr, "0.02");
+        QVERIFY(form.learningRatePending());
+        QVERIFY(lr->property("pending").toBool());
+        QVERIFY(lr->toolTip().contains("Not applied yet"));
+        QCOMPARE(live.count(), 0);
+        QTest::keyClick(lr, Qt::Key_Return);
+        QCOMPARE(live.count(), 1);
+        QCOMPARE(live.at(0).at(1).toDouble(), 0.02);
+        QVERIFY(!form.learningRatePending());
+        QVERIFY(!lr->property("pending").toBool());
+        form.setRunActive(false);
+        QVERIFY(!form.learningRatePending());
+    }
+
     void presetNamesAreNotCut() {
         // The panel as docked in the main window at 1366 px (about 340 px wide): every preset's
         // name fits its box (it once read "Quick demo (Fashion-MNIST, 4 worl"); the rest is its tooltip.

@@ -281,8 +281,15 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     connect(stop_, &QPushButton::clicked, this, &RunSettingsPanel::stopRequested);
 
     // Live edits: the learning rate on Enter / leaving the field, p also from the slider.
-    if (auto* lr = qobject_cast<QLineEdit*>(editor("learning-rate")))
-        connect(lr, &QLineEdit::editingFinished, this, [this] { emitLive("learning-rate"); });
+    // A typed learning rate waits for Enter or for the field to lose focus (clicking a plot does
+    // not take it): until then the field says it is pending.
+    if (auto* lr = qobject_cast<QLineEdit*>(editor("learning-rate"))) {
+        connect(lr, &QLineEdit::editingFinished, this, [this] {
+            emitLive("learning-rate");
+            updateLearningRatePending();
+        });
+        connect(lr, &QLineEdit::textEdited, this, [this] { updateLearningRatePending(); });
+    }
     connect(p_edit, &QLineEdit::editingFinished, this, [this] { emitLive("p"); });
 
     // Long item texts must not widen the dock: combos size to a short minimum and elide.
@@ -293,7 +300,8 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     setStyleSheet("QLineEdit { border: 1px solid #C3C7CD; border-radius: 3px; padding: 3px 5px; background: white; }"
                   "QLineEdit:focus { border-color: #4E79A7; }"
                   "QLineEdit:disabled { background: #F2F3F5; color: #8A8F96; }"
-                  "QLineEdit[invalid=\"true\"] { border-color: #B3261E; background: #FDF1F0; }");
+                  "QLineEdit[invalid=\"true\"] { border-color: #B3261E; background: #FDF1F0; }"
+                  "QLineEdit[pending=\"true\"] { border-color: #C98A00; background: #FFF8E1; }");
     setMinimumWidth(320);
     setConfig(quickDemoPreset());
     preset_->setCurrentIndex(preset_->findData("quick"));
@@ -640,6 +648,25 @@ void RunSettingsPanel::emitLive(const QString& key) {
     live_applied_[key] = value;
     qCInfo(lcUi) << "live change" << key << value;
     Q_EMIT liveSettingRequested(key, value);
+}
+
+bool RunSettingsPanel::learningRatePending() const {
+    if (!run_active_) return false;
+    const auto shown = parseNumber(text("learning-rate"));
+    const auto it = live_applied_.find("learning-rate");
+    return shown && it != live_applied_.end() && *shown != it->second;
+}
+
+void RunSettingsPanel::updateLearningRatePending() {
+    auto* lr = qobject_cast<QLineEdit*>(editor("learning-rate"));
+    if (!lr) return;
+    const bool pending = learningRatePending();
+    if (lr->property("pending").toBool() == pending) return;
+    lr->setProperty("pending", pending);
+    lr->setToolTip(pending ? tr("Not applied yet: press Enter (or leave the field) to apply it to the running run")
+                           : field("learning-rate")->label->toolTip());
+    lr->style()->unpolish(lr);
+    lr->style()->polish(lr);
 }
 
 void RunSettingsPanel::setLiveValue(const QString& key, double value) {

@@ -60,6 +60,8 @@ public:
     // the sweep's, so they are locked like every other field. Applies at the next setRunActive().
     void setLiveEditsAllowed(bool allowed) { live_edits_allowed_ = allowed; }
     bool runActive() const { return run_active_; }
+    // During a run: a learning rate typed but not applied yet (Enter or leaving the field applies it).
+    bool learningRatePending() const;
     // A live setting changed in the run (by this form, a schedule or an API call): show its value.
     void setLiveValue(const QString& field, double value);
     // A live change refused (or accepted: empty message) by the run.
@@ -89,6 +91,7 @@ private:
     void setComboData(const QString& key, const QString& data);
     QString text(const QString& key) const;
 
+    void updateLearningRatePending();
     void onEdited();
     void revalidate();
     void updateVisibility();
