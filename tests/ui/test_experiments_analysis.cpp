@@ -150,6 +150,10 @@ private Q_SLOTS:
         QCOMPARE(int(expected.lines.size()), 3);
         QCOMPARE(plot.graphCount(), 3);  // gosgd, eamsgd/easgd, naive
         QCOMPARE(plot.errorBarCount(), 3);  // two seeds everywhere: a spread on every line
+        // The legend is laid out under the axes, not inside them over the points.
+        plot.customPlot()->replot(QCustomPlot::rpImmediateRefresh);
+        QVERIFY(plot.customPlot()->legend->visible());
+        QVERIFY(!plot.customPlot()->axisRect()->rect().intersects(plot.customPlot()->legend->outerRect()));
         int gosgd = -1, easgd = -1, naive = -1;
         for (int i = 0; i < plot.graphCount(); ++i) {
             const QString name = plot.graphName(i);

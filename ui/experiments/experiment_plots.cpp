@@ -259,6 +259,15 @@ SweepPlot::SweepPlot(QWidget* parent) : QWidget(parent) {
     top->addStretch(1);
     layout->addLayout(top);
     plot_ = makePlot(this);
+    // The legend under the axes, never over a point (issue #20): one row of entries.
+    plot_->axisRect()->insetLayout()->take(plot_->legend);
+    auto* legend_row = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(2, 0, legend_row);
+    plot_->plotLayout()->setRowStretchFactor(2, 0.001);
+    legend_row->setMargins(QMargins(0, 0, 0, 4));
+    legend_row->addElement(0, 0, plot_->legend);
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot_->legend->setWrap(6);
     layout->addWidget(plot_, 1);
 
     connect(metric_box_, &QComboBox::activated, this, [this](int index) {
