@@ -84,6 +84,13 @@ private Q_SLOTS:
         QCOMPARE(ratios->rowCount(), 1);
         QCOMPARE(text(ratios, 0, 3), QString("0.5"));
         QCOMPARE(text(ratios, 0, 4), QString("0.25"));
+        // Both tables fit a pane of 560 px without scrolling sideways (long labels elide).
+        widget.resize(560, 500);
+        widget.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&widget));
+        for (QTableWidget* table : {rows, ratios})
+            QVERIFY2(table->horizontalHeader()->length() <= table->viewport()->width(),
+                     qPrintable(QString("%1 > %2").arg(table->horizontalHeader()->length()).arg(table->viewport()->width())));
 
         // The same numbers as the analysis itself, cell by cell.
         const TimeToLossTable expected = timeToLossTable(data);

@@ -52,6 +52,16 @@ QCustomPlot* makePlot(QWidget* parent) {
     return plot;
 }
 
+// Numbers sized to their contents; the label columns share what is left of the table's width
+// (elided in the middle when short), so the table never needs to scroll sideways.
+void fitColumns(QTableWidget* table, std::initializer_list<int> label_columns) {
+    QHeaderView* header = table->horizontalHeader();
+    for (int c = 0; c < table->columnCount(); ++c) {
+        const bool label = std::find(label_columns.begin(), label_columns.end(), c) != label_columns.end();
+        header->setSectionResizeMode(c, label ? QHeaderView::Stretch : QHeaderView::ResizeToContents);
+    }
+}
+
 QCPTextElement* titleOf(QCustomPlot* plot) {
     return qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0));
 }
@@ -127,14 +137,17 @@ TimeToLossWidget::TimeToLossWidget(QWidget* parent) : QWidget(parent) {
     top->addWidget(caption_, 1);
     layout->addLayout(top);
 
-    rows_ = makeReadOnlyTable({tr("#"), tr("run"), tr("status"), tr("final loss"), tr("images / worker to L"),
-                       tr("wall time to L (s)")},
+    // Two-line headers and the label column taking what is left (elided in the middle): the
+    // tables fit their pane without scrolling sideways (issue #20).
+    rows_ = makeReadOnlyTable({tr("#"), tr("run"), tr("status"), tr("final\nloss"), tr("images/worker\nto L"),
+                       tr("wall time\nto L (s)")},
                       this);
     rows_->setObjectName("timeToLossRows");
     layout->addWidget(rows_, 3);
-    ratios_ = makeReadOnlyTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images: GoSGD / EAMSGD"),
-                         tr("wall time: GoSGD / EAMSGD")},
+    ratios_ = makeReadOnlyTable({tr("GoSGD run"), tr("EAMSGD run"), tr("seeds"), tr("images\nGoSGD / EAMSGD"),
+                         tr("wall time\nGoSGD / EAMSGD")},
                         this);
+    for (QTableWidget* table : {rows_, ratios_}) table->setTextElideMode(Qt::ElideMiddle);
     ratios_->setObjectName("timeToLossRatios");
     layout->addWidget(ratios_, 2);
     layout->addStretch(0);
@@ -210,7 +223,7 @@ void TimeToLossWidget::recompute() {
             rows_->setItem(r, 5, tableCell(std::isfinite(table_.level) ? tr("not reached") : QStringLiteral("-"), true));
         }
     }
-    rows_->resizeColumnsToContents();
+    fitColumns(rows_, {1});
 
     ratios_->setRowCount(int(table_.ratios.size()));
     for (int r = 0; r < int(table_.ratios.size()); ++r) {
@@ -223,7 +236,7 @@ void TimeToLossWidget::recompute() {
         ratios_->setItem(r, 3, tableCell(formatNumber(ratio.images_ratio, 3), true));
         ratios_->setItem(r, 4, tableCell(formatNumber(ratio.wall_ratio, 3), true));
     }
-    ratios_->resizeColumnsToContents();
+    fitColumns(ratios_, {0, 1});
     ratios_->setVisible(!table_.ratios.empty());
     // Each table as tall as its rows (up to a limit, then it scrolls): no empty grid under them.
     const auto fit = [](QTableWidget* table, int max_rows) {
