@@ -22,6 +22,7 @@
 
 #include "core/store/history.h"
 #include "ui/export/data_export.h"
+#include "ui/export/image_export_dialog.h"
 #include "ui/history/run_filter_model.h"
 #include "ui/history/run_table_model.h"
 #include "ui/history/run_viewer.h"
@@ -490,25 +491,25 @@ void HistoryView::deleteSelected() {
 void HistoryView::exportPointsCsv() {
     const auto ids = selectedRunIds();
     if (ids.empty()) return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export every recorded point"), "points.csv", tr("CSV (*.csv)"),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export every recorded point"), lastExportFolder() + "/points.csv", tr("CSV (*.csv)"),
                                                       nullptr, QFileDialog::DontConfirmOverwrite);
     if (path.isEmpty()) return;
     bool skipped = false;
     const QString e = exportCsv(path_, ids, CsvKind::Points, path, overwrite_ ? overwrite_ : askWithDialog(this), &skipped);
     if (!e.isEmpty()) reportError(tr("Export CSV"), e);
-    else if (!skipped) Q_EMIT statusMessage(tr("Wrote every point of %n run(s) to %1", nullptr, int(ids.size())).arg(path));
+    (void)skipped;  // exportCsv() has told ExportNotifier: the status bar says where, with Open folder
 }
 
 void HistoryView::exportRunsCsv() {
     const auto ids = selectedRunIds();
     if (ids.empty()) return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export the runs table"), "runs.csv", tr("CSV (*.csv)"), nullptr,
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the runs table"), lastExportFolder() + "/runs.csv", tr("CSV (*.csv)"), nullptr,
                                                       QFileDialog::DontConfirmOverwrite);
     if (path.isEmpty()) return;
     bool skipped = false;
     const QString e = exportCsv(path_, ids, CsvKind::Runs, path, overwrite_ ? overwrite_ : askWithDialog(this), &skipped);
     if (!e.isEmpty()) reportError(tr("Export CSV"), e);
-    else if (!skipped) Q_EMIT statusMessage(tr("Wrote %n run(s) with configs and final metrics to %1", nullptr, int(ids.size())).arg(path));
+    (void)skipped;
 }
 
 void HistoryView::sizeColumns() {
@@ -549,7 +550,8 @@ void HistoryView::exportAllShown() {
         Q_EMIT statusMessage(tr("Select a run first"));
         return;
     }
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export all: plots (PNG, PDF, SVG) and CSVs into"));
+    // The shared export folder dialog: starts in the last export folder, offers to create a new one.
+    const QString folder = chooseExportFolder(this, tr("Export all: plots (PNG, PDF, SVG) and CSVs into"));
     if (folder.isEmpty()) return;
     ExportAllRequest request;
     request.history_path = path_;
@@ -558,7 +560,7 @@ void HistoryView::exportAllShown() {
     request.folder = folder;
     const ExportAllResult result = exportAll(request, overwrite_ ? overwrite_ : askWithDialog(this));
     if (!result.errors.isEmpty()) reportError(tr("Export all"), result.errors.join('\n'));
-    else if (!result.cancelled) Q_EMIT statusMessage(tr("Wrote %n file(s) into %1", nullptr, int(result.written.size())).arg(folder));
+    // exportAll() has told ExportNotifier: the status bar says where the files went, with Open folder.
 }
 
 }  // namespace gossiplab::ui
