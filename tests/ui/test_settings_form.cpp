@@ -250,6 +250,22 @@ private Q_SLOTS:
     // Issue #20, 1: showing an error must not hide or move any other row. Every field that applies
     // stays visible with a real height, rows never overlap, and each invalid field shows its own
     // message under it.
+    void theRunNameDoesNotFollowALiveChange() {
+        RunSettingsPanel form;
+        form.show();
+        auto* name = qobject_cast<QLineEdit*>(form.editor("name"));
+        QVERIFY(name);
+        form.setRunActive(true);
+        const QString started_as = name->placeholderText();
+        auto* p = qobject_cast<QLineEdit*>(form.editor("p"));
+        p->setText("0.5");
+        Q_EMIT p->editingFinished();
+        QCOMPARE(name->placeholderText(), started_as);
+        form.setRunActive(false);
+        setLine(form, "p", "0.25");
+        QVERIFY(name->placeholderText().contains("p0.25"));
+    }
+
     void aTypedLearningRateShowsItIsPendingUntilApplied() {
         RunSettingsPanel form;
         form.show();

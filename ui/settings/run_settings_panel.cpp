@@ -562,7 +562,8 @@ void RunSettingsPanel::revalidate() {
     for (auto& f : fields_)
         if (f->advanced && !f->error->text().isEmpty() && !advanced_toggle_->isChecked()) advanced_toggle_->setChecked(true);
 
-    if (auto* name = qobject_cast<QLineEdit*>(editor("name")))
+    // The running run keeps the name it started with: a live p or lr change does not rename it.
+    if (auto* name = qobject_cast<QLineEdit*>(editor("name")); name && !run_active_)
         name->setPlaceholderText(tr("auto: %1").arg(QString::fromStdString(c.effectiveName())));
     if (auto* dir = qobject_cast<QLineEdit*>(editor("data-dir"))) {
         RunConfig d;
