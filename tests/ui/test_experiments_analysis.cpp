@@ -13,6 +13,7 @@
 #include "core/experiments/analysis.h"
 #include "ui/plots/qcp.h"
 #include "ui/experiments/experiment_plots.h"
+#include "ui/experiments/new_experiment_dialog.h"
 
 using namespace gossiplab;
 using namespace gossiplab::experiments;
@@ -220,6 +221,16 @@ private Q_SLOTS:
         QCOMPARE(plot.graphCount(), 2);
         plot.setData(ExperimentData{});
         QCOMPARE(plot.graphCount(), 0);
+    }
+
+    void theFixedSettingsLineFollowsTheBudget() {
+        NewExperimentDialog dialog([] { return RunConfig{}; });
+        dialog.setStart(NewExperimentDialog::Start::ConsensusVsP);
+        QVERIFY(dialog.fixedSettingsText().contains("15000 images per worker"));
+        dialog.budgetKind()->setCurrentIndex(dialog.budgetKind()->findData(QStringLiteral("images")));
+        dialog.budgetValue()->setText("12345");
+        QVERIFY2(dialog.fixedSettingsText().contains("12345 images per worker"), qPrintable(dialog.fixedSettingsText()));
+        QVERIFY(!dialog.fixedSettingsText().contains("15000"));
     }
 
     void aSweepOfOneAlgorithmIsNotOneColour() {

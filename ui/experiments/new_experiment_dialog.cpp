@@ -133,6 +133,8 @@ NewExperimentDialog::NewExperimentDialog(std::function<RunConfig()> base_config,
     loadStart();
 }
 
+QString NewExperimentDialog::fixedSettingsText() const { return base_summary_->text(); }
+
 void NewExperimentDialog::setStart(Start start) {
     if (start_->currentIndex() == int(start)) loadStart();
     else start_->setCurrentIndex(int(start));
@@ -226,6 +228,8 @@ void NewExperimentDialog::update() {
     valid_ = errors.empty();
     if (!valid_) text = tr("Not valid:\n") + QString::fromStdString(formatGridErrors(errors));
     spec_ = spec;
+    // The fixed settings as they will run: a budget typed here replaces the start's.
+    base_summary_->setText(baseText(spec.base));
     plan_->setPlainText(text);
     plan_->setStyleSheet(valid_ ? QString() : QStringLiteral("color: #B3261E;"));
     ok_->setEnabled(valid_);

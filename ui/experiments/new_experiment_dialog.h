@@ -40,6 +40,7 @@ public:
     QLineEdit* nameEdit() const { return name_; }
     QComboBox* budgetKind() const { return budget_kind_; }
     QLineEdit* budgetValue() const { return budget_value_; }
+    QString fixedSettingsText() const;  // the "Fixed settings" line, as the runs will use them
 
 private:
     void loadStart();
