@@ -94,6 +94,14 @@ private Q_SLOTS:
         QVERIFY2(dialog.errorText("port").contains("1 to 65535"), qPrintable(dialog.errorText("port")));
         QVERIFY(!dialog.okButton()->isEnabled());
         dialog.editor("port")->setText("");
+        QVERIFY(dialog.editor("port")->placeholderText().contains("29500"));
+        // An empty address stands for this machine's: the field shows which one the commands use.
+        dialog.editor("master")->setText("");
+        const QString shown = dialog.editor("master")->placeholderText();
+        if (!dialog.setup().master_host.empty()) {
+            QVERIFY2(shown.contains(QString::fromStdString(dialog.setup().master_host)), qPrintable(shown));
+            QVERIFY(dialog.commandsText().contains("--master " + QString::fromStdString(dialog.setup().master_host)));
+        }
         dialog.editor("master")->setText("10.1.2.3");
         QVERIFY2(dialog.errors().empty(), dialog.errors().empty() ? "" : dialog.errors().front().message.c_str());
         QCOMPARE(dialog.setup().master_port, 29500);

@@ -145,7 +145,12 @@ void DistributedDialog::revalidate() {
     if (auto v = wholeNumber(world)) d.world = *v;
     else bad("world", world, "a whole number from 2 to 64");
     d.master_host = editors_["master"]->text().trimmed().toStdString();
-    if (d.mode == DistributedSetup::Mode::Host && d.master_host.empty()) d.master_host = guessLocalAddress();
+    // The address an empty field stands for is shown in it, so the commands below use nothing
+    // the form does not show.
+    const std::string guessed = d.mode == DistributedSetup::Mode::Host ? guessLocalAddress() : std::string();
+    editors_["master"]->setPlaceholderText(guessed.empty() ? QString() : tr("auto: %1").arg(QString::fromStdString(guessed)));
+    editors_["port"]->setPlaceholderText(d.mode == DistributedSetup::Mode::Host ? tr("auto: 29500") : tr("auto: a free port, chosen at Start"));
+    if (d.mode == DistributedSetup::Mode::Host && d.master_host.empty()) d.master_host = guessed;
     const QString port = editors_["port"]->text().trimmed();
     if (port.isEmpty()) d.master_port = d.mode == DistributedSetup::Mode::Local ? 0 : 29500;
     else if (auto v = wholeNumber(port); v && *v >= 1 && *v <= 65535) d.master_port = *v;
