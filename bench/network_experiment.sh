@@ -78,7 +78,8 @@ setRate() {
     done
 }
 
-# One run across the hosts; prints rank 0's run id.
+# One run across the hosts (every rank runs PER_HOST workers: --workers is per process); prints
+# rank 0's run id.
 runAcross() {
     local name=$1; shift
     local port=$((PORT++))
@@ -89,7 +90,7 @@ runAcross() {
         pids+=($!)
     done
     log=$WORK/rank0.log
-    if ! ip netns exec gl-net-h0 "$CLI" run --world "$HOSTS" --rank 0 --master "10.77.0.1:$port" --workers $((HOSTS * PER_HOST)) \
+    if ! ip netns exec gl-net-h0 "$CLI" run --world "$HOSTS" --rank 0 --master "10.77.0.1:$port" --workers "$PER_HOST" \
         --name "$name" --db "$DB" --quiet "$@" > "$log" 2>&1; then
         echo "rank 0 failed:" >&2; tail -5 "$log" >&2
     fi

@@ -355,6 +355,25 @@ private Q_SLOTS:
             QTest::qWait(400);
             w.grab().save(folder + "/compare-" + tag + ".png");
         }
+        // With GOSSIPLAB_SHOTS_DB=FILE (a copy of a real history) and GOSSIPLAB_SHOTS_RUNS=ID,ID,...:
+        // the History tab on the first run and Compare on all of them, at 1600x1000, for the README.
+        const QString db = qEnvironmentVariable("GOSSIPLAB_SHOTS_DB");
+        if (db.isEmpty()) return;
+        std::vector<int64_t> real;
+        for (const QString& id : qEnvironmentVariable("GOSSIPLAB_SHOTS_RUNS").split(',', Qt::SkipEmptyParts)) real.push_back(id.toLongLong());
+        QVERIFY(!real.empty());
+        MainWindow w(db);
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.tabs()->setCurrentWidget(w.historyView());
+        QTRY_VERIFY(w.historyView()->runCount() > 0);
+        w.historyView()->selectRuns({real.front()});
+        QTest::qWait(1500);
+        w.grab().save(folder + "/readme-history.png");
+        w.compareRuns(real);
+        QTest::qWait(1500);
+        w.grab().save(folder + "/readme-compare.png");
     }
 };
 
