@@ -1,31 +1,20 @@
 #include "core/common/json.h"
 
+#include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <set>
+
+// Only this translation unit pays nlohmann's compile cost; the rest of GossipLab sees json.h.
+#include <nlohmann/json.hpp>
 
 namespace gossiplab::json {
 
+using nlohmann::json;
+
 std::string quote(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
+    // Invalid UTF-8 (a name typed in a legacy encoding) is written with U+FFFD in its place rather
+    // than refused: the file stays valid JSON and the rest of the text survives.
+    return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string writeFlatObject(const std::map<std::string, std::string>& values,
@@ -44,225 +33,139 @@ std::string writeFlatObject(const std::map<std::string, std::string>& values,
 
 namespace {
 
-class Reader {
+// Flattens while nlohmann's strict parser reads (SAX events, in file order): nested objects
+// become dotted keys, an array of scalars one comma-separated text, numbers keep their literal
+// text. nlohmann checks the grammar and UTF-8 (surrogate pairs, control characters); this
+// handler adds what a settings file must also respect: one top-level object, no arrays of
+// arrays or objects, no key given twice, bounded nesting.
+class Flattener final : public nlohmann::json_sax<json> {
 public:
-    explicit Reader(const std::string& text) : s_(text) {}
+    explicit Flattener(const std::string& text) : text_(text) {}
 
-    bool document(FlatPairs& out) {
-        skipSpace();
-        if (!object("", out)) return false;
-        skipSpace();
-        if (i_ != s_.size()) return fail("unexpected text after the object");
+    FlatPairs pairs;
+    std::string error;
+
+    bool null() override { return scalar(""); }
+    bool boolean(bool value) override { return scalar(value ? "true" : "false"); }
+    bool number_integer(number_integer_t value) override { return scalar(std::to_string(value)); }
+    bool number_unsigned(number_unsigned_t value) override { return scalar(std::to_string(value)); }
+    bool number_float(number_float_t, const string_t& literal) override { return scalar(literal); }
+    bool string(string_t& value) override { return scalar(value); }
+    bool binary(binary_t&) override { return fail("binary values are not JSON text"); }
+
+    bool start_object(std::size_t) override {
+        if (in_array_) return fail("arrays may hold only strings, numbers and booleans");
+        if (objects_.empty() && started_) return fail("unexpected text after the object");
+        started_ = true;
+        // Settings files are shallow; a deep nest is a mistake or an attack on the stack.
+        if (objects_.size() >= kMaxDepth) return fail("objects nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        objects_.push_back(objects_.empty() ? std::string() : fullKey());
         return true;
     }
-    const std::string& error() const { return error_; }
+    bool key(string_t& name) override {
+        key_ = name;
+        return true;
+    }
+    bool end_object() override {
+        objects_.pop_back();
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        if (objects_.empty()) return fail("expected an object ({...}) at the top");
+        if (in_array_) return fail("arrays may hold only strings, numbers and booleans");
+        in_array_ = true;
+        array_text_.clear();
+        array_items_ = 0;
+        return true;
+    }
+    bool end_array() override {
+        in_array_ = false;
+        return emit(array_text_);
+    }
 
-private:
-    bool fail(const std::string& what) {
-        if (error_.empty()) error_ = what + " at offset " + std::to_string(i_);
+    bool parse_error(std::size_t position, const std::string& /*last_token*/, const nlohmann::detail::exception& ex) override {
+        if (!error.empty()) return false;
+        // "hello" where a value belongs: say what is wrong in the user's words.
+        // `position` counts the characters read, the offending one included.
+        const auto word_char = [&](size_t k) {
+            return k < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[k])) || text_[k] == '_');
+        };
+        size_t start = position > 0 ? std::min(position - 1, text_.size()) : 0;
+        while (start > 0 && word_char(start - 1)) --start;
+        size_t end = start;
+        while (word_char(end)) ++end;
+        const std::string word = text_.substr(start, end - start);
+        if (!word.empty() && std::isalpha(static_cast<unsigned char>(word[0])) && word != "true" && word != "false" &&
+            word != "null") {
+            error = "'" + word + "' is not a JSON value (strings need quotes) at offset " + std::to_string(start);
+            return false;
+        }
+        std::string what = ex.what();
+        // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." -> "syntax error ..."
+        if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+        error = what + " at offset " + std::to_string(position > 0 ? position - 1 : 0);
         return false;
     }
-    void skipSpace() {
-        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+
+private:
+    static constexpr size_t kMaxDepth = 32;
+
+    std::string fullKey() const { return objects_.back().empty() ? key_ : objects_.back() + "." + key_; }
+
+    bool fail(const std::string& what) {
+        if (error.empty()) error = what + " at offset " + std::to_string(offsetHint());
+        return false;
     }
-    bool peek(char c) {
-        skipSpace();
-        return i_ < s_.size() && s_[i_] == c;
+    // SAX callbacks do not know the position; the parse_error that follows a `false` carries it,
+    // but a handler's own refusal ends the parse without one. The count of pairs read is the
+    // nearest honest hint, so name the key instead where there is one.
+    size_t offsetHint() const {
+        if (!key_.empty()) {
+            const auto at = text_.find("\"" + key_ + "\"");
+            if (at != std::string::npos) return at;
+        }
+        return 0;
     }
-    bool expect(char c) {
-        if (peek(c)) {
-            ++i_;
+    bool scalar(const std::string& value) {
+        if (objects_.empty()) return fail("expected an object ({...}) at the top");
+        if (in_array_) {
+            array_text_ += (array_items_++ ? "," : "") + value;
             return true;
         }
-        return fail(std::string("expected '") + c + "'");
+        return emit(value);
     }
-    static void appendUtf8(std::string& out, unsigned code) {
-        if (code < 0x80) {
-            out += static_cast<char>(code);
-        } else if (code < 0x800) {
-            out += static_cast<char>(0xC0 | (code >> 6));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        } else if (code < 0x10000) {
-            out += static_cast<char>(0xE0 | (code >> 12));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (code >> 18));
-            out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        }
-    }
-    // Four hex digits after "\u".
-    bool hex4(unsigned& code) {
-        if (i_ + 4 > s_.size()) return fail("truncated \\u escape");
-        code = 0;
-        for (int k = 0; k < 4; ++k) {
-            const char h = s_[i_++];
-            code <<= 4;
-            if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
-            else return fail("bad \\u escape");
-        }
+    bool emit(const std::string& value) {
+        const std::string full = fullKey();
+        if (!seen_.insert(full).second) return fail("the key '" + full + "' is given twice");
+        pairs.emplace_back(full, value);
         return true;
     }
-    bool string(std::string& out) {
-        if (!peek('"')) return fail("expected a string");
-        ++i_;
-        while (i_ < s_.size() && s_[i_] != '"') {
-            const char c = s_[i_++];
-            if (static_cast<unsigned char>(c) < 0x20) return fail("a control character inside a string (write it as an escape)");
-            if (c != '\\') {
-                out += c;
-                continue;
-            }
-            if (i_ >= s_.size()) break;
-            const char e = s_[i_++];
-            switch (e) {
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case '"': case '\\': case '/': out += e; break;
-                case 'u': {
-                    unsigned code = 0;
-                    if (!hex4(code)) return false;
-                    // Outside the Basic Multilingual Plane a character is a surrogate pair
-                    // ("\ud83d\ude00"); one half alone is not a character.
-                    if (code >= 0xDC00 && code <= 0xDFFF) return fail("a lone low surrogate in a \\u escape");
-                    if (code >= 0xD800 && code <= 0xDBFF) {
-                        unsigned low = 0;
-                        if (i_ + 2 > s_.size() || s_[i_] != '\\' || s_[i_ + 1] != 'u')
-                            return fail("a high surrogate without its low half in a \\u escape");
-                        i_ += 2;
-                        if (!hex4(low)) return false;
-                        if (low < 0xDC00 || low > 0xDFFF) return fail("a high surrogate without its low half in a \\u escape");
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-                    }
-                    appendUtf8(out, code);
-                    break;
-                }
-                default: return fail(std::string("an unknown escape \\") + e);
-            }
-        }
-        if (i_ >= s_.size()) return fail("unterminated string");
-        ++i_;
-        return true;
-    }
-    // A number, true, false or null, as its literal text (null: empty). Anything else (a bare
-    // word, "1.", "+1", "0x10", "NaN") is not JSON and is refused.
-    bool literal(std::string& out) {
-        skipSpace();
-        const size_t start = i_;
-        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-' || s_[i_] == '+' ||
-                                  s_[i_] == '.'))
-            ++i_;
-        if (start == i_) return fail("expected a value (string, number, boolean, array or object)");
-        out = s_.substr(start, i_ - start);
-        if (out == "true" || out == "false") return true;
-        if (out == "null") {
-            out.clear();
-            return true;
-        }
-        if (!isJsonNumber(out)) {
-            i_ = start;
-            return fail("'" + out + "' is not a JSON value (strings need quotes)");
-        }
-        return true;
-    }
-    static bool isJsonNumber(const std::string& t) {
-        size_t k = 0;
-        auto digits = [&] {
-            const size_t from = k;
-            while (k < t.size() && std::isdigit(static_cast<unsigned char>(t[k]))) ++k;
-            return k > from;
-        };
-        if (k < t.size() && t[k] == '-') ++k;
-        if (k < t.size() && t[k] == '0') ++k;
-        else if (!digits()) return false;
-        if (k < t.size() && t[k] == '.') {
-            ++k;
-            if (!digits()) return false;
-        }
-        if (k < t.size() && (t[k] == 'e' || t[k] == 'E')) {
-            ++k;
-            if (k < t.size() && (t[k] == '+' || t[k] == '-')) ++k;
-            if (!digits()) return false;
-        }
-        return k == t.size();
-    }
-    bool scalar(std::string& out) { return peek('"') ? string(out) : literal(out); }
 
-    bool array(std::string& out) {
-        expect('[');
-        if (peek(']')) {
-            ++i_;
-            return true;
-        }
-        bool first = true;
-        for (;;) {
-            if (peek('[') || peek('{')) return fail("arrays may hold only strings, numbers and booleans");
-            std::string item;
-            if (!scalar(item)) return false;
-            out += (first ? "" : ",") + item;
-            first = false;
-            if (peek(',')) {
-                ++i_;
-                continue;
-            }
-            return expect(']');
-        }
-    }
-
-    bool object(const std::string& prefix, FlatPairs& out) {
-        if (!expect('{')) return false;
-        // Settings files are shallow; a deep nest is a mistake or an attack on the stack.
-        if (++depth_ > kMaxDepth) return fail("objects nested deeper than " + std::to_string(kMaxDepth) + " levels");
-        struct Leave { int& d; ~Leave() { --d; } } leave{depth_};
-        if (peek('}')) {
-            ++i_;
-            return true;
-        }
-        for (;;) {
-            std::string key;
-            if (!string(key) || !expect(':')) return false;
-            const std::string full = prefix.empty() ? key : prefix + "." + key;
-            if (peek('{')) {
-                if (!object(full, out)) return false;
-            } else {
-                std::string value;
-                if (peek('[') ? !array(value) : !scalar(value)) return false;
-                if (!seen_.insert(full).second) return fail("the key '" + full + "' is given twice");
-                out.emplace_back(full, value);
-            }
-            if (peek(',')) {
-                ++i_;
-                continue;
-            }
-            return expect('}');
-        }
-    }
-
-    static constexpr int kMaxDepth = 32;
-    const std::string& s_;
-    size_t i_ = 0;
-    int depth_ = 0;
-    std::string error_;
+    const std::string& text_;
+    std::vector<std::string> objects_;  // the dotted prefix of each open object
+    std::string key_;
+    bool started_ = false;
+    bool in_array_ = false;
+    std::string array_text_;
+    int array_items_ = 0;
     std::set<std::string> seen_;
 };
 
 }  // namespace
 
 std::optional<FlatPairs> parseFlattened(const std::string& text, std::string* error) {
-    Reader reader(text);
-    FlatPairs pairs;
-    if (!reader.document(pairs)) {
-        if (error) *error = reader.error();
+    Flattener flattener(text);
+    bool ok = false;
+    try {
+        ok = json::sax_parse(text, &flattener, nlohmann::detail::input_format_t::json, /*strict=*/true);
+    } catch (const std::exception& e) {  // nlohmann reports through parse_error; this is a backstop
+        flattener.error = e.what();
+    }
+    if (!ok) {
+        if (error) *error = flattener.error.empty() ? "not a JSON object" : flattener.error;
         return std::nullopt;
     }
-    return pairs;
+    return std::move(flattener.pairs);
 }
 
 std::optional<std::map<std::string, std::string>> parseFlatObject(const std::string& text, std::string* error) {

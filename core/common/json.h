@@ -1,7 +1,7 @@
 #pragma once
-// A deliberately small JSON reader/writer for the settings files GossipLab reads and writes
-// (RunConfig files, the history's config column, experiment specs), without a third-party
-// dependency. Reading flattens: nested objects become dotted keys ({"grid": {"p": ...}} ->
+// The JSON GossipLab reads and writes for settings (RunConfig files, the history's config column,
+// experiment specs). Parsing is nlohmann-json's strict parser (Debian's nlohmann-json3-dev; only
+// json.cpp includes it): correct UTF-8, surrogate pairs, no bare words. Reading flattens: nested objects become dotted keys ({"grid": {"p": ...}} ->
 // "grid.p"), an array of scalars becomes one comma-separated text ([0, 0.02, 1] -> "0,0.02,1"),
 // numbers and booleans come back as their literal text, null as "". So {"grid": {"p": [0, 1]}}
 // and {"grid.p": "0,1"} read the same. Arrays of arrays or of objects, and a key given twice,

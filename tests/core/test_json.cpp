@@ -77,6 +77,14 @@ private Q_SLOTS:
         QVERIFY(parseError(fine).empty());
     }
 
+    void invalidUtf8() {
+        // Raw bytes that are not UTF-8 inside a string are refused on reading ...
+        QVERIFY(!parseError("{\"s\": \"caf\xE9\"}").empty());
+        QVERIFY(!parseError("{\"s\": \"\xED\xA0\xBD\"}").empty());  // a surrogate half written as bytes
+        // ... and written as U+FFFD, so that what GossipLab writes is always valid JSON.
+        QCOMPARE(valueOf("{\"s\": " + json::quote("caf\xE9") + "}", "s"), std::string("caf\xEF\xBF\xBD"));
+    }
+
     void quotedTextReadsBack() {
         const std::string text = std::string("tab\t, quote \", backslash \\, bell \x07, euro \xE2\x82\xAC, emoji \xF0\x9F\x98\x80");
         QCOMPARE(valueOf("{\"s\": " + json::quote(text) + "}", "s"), text);
