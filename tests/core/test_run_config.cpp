@@ -3,8 +3,10 @@
 #include <QtTest>
 
 #include <cmath>
+#include <set>
 
 #include "core/train/run_config.h"
+#include "core/train/run_settings.h"
 
 using namespace gossiplab;
 
@@ -51,7 +53,7 @@ private Q_SLOTS:
         QTest::newRow("model") << "model" << "lenet";
         QTest::newRow("metrics-every") << "metrics-every" << "1 to 100000";
         QTest::newRow("distance-every") << "distance-every" << "1 to 1000000";
-        QTest::newRow("threads") << "threads" << "0 (automatic) to 256";
+        QTest::newRow("threads") << "threads" << "0 to 256 (0: automatic)";
         QTest::newRow("init-noise") << "init-noise" << "0 to 10";
     }
     void eachBadValueNamesFieldAndRange() {
@@ -162,6 +164,91 @@ private Q_SLOTS:
         errors.clear();
         QVERIFY(!fromJson("{\"wrokers\": 3}", &errors));
         QCOMPARE(QString::fromStdString(errors.at(0).field), QString("wrokers"));
+    }
+
+    // The table of settings: every stored setting is in the key/value form and back, every
+    // bounded number outside its range is refused naming its key and the range, every flag has
+    // what --help needs. A setting added to the table is covered by these without a new test.
+    void settingsTableCoversTheStoredForm() {
+        std::set<std::string> stored;
+        for (const RunSetting& s : runSettings()) {
+            QVERIFY2(findRunSetting(s.key) == &s, s.key.c_str());
+            if (s.stored) stored.insert(s.key);
+            if (s.flag) QVERIFY2(!s.help.empty() && (s.kind == SettingKind::Switch || !s.metavar.empty()), s.key.c_str());
+            if (s.kind == SettingKind::Choice) QVERIFY2(!s.choices.empty(), s.key.c_str());
+        }
+        std::set<std::string> keys;
+        for (const auto& [key, value] : toKeyValues(RunConfig{})) keys.insert(key);
+        QCOMPARE(keys, stored);
+    }
+
+    void everySettingRoundTrips() {
+        RunConfig c = paperPreset();
+        c.name = "a \"quoted\" name, with commas";
+        c.algorithm = Algorithm::Easgd;
+        c.easgd_tau = 7;
+        c.seed = 18446744073709551615ull;
+        c.budget_kind = BudgetKind::Seconds;
+        c.budget = 12.5;
+        c.devices = "cuda:0,cuda:1";
+        c.test_model = TestModel::Center;
+        c.eval_max_images = 123;
+        c.metrics_every = 3;
+        c.distance_every = 9;
+        c.data_dir = "/tmp/d";
+        c.intra_op_threads = 2;
+        c.init_noise = 0.25;
+        c.p_schedule = {{0, 0.5}, {100, 1.0}};
+        c.lr_schedule = {{10, 0.001}};
+        c.allow_zero_learning_rate = true;
+        std::vector<ConfigError> errors;
+        const RunConfig back = fromKeyValues(toKeyValues(c), &errors);
+        QVERIFY(errors.empty());
+        QCOMPARE(toKeyValues(back), toKeyValues(c));
+        const auto from_json = fromJson(toJson(c), &errors);
+        QVERIFY(from_json && errors.empty());
+        QCOMPARE(toKeyValues(*from_json), toKeyValues(c));
+        // Each stored setting differs from its default here, so a setting the key/value form
+        // forgot would show as a difference above.
+        const auto defaults = toKeyValues(RunConfig{});
+        for (const auto& [key, value] : toKeyValues(c))
+            if (key != "budget-kind" && key != "momentum" && key != "easgd-alpha" && key != "learning-rate" && key != "workers" &&
+                key != "batch-size" && key != "p" && key != "weight-decay" && key != "dataset" && key != "model" &&
+                key != "eval-every")
+                QVERIFY2(defaults.at(key) != value, key.c_str());
+    }
+
+    void everyBoundIsEnforcedByValidate() {
+        for (const RunSetting& s : runSettings()) {
+            if (!s.bounds) continue;
+            for (const double outside : {s.bounds->low - 1.0, s.bounds->high + 1.0, s.bounds->low_excluded ? s.bounds->low : -1e300,
+                                         s.bounds->high_excluded ? s.bounds->high : 1e300}) {
+                if (outside == -1e300 || outside == 1e300) continue;
+                RunConfig c;
+                std::string text = std::to_string(outside);
+                if (s.kind == SettingKind::Whole) text = std::to_string(static_cast<long long>(outside));
+                if (s.set(c, text)) continue;  // does not fit the member's type: refused on reading already
+                const auto errors = validate(c);
+                bool named = false;
+                for (const auto& e : errors) named = named || (e.field == s.key && e.message.find(s.range) != std::string::npos);
+                QVERIFY2(named, (s.key + " = " + text + ": " + formatErrors(errors)).c_str());
+            }
+        }
+    }
+
+    void unparsableValuesSayWhatIsExpected() {
+        std::vector<ConfigError> errors;
+        fromKeyValues({{"workers", "four"}, {"p", "1/2"}, {"seed", "-1"}, {"algorithm", "adam"}, {"colour", "red"}}, &errors);
+        QCOMPARE(errors.size(), size_t(5));
+        const std::string all = formatErrors(errors);
+        QVERIFY2(all.find("workers is 'four'; expected a whole number") != std::string::npos, all.c_str());
+        QVERIFY2(all.find("p is '1/2'; expected a number") != std::string::npos, all.c_str());
+        QVERIFY2(all.find("seed is '-1'; expected a whole number, 0 or more") != std::string::npos, all.c_str());
+        QVERIFY2(all.find("algorithm is 'adam'; expected one of gosgd, easgd, naive") != std::string::npos, all.c_str());
+        QVERIFY2(all.find("unknown setting 'colour'") != std::string::npos, all.c_str());
+        // An integer that does not fit is not wrapped into range.
+        fromKeyValues({{"workers", "4294967300"}}, &errors);
+        QVERIFY(errors.back().message.find("expected a whole number") != std::string::npos);
     }
 };
 
