@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/cli/cli_common.h"
+#include "core/cli/command_line.h"
 #include "core/cli/events_csv.h"
 #include "core/cli/history_commands.h"
 #include "core/cli/sweep_command.h"
@@ -16,6 +17,7 @@
 #include "core/cli/run_flags.h"
 #include "core/store/run_recorder.h"
 #include "core/train/run.h"
+#include "core/train/run_settings.h"
 #include "core/train/selftest.h"
 #include "core/common/blas_info.h"
 
@@ -29,17 +31,6 @@
 namespace gossiplab::cli {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-// Ctrl+C asks the run to stop cleanly (it ends `stopped` and is recorded); a second one kills.
-volatile std::sig_atomic_t g_interrupts = 0;
-extern "C" void onInterrupt(int) {
-    g_interrupts = g_interrupts + 1;
-    if (g_interrupts > 1) std::_Exit(130);
-}
 
 const char* kUsage =
     "usage: gossiplab-cli COMMAND [ARGS]\n\n"
@@ -97,7 +88,10 @@ int runCommand(const std::vector<std::string>& args) {
         return kExitOk;
     }
     if (!parsed.errors.empty()) {
-        std::fprintf(stderr, "gossiplab-cli run: invalid arguments:\n%s", formatErrors(parsed.errors).c_str());
+        std::string listed;
+        for (const auto& e : parsed.errors)
+            listed += e.field == kArgumentsField ? "  " + e.message + "\n" : "  --" + e.field + ": " + e.message + "\n";
+        std::fprintf(stderr, "gossiplab-cli run: invalid arguments:\n%s(see gossiplab-cli run --help)\n", listed.c_str());
         return kExitUsage;
     }
     RunFlags flags = parsed.flags;
@@ -139,11 +133,11 @@ int runCommand(const std::vector<std::string>& args) {
                         flags.dist.master_host.c_str(), flags.dist.master_port);
         std::fflush(stdout);
         run.start();
-        std::signal(SIGINT, onInterrupt);
-        std::signal(SIGTERM, onInterrupt);
+        // Ctrl+C asks the run to stop cleanly (it ends `stopped` and is recorded); a second one kills.
+        installInterruptHandler(kExitInterrupted);
         bool stop_asked = false, fail_asked = false;
         while (run.isRunning()) {
-            if (g_interrupts > 0 && !stop_asked) {
+            if (interruptCount() > 0 && !stop_asked) {
                 run.requestStop();  // in a run over several processes: a Stop to every rank
                 stop_asked = true;
             }
@@ -159,8 +153,7 @@ int runCommand(const std::vector<std::string>& args) {
             std::fprintf(stderr, "gossiplab-cli run: %s\n", failure.c_str());
             return kExitFailed;
         }
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
+        restoreDefaultInterruptHandler();
         if (recorder) {
             if (const auto error = recorder->error()) {
                 std::fprintf(stderr, "gossiplab-cli run: recording failed: %s\n", error->message.c_str());
@@ -179,24 +172,22 @@ int runCommand(const std::vector<std::string>& args) {
 }
 
 int selftestCommand(const std::vector<std::string>& args) {
-    std::string devices = "cpu";
+    const std::string usage = "usage: gossiplab-cli selftest [--devices LIST] [--workers M]\n";
+    const auto parsed = parseCommandLine(args, {{"devices", {}, "LIST"}, {"workers", {}, "M"}});
+    if (!parsed.error.empty()) return usageError("selftest", parsed.error, usage);
+    if (parsed.line.help) {
+        std::fputs(usage.c_str(), stdout);
+        std::fputs("Checks the core's invariants on these devices (default cpu) and says pass or fail for each.\n", stdout);
+        return kExitOk;
+    }
+    const std::string devices = parsed.line.value("devices").value_or("cpu");
     int workers = 0;
-    for (size_t k = 0; k < args.size(); ++k) {
-        const bool has_value = k + 1 < args.size();
-        if (args[k] == "--devices" && has_value) {
-            devices = args[++k];
-        } else if (args[k] == "--workers" && has_value) {
-            char* end = nullptr;
-            workers = static_cast<int>(std::strtol(args[++k].c_str(), &end, 10));
-            if (*end != '\0' || workers < 1 || workers > 64) {
-                std::fprintf(stderr, "gossiplab-cli selftest: --workers is '%s'; allowed range: 1 to 64\n", args[k].c_str());
-                return kExitUsage;
-            }
-        } else {
-            std::fprintf(stderr, "gossiplab-cli selftest: unexpected argument '%s' (usage: selftest [--devices LIST] [--workers M])\n",
-                         args[k].c_str());
-            return kExitUsage;
-        }
+    if (const auto text = parsed.line.value("workers")) {
+        RunConfig probe;
+        const RunSetting& setting = *findRunSetting("workers");
+        if (setting.set(probe, *text) || !setting.bounds->contains(probe.workers))
+            return usageError("selftest", "--workers is '" + *text + "'; allowed range: " + setting.range, usage);
+        workers = probe.workers;
     }
     RunConfig probe;
     probe.devices = devices;

@@ -7,16 +7,14 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/cli/cli_common.h"
+#include "core/cli/command_line.h"
 #include "core/cli/progress_printer.h"
 #include "core/store/history.h"
 
 namespace gossiplab::cli {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 
 // The arguments of a history command: --db FILE, named options, and positional values.
 struct HistoryArgs {
@@ -25,11 +23,13 @@ struct HistoryArgs {
     std::vector<std::pair<std::string, std::string>> options;  // --name value
     std::vector<std::string> switches;                         // --name
     std::string error;
+    bool help = false;
 
     std::optional<std::string> option(const std::string& name) const {
+        std::optional<std::string> out;
         for (const auto& [n, v] : options)
-            if (n == name) return v;
-        return std::nullopt;
+            if (n == name) out = v;  // given twice: the later one
+        return out;
     }
     bool has(const std::string& name) const {
         for (const auto& s : switches)
@@ -40,55 +40,25 @@ struct HistoryArgs {
 
 HistoryArgs parseArgs(const std::vector<std::string>& args, const std::vector<std::string>& valued,
                       const std::vector<std::string>& switches) {
+    std::vector<FlagSpec> specs = {{"db", {}, "FILE"}};
+    for (const auto& name : valued) specs.push_back({name, {}, "VALUE"});
+    for (const auto& name : switches) specs.push_back({name, {}, ""});
+    const ParsedCommandLine parsed = parseCommandLine(args, specs, -1);
     HistoryArgs out;
-    for (size_t k = 0; k < args.size(); ++k) {
-        const std::string& a = args[k];
-        if (a.rfind("--", 0) != 0) { out.positional.push_back(a); continue; }
-        const std::string name = a.substr(2);
-        const bool takes_value = name == "db" || std::find(valued.begin(), valued.end(), name) != valued.end();
-        if (takes_value) {
-            if (k + 1 >= args.size()) { out.error = "--" + name + " needs a value"; return out; }
-            if (name == "db") out.db = args[++k];
-            else out.options.emplace_back(name, args[++k]);
-        } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
-            out.switches.push_back(name);
-        } else {
-            out.error = "unknown flag --" + name;
-            return out;
-        }
+    out.error = parsed.error;
+    out.help = parsed.line.help;
+    out.positional = parsed.line.positional;
+    for (const auto& [name, value] : parsed.line.flags) {
+        if (name == "db") out.db = value;
+        else if (std::find(switches.begin(), switches.end(), name) != switches.end()) out.switches.push_back(name);
+        else out.options.emplace_back(name, value);
     }
     return out;
 }
 
-std::optional<store::RunHistory> openHistory(const HistoryArgs& args, store::OpenMode mode, const char* command) {
-    const std::string path = args.db.empty() ? store::defaultHistoryPath() : args.db;
-    store::OpenOptions options;
-    options.mode = mode;
-    options.create_folders = args.db.empty();
-    auto history = store::RunHistory::open(path, options);
-    if (!history) {
-        std::fprintf(stderr, "gossiplab-cli %s: %s\n", command, history.error().message.c_str());
-        return std::nullopt;
-    }
-    return std::move(history.value());
-}
-
-bool parseRunId(const std::string& text, int64_t* id) {
-    char* end = nullptr;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v <= 0) return false;
-    *id = v;
-    return true;
-}
-
-std::string formatTime(double unix_seconds) {
-    if (!std::isfinite(unix_seconds)) return "-";
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-    return buf;
+int printUsage(const char* text) {
+    std::printf("usage: gossiplab-cli %s\n", text);
+    return kExitOk;
 }
 
 std::string formatNumber(double v, const char* format) {
@@ -120,8 +90,7 @@ bool parseBounded(const std::string& flag, const std::string& text, double lo, d
 }
 
 int usage(const char* command, const std::string& error, const char* text) {
-    std::fprintf(stderr, "gossiplab-cli %s: %s\nusage: gossiplab-cli %s\n", command, error.c_str(), text);
-    return kExitUsage;
+    return usageError(command, error, std::string("usage: gossiplab-cli ") + text);
 }
 
 }  // namespace
@@ -129,6 +98,7 @@ int usage(const char* command, const std::string& error, const char* text) {
 int runsCommand(const std::vector<std::string>& raw) {
     const char* kUsage = "runs [--db FILE] [--status S] [--algorithm A] [--search TEXT] [--tag T] [--limit N]";
     auto args = parseArgs(raw, {"status", "algorithm", "search", "tag", "limit"}, {});
+    if (args.help) return printUsage(kUsage);
     if (!args.error.empty() || !args.positional.empty())
         return usage("runs", args.error.empty() ? "unexpected argument '" + args.positional[0] + "'" : args.error, kUsage);
     store::RunFilter filter;
@@ -145,7 +115,7 @@ int runsCommand(const std::vector<std::string>& raw) {
     if (auto t = args.option("search")) filter.text = *t;
     if (auto t = args.option("tag")) filter.tag = *t;
     if (auto l = args.option("limit")) filter.limit = std::max(0ll, std::atoll(l->c_str()));
-    auto history = openHistory(args, store::OpenMode::ReadWrite, "runs");
+    auto history = openHistory(args.db, store::OpenMode::ReadWrite, "runs");
     if (!history) return kExitFailed;
     try {
         const auto runs = history->listRuns(filter);
@@ -175,11 +145,12 @@ int runsCommand(const std::vector<std::string>& raw) {
 int showCommand(const std::vector<std::string>& raw) {
     const char* kUsage = "show RUN [--db FILE]";
     auto args = parseArgs(raw, {}, {});
+    if (args.help) return printUsage(kUsage);
     int64_t id = 0;
     if (!args.error.empty()) return usage("show", args.error, kUsage);
-    if (args.positional.size() != 1 || !parseRunId(args.positional[0], &id))
+    if (args.positional.size() != 1 || !parseId(args.positional[0], &id))
         return usage("show", "give one run id (a whole number > 0; see gossiplab-cli runs)", kUsage);
-    auto history = openHistory(args, store::OpenMode::ReadWrite, "show");
+    auto history = openHistory(args.db, store::OpenMode::ReadWrite, "show");
     if (!history) return kExitFailed;
     try {
         const auto run = history->run(id);
@@ -237,11 +208,12 @@ int exportCommand(const std::vector<std::string>& raw) {
         "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time]\n"
         "                     [--x-range LO:HI] [--y-range LO:HI] [--force]";
     auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis", "x-range", "y-range"}, {"force"});
+    if (args.help) return printUsage(kUsage);
     if (!args.error.empty()) return usage("export", args.error, kUsage);
     std::vector<int64_t> ids;
     for (const auto& p : args.positional) {
         int64_t id = 0;
-        if (!parseRunId(p, &id)) return usage("export", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
+        if (!parseId(p, &id)) return usage("export", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
         ids.push_back(id);
     }
     const auto csv = args.option("csv");
@@ -316,7 +288,7 @@ int exportCommand(const std::vector<std::string>& raw) {
             if (args.option(f)) return usage("export", std::string("--") + f + " only goes with --plot", kUsage);
     }
 
-    auto history = openHistory(args, store::OpenMode::ReadOnly, "export");
+    auto history = openHistory(args.db, store::OpenMode::ReadOnly, "export");
     if (!history) return kExitFailed;
     for (int64_t id : ids) {
         if (!history->run(id)) {
@@ -353,15 +325,16 @@ int exportCommand(const std::vector<std::string>& raw) {
 int deleteCommand(const std::vector<std::string>& raw) {
     const char* kUsage = "delete RUN... [--db FILE]";
     auto args = parseArgs(raw, {}, {});
+    if (args.help) return printUsage(kUsage);
     if (!args.error.empty()) return usage("delete", args.error, kUsage);
     if (args.positional.empty()) return usage("delete", "give at least one run id", kUsage);
     std::vector<int64_t> ids;
     for (const auto& p : args.positional) {
         int64_t id = 0;
-        if (!parseRunId(p, &id)) return usage("delete", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
+        if (!parseId(p, &id)) return usage("delete", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
         ids.push_back(id);
     }
-    auto history = openHistory(args, store::OpenMode::ReadWrite, "delete");
+    auto history = openHistory(args.db, store::OpenMode::ReadWrite, "delete");
     if (!history) return kExitFailed;
     int failures = 0;
     for (int64_t id : ids) {
@@ -378,9 +351,10 @@ int deleteCommand(const std::vector<std::string>& raw) {
 int importCommand(const std::vector<std::string>& raw) {
     const char* kUsage = "import FILE [--db FILE]";
     auto args = parseArgs(raw, {}, {});
+    if (args.help) return printUsage(kUsage);
     if (!args.error.empty()) return usage("import", args.error, kUsage);
     if (args.positional.size() != 1) return usage("import", "give one history file to import from", kUsage);
-    auto history = openHistory(args, store::OpenMode::ReadWrite, "import");
+    auto history = openHistory(args.db, store::OpenMode::ReadWrite, "import");
     if (!history) return kExitFailed;
     auto summary = history->importRuns(args.positional[0]);
     if (!summary) {

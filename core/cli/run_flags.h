@@ -1,5 +1,6 @@
 #pragma once
-// The flags of `gossiplab-cli run`: one table drives parsing and --help, and every value ends in
+// The flags of `gossiplab-cli run`: the run settings table (run_settings.h) and the run's own flags
+// drive parsing and --help, and every value ends in
 // RunConfig's one validation.
 
 #include <string>
@@ -23,6 +24,10 @@ struct RunFlags {
     // that set training settings against rank 0's (settingsConflicts).
     std::vector<std::pair<std::string, std::string>> given;
 };
+
+// The field of an error in the command line's grammar (an unknown flag, a missing value), as
+// opposed to a setting's value.
+inline constexpr const char* kArgumentsField = "arguments";
 
 struct ParsedRunFlags {
     RunFlags flags;

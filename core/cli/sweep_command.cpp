@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -13,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/cli/cli_common.h"
+#include "core/cli/command_line.h"
 #include "core/cli/progress_printer.h"
 #include "core/experiments/experiment_data.h"
 #include "core/experiments/experiment_export.h"
@@ -21,26 +22,13 @@
 #include "core/experiments/report.h"
 #include "core/experiments/training_launcher.h"
 #include "core/store/history.h"
+#include "core/train/run_settings.h"
 
 namespace gossiplab::cli {
 
 namespace {
 
 using namespace gossiplab::experiments;
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
-
-// Ctrl+C (or SIGTERM) stops the current run (recorded `stopped`, queued again) and leaves the rest
-// queued: the experiment is paused and `sweep --resume` goes on. A second one ends the process at
-// once (the run is then marked interrupted on the next open, and re-run on resume).
-volatile std::sig_atomic_t g_sweep_interrupts = 0;
-extern "C" void onSweepInterrupt(int) {
-    g_sweep_interrupts = g_sweep_interrupts + 1;
-    if (g_sweep_interrupts > 1) std::_Exit(kExitInterrupted);
-}
 
 const char* kSweepUsage =
     "usage: gossiplab-cli sweep [--preset NAME] [--file SPEC.json] [--name TEXT] [--grid-AXIS LIST]...\n"
@@ -91,61 +79,43 @@ struct SweepArgs {
     std::vector<GridError> errors;
 };
 
-bool parseId(const std::string& text, int64_t* id) {
-    char* end = nullptr;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v <= 0) return false;
-    *id = v;
-    return true;
+const std::vector<std::string> kSweepSwitches = {"dry-run", "queue-only", "progress", "quiet", "skip-interrupted"};
+
+// Every flag `sweep` takes: its own, one --grid-AXIS per axis name, and every run setting.
+std::vector<FlagSpec> sweepFlagSpecs() {
+    std::vector<FlagSpec> specs = {{"preset", {}, "NAME"}, {"file", {}, "SPEC.json"}, {"name", {}, "TEXT"}, {"db", {}, "FILE"},
+                                   {"resume", {}, "EXPERIMENT"}, {"per-algorithm", {}, "ALG.KEY=VALUE"}};
+    for (const auto& name : kSweepSwitches) specs.push_back({name, {}, ""});
+    for (const char* axis : {"algorithm", "p", "workers", "learning-rate", "seed"}) {
+        FlagSpec spec{std::string("grid-") + axis, {}, "LIST"};
+        for (const char* alias : {"algorithms", "m", "lr", "seeds"})
+            if (canonicalAxis(alias) == std::string(axis)) spec.aliases.push_back(std::string("grid-") + alias);
+        specs.push_back(spec);
+    }
+    for (const RunSetting& s : runSettings()) {
+        if (!s.flag || s.key == "name") continue;  // --name names the experiment
+        specs.push_back({s.key, s.aliases, s.kind == SettingKind::Switch ? std::string() : s.metavar});
+    }
+    return specs;
 }
 
 SweepArgs parseSweepArgs(const std::vector<std::string>& args) {
     SweepArgs out;
-    for (size_t k = 0; k < args.size(); ++k) {
-        const std::string& arg = args[k];
-        if (arg == "-h" || arg == "--help") { out.help = true; continue; }
-        if (arg.rfind("--", 0) != 0) {
-            out.errors.push_back({arg, "", "unexpected argument '" + arg + "' (flags start with --; see sweep --help)"});
-            continue;
-        }
-        std::string name = arg.substr(2), value;
-        bool has_value = false;
-        if (const size_t eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-            has_value = true;
-        }
-        static const std::vector<std::string> switches = {"dry-run", "queue-only", "progress", "quiet", "skip-interrupted", "allow-zero-lr"};
-        if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
-            if (name == "dry-run") out.dry_run = true;
-            else if (name == "queue-only") out.queue_only = true;
-            else if (name == "progress") out.progress = true;
-            else if (name == "quiet") out.quiet = true;
-            else if (name == "skip-interrupted") out.skip_interrupted = true;
-            else out.settings.emplace_back("allow-zero-lr", "true");
-            continue;
-        }
-        const bool grid = name.rfind("grid-", 0) == 0;
-        const bool known = grid || isSettingName(name) ||
-                           name == "preset" || name == "file" || name == "name" || name == "db" || name == "resume" ||
-                           name == "per-algorithm";
-        if (!known) {
-            out.errors.push_back({"--" + name, "", "unknown flag --" + name + " (see gossiplab-cli sweep --help)"});
-            continue;
-        }
-        if (!has_value) {
-            if (k + 1 >= args.size()) {
-                out.errors.push_back({"--" + name, "", "--" + name + " needs a value"});
-                continue;
-            }
-            value = args[++k];
-        }
-        if (grid) {
-            const std::string axis_name = name.substr(5);
-            auto axis = canonicalAxis(axis_name);
-            if (!axis) out.errors.push_back({"--" + name, "", "unknown axis '" + axis_name + "'; allowed: algorithm, p, workers, lr, seed"});
-            else out.grid.emplace_back(*axis, value);
-        } else if (name == "preset") out.preset = value;
+    const ParsedCommandLine parsed = parseCommandLine(args, sweepFlagSpecs());
+    out.help = parsed.line.help;
+    if (!parsed.error.empty()) {
+        out.errors.push_back({"command line", "", parsed.error});
+        return out;
+    }
+    for (const auto& [name, value] : parsed.line.flags) {
+        if (name == "dry-run") out.dry_run = true;
+        else if (name == "queue-only") out.queue_only = true;
+        else if (name == "progress") out.progress = true;
+        else if (name == "quiet") out.quiet = true;
+        else if (name == "skip-interrupted") out.skip_interrupted = true;
+        else if (name == "allow-zero-lr") out.settings.emplace_back("allow-zero-lr", "true");
+        else if (name.rfind("grid-", 0) == 0) out.grid.emplace_back(*canonicalAxis(name.substr(5)), value);
+        else if (name == "preset") out.preset = value;
         else if (name == "file") out.file = value;
         else if (name == "name") out.name = value;
         else if (name == "db") out.db = value;
@@ -156,32 +126,6 @@ SweepArgs parseSweepArgs(const std::vector<std::string>& args) {
     }
     return out;
 }
-
-std::string historyPath(const std::string& db) { return db.empty() ? store::defaultHistoryPath() : db; }
-
-std::optional<store::RunHistory> openHistory(const std::string& db, store::OpenMode mode, const char* command) {
-    store::OpenOptions options;
-    options.mode = mode;
-    options.create_folders = db.empty();
-    auto history = store::RunHistory::open(historyPath(db), options);
-    if (!history) {
-        std::fprintf(stderr, "gossiplab-cli %s: %s\n", command, history.error().message.c_str());
-        return std::nullopt;
-    }
-    return std::move(history.value());
-}
-
-std::string formatTime(double unix_seconds) {
-    if (!std::isfinite(unix_seconds)) return "-";
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-    return buf;
-}
-
-std::string dbSuffix(const std::string& db) { return db.empty() ? "" : " --db " + db; }
 
 // One line per run of the queue.
 class SweepPrinter final : public ExperimentObserver {
@@ -238,9 +182,8 @@ int runQueue(const std::string& db, int64_t experiment_id, const SweepArgs& args
     options.recorder.create_folders = db.empty();
     ExperimentRunner runner(historyPath(db), experiment_id, launcher, options);
 
-    g_sweep_interrupts = 0;
-    std::signal(SIGINT, onSweepInterrupt);
-    std::signal(SIGTERM, onSweepInterrupt);
+    // Ctrl+C stops the current run and pauses the queue; a second one ends the process at once.
+    installInterruptHandler(kExitInterrupted);
     RunnerOutcome outcome;
     std::atomic<bool> finished{false};
     std::thread worker([&] {
@@ -249,7 +192,7 @@ int runQueue(const std::string& db, int64_t experiment_id, const SweepArgs& args
     });
     bool told = false;
     while (!finished.load()) {
-        if (g_sweep_interrupts > 0 && !told) {
+        if (interruptCount() > 0 && !told) {
             told = true;
             std::fprintf(stderr, "\nstopping the run going on; the rest stays queued (Ctrl+C again to quit at once)\n");
             runner.stopNow();
@@ -257,8 +200,7 @@ int runQueue(const std::string& db, int64_t experiment_id, const SweepArgs& args
         usleep(50 * 1000);
     }
     worker.join();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    restoreDefaultInterruptHandler();
 
     const std::string id = std::to_string(experiment_id);
     if (outcome.error && outcome.runs_started == 0 && outcome.state != store::ExperimentState::Paused) {
@@ -290,7 +232,7 @@ int runQueue(const std::string& db, int64_t experiment_id, const SweepArgs& args
                     id.c_str(), dbSuffix(db).c_str(), id.c_str());
     }
     std::fflush(stdout);
-    if (g_sweep_interrupts > 0) return kExitInterrupted;
+    if (interruptCount() > 0) return kExitInterrupted;
     if (outcome.error) {
         std::fprintf(stderr, "gossiplab-cli sweep: %s\n", outcome.message.c_str());
         return kExitFailed;
@@ -308,10 +250,6 @@ std::optional<std::string> readFile(const std::string& path, std::string& out) {
     return std::nullopt;
 }
 
-int usageError(const char* command, const std::string& error, const char* usage) {
-    std::fprintf(stderr, "gossiplab-cli %s: %s\n%s", command, error.c_str(), usage);
-    return kExitUsage;
-}
 
 }  // namespace
 
@@ -447,11 +385,14 @@ int sweepCommand(const std::vector<std::string>& raw) {
 }
 
 int experimentsCommand(const std::vector<std::string>& raw) {
-    std::string db;
-    for (size_t k = 0; k < raw.size(); ++k) {
-        if (raw[k] == "--db" && k + 1 < raw.size()) db = raw[++k];
-        else return usageError("experiments", "unexpected argument '" + raw[k] + "'", "usage: gossiplab-cli experiments [--db FILE]\n");
+    const char* kUsage = "usage: gossiplab-cli experiments [--db FILE]\n";
+    const auto parsed = parseCommandLine(raw, {{"db", {}, "FILE"}});
+    if (!parsed.error.empty()) return usageError("experiments", parsed.error, kUsage);
+    if (parsed.line.help) {
+        std::fputs(kUsage, stdout);
+        return kExitOk;
     }
+    const std::string db = parsed.line.value("db").value_or("");
     auto history = openHistory(db, store::OpenMode::ReadWrite, "experiments");
     if (!history) return kExitFailed;
     try {
@@ -478,23 +419,19 @@ int experimentsCommand(const std::vector<std::string>& raw) {
 
 // experiment group: an experiment whose queue is runs already in the history, each item done.
 int groupCommand(const std::vector<std::string>& raw, const char* usage) {
-    std::string db, name;
-    std::string kind = "grid";
+    const auto parsed = parseCommandLine(std::vector<std::string>(raw.begin() + 1, raw.end()),
+                                         {{"db", {}, "FILE"}, {"name", {}, "TEXT"}, {"kind", {}, "KIND"}}, -1);
+    if (!parsed.error.empty()) return usageError("experiment", parsed.error, usage);
+    const std::string db = parsed.line.value("db").value_or("");
+    const std::string name = parsed.line.value("name").value_or("");
+    const std::string kind = parsed.line.value("kind").value_or("grid");
+    if (!parseExperimentKind(kind)) return usageError("experiment", "--kind is '" + kind + "'; allowed: grid, paper-fig1, consensus-vs-p", usage);
     std::vector<std::pair<int64_t, std::string>> runs;  // id, label ("" = from its settings)
-    for (size_t k = 1; k < raw.size(); ++k) {
-        const std::string& a = raw[k];
-        const bool has_value = k + 1 < raw.size();
-        if (a == "--db" && has_value) db = raw[++k];
-        else if (a == "--name" && has_value) name = raw[++k];
-        else if (a == "--kind" && has_value) {
-            kind = raw[++k];
-            if (!parseExperimentKind(kind)) return usageError("experiment", "--kind is '" + kind + "'; allowed: grid, paper-fig1, consensus-vs-p", usage);
-        } else {
-            const size_t eq = a.find('=');
-            int64_t id = 0;
-            if (!parseId(a.substr(0, eq), &id)) return usageError("experiment", "unexpected argument '" + a + "' (expected RUN or RUN=LABEL)", usage);
-            runs.emplace_back(id, eq == std::string::npos ? std::string() : a.substr(eq + 1));
-        }
+    for (const std::string& a : parsed.line.positional) {
+        const size_t eq = a.find('=');
+        int64_t id = 0;
+        if (!parseId(a.substr(0, eq), &id)) return usageError("experiment", "unexpected argument '" + a + "' (expected RUN or RUN=LABEL)", usage);
+        runs.emplace_back(id, eq == std::string::npos ? std::string() : a.substr(eq + 1));
     }
     if (name.empty() || name.size() > 150) return usageError("experiment", "group needs --name TEXT (1 to 150 bytes)", usage);
     if (runs.empty()) return usageError("experiment", "group needs at least one run id", usage);
@@ -571,42 +508,43 @@ int experimentCommand(const std::vector<std::string>& raw) {
     if (action == "group") return groupCommand(raw, kUsage);
     if (action != "show" && action != "export" && action != "delete")
         return usageError("experiment", "unknown action '" + action + "' (show, export, delete, group)", kUsage);
-    std::string db, dir;
+    // Each action takes its own flags; one parser for all three says which is unknown.
+    std::vector<FlagSpec> specs = {{"db", {}, "FILE"}};
+    if (action != "delete") specs.push_back({"loss", {}, "L"});
+    if (action == "show") specs.insert(specs.end(), {{"metric-vs", {}, "PARAMETER"}, {"markdown", {}, ""}});
+    if (action == "export") specs.insert(specs.end(), {{"dir", {}, "DIR"}, {"no-series", {}, ""}});
+    if (action == "delete") specs.push_back({"with-runs", {}, ""});
+    const auto parsed = parseCommandLine(std::vector<std::string>(raw.begin() + 1, raw.end()), specs, 1);
+    if (!parsed.error.empty()) return usageError("experiment", parsed.error, kUsage);
+    const CommandLine& line = parsed.line;
+    const std::string db = line.value("db").value_or("");
+    const std::string dir = line.value("dir").value_or("");
     std::optional<double> loss;
     std::vector<double> more_levels;  // show: --loss L1,L2,...
-    std::optional<SweepParameter> metric_vs;
-    bool markdown = false, no_series = false, with_runs = false;
-    int64_t id = 0;
-    for (size_t k = 1; k < raw.size(); ++k) {
-        const std::string& a = raw[k];
-        const bool has_value = k + 1 < raw.size();
-        if (a == "--db" && has_value) db = raw[++k];
-        else if (a == "--dir" && has_value && action == "export") dir = raw[++k];
-        else if (a == "--loss" && has_value && action != "delete") {
-            std::stringstream list(raw[++k]);
-            std::string item;
-            more_levels.clear();
-            while (std::getline(list, item, ',')) {
-                char* end = nullptr;
-                const double v = std::strtod(item.c_str(), &end);
-                if (item.empty() || *end != '\0' || !std::isfinite(v))
-                    return usageError("experiment", "--loss is '" + raw[k] + "'; expected a number or a comma-separated list", kUsage);
-                more_levels.push_back(v);
-            }
-            if (more_levels.empty()) return usageError("experiment", "--loss is empty; expected a number", kUsage);
-            if (more_levels.size() > 1 && action != "show")
-                return usageError("experiment", "export takes one --loss level", kUsage);
-            loss = more_levels.front();
-            more_levels.erase(more_levels.begin());
-        } else if (a == "--metric-vs" && has_value && action == "show") {
-            metric_vs = parseSweepParameter(raw[++k]);
-            if (!metric_vs) return usageError("experiment", "--metric-vs is '" + raw[k] + "'; allowed: p, workers, lr", kUsage);
-        } else if (a == "--markdown" && action == "show") markdown = true;
-        else if (a == "--no-series" && action == "export") no_series = true;
-        else if (a == "--with-runs" && action == "delete") with_runs = true;
-        else if (id == 0 && parseId(a, &id)) continue;
-        else return usageError("experiment", "unexpected argument '" + a + "'", kUsage);
+    if (const auto text = line.value("loss")) {
+        std::stringstream list(*text);
+        std::string item;
+        while (std::getline(list, item, ',')) {
+            char* end = nullptr;
+            const double v = std::strtod(item.c_str(), &end);
+            if (item.empty() || *end != '\0' || !std::isfinite(v))
+                return usageError("experiment", "--loss is '" + *text + "'; expected a number or a comma-separated list", kUsage);
+            more_levels.push_back(v);
+        }
+        if (more_levels.empty()) return usageError("experiment", "--loss is empty; expected a number", kUsage);
+        if (more_levels.size() > 1 && action != "show") return usageError("experiment", "export takes one --loss level", kUsage);
+        loss = more_levels.front();
+        more_levels.erase(more_levels.begin());
     }
+    std::optional<SweepParameter> metric_vs;
+    if (const auto text = line.value("metric-vs")) {
+        metric_vs = parseSweepParameter(*text);
+        if (!metric_vs) return usageError("experiment", "--metric-vs is '" + *text + "'; allowed: p, workers, lr", kUsage);
+    }
+    const bool markdown = line.has("markdown"), no_series = line.has("no-series"), with_runs = line.has("with-runs");
+    int64_t id = 0;
+    if (!line.positional.empty() && !parseId(line.positional.front(), &id))
+        return usageError("experiment", "'" + line.positional.front() + "' is not an experiment id (a whole number > 0)", kUsage);
     if (id == 0) return usageError("experiment", "give one experiment id (see gossiplab-cli experiments)", kUsage);
     if (action == "export" && dir.empty()) return usageError("experiment", "give the folder to export into: --dir DIR", kUsage);
 

@@ -244,7 +244,7 @@ RunConfig fromKeyValues(const std::map<std::string, std::string>& values, std::v
             continue;
         }
         if (auto expected = s->set(c, value))
-            if (errors) errors->push_back({key, notParsedMessage(key, value, *expected)});
+            if (errors) errors->push_back({key, notParsedMessage(*s, value, *expected)});
     }
     return c;
 }

@@ -342,6 +342,11 @@ std::string notParsedMessage(const std::string& key, const std::string& text, co
     return key + " is '" + trimmed(text) + "'; expected " + expected;
 }
 
+std::string notParsedMessage(const RunSetting& setting, const std::string& text, const std::string& expected) {
+    const bool worth_saying = !setting.range.empty() && setting.kind != SettingKind::Choice && setting.kind != SettingKind::Schedule;
+    return notParsedMessage(setting.key, text, expected) + (worth_saying ? " (allowed range: " + setting.range + ")" : "");
+}
+
 std::string outOfRangeMessage(const RunSetting& setting, const std::string& value) {
     return setting.key + " is " + value + "; allowed range: " + setting.range;
 }

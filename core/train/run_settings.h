@@ -66,6 +66,8 @@ const RunSetting* findRunSetting(const std::string& key_or_alias);
 
 // "p is 'x'; expected a number": the one wording for a value that does not parse.
 std::string notParsedMessage(const std::string& key, const std::string& text, const std::string& expected);
+// The same for a setting, with its allowed range: "workers is 'x'; expected a whole number (allowed range: 1 to 64)".
+std::string notParsedMessage(const RunSetting& setting, const std::string& text, const std::string& expected);
 // "workers is 0; allowed range: 1 to 64".
 std::string outOfRangeMessage(const RunSetting& setting, const std::string& value);
 

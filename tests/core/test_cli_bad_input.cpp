@@ -163,22 +163,10 @@ private Q_SLOTS:
     void invalidFlagValues_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QStringList>("mentions");
-        QTest::newRow("workers") << QStringList{"--workers", "65"} << QStringList{"--workers", "1 to 64"};
-        QTest::newRow("p") << QStringList{"--p", "1.5"} << QStringList{"--p", "0 to 1"};
-        QTest::newRow("lr") << QStringList{"--lr", "0"} << QStringList{"--learning-rate", "greater than 0"};
-        QTest::newRow("lr text") << QStringList{"--lr", "fast"} << QStringList{"--lr", "not a number"};
-        QTest::newRow("batch") << QStringList{"--batch-size", "0"} << QStringList{"--batch-size", "1 to 65536"};
-        QTest::newRow("momentum") << QStringList{"--momentum", "1"} << QStringList{"--momentum"};
-        QTest::newRow("algorithm") << QStringList{"--algorithm", "adam"} << QStringList{"--algorithm", "gosgd"};
-        QTest::newRow("devices") << QStringList{"--devices", "tpu"} << QStringList{"--devices", "cuda:0"};
-        QTest::newRow("dataset") << QStringList{"--dataset", "imagenet"} << QStringList{"--dataset", "fashion-mnist"};
-        QTest::newRow("model") << QStringList{"--model", "vgg"} << QStringList{"--model", "lenet"};
-        QTest::newRow("epochs") << QStringList{"--epochs", "-1"} << QStringList{"--epochs"};
-        QTest::newRow("schedule") << QStringList{"--p-schedule", "0:0.1,10:9"} << QStringList{"--p-schedule", "0 to 1"};
+        // Each value's message is checked in-process by tests/cli/test_cli_parsing; here the
+        // process's own exit code and stderr, end to end, for a value, a flag and several at once.
+        QTest::newRow("lr text") << QStringList{"--lr", "fast"} << QStringList{"--learning-rate", "'fast'; expected a number"};
         QTest::newRow("unknown flag") << QStringList{"--wrokers", "3"} << QStringList{"--wrokers"};
-        QTest::newRow("missing value") << QStringList{"--workers"} << QStringList{"--workers needs a value"};
-        QTest::newRow("preset") << QStringList{"--preset", "nope"} << QStringList{"preset", "quick"};
-        QTest::newRow("config file") << QStringList{"--config", "/nonexistent.json"} << QStringList{"/nonexistent.json"};
         QTest::newRow("all at once") << QStringList{"--workers", "0", "--p", "-1", "--batch-size", "0"}
                                      << QStringList{"--workers", "--p", "--batch-size"};
     }
