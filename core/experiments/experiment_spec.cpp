@@ -1,5 +1,6 @@
 #include "core/experiments/experiment_spec.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "core/common/json.h"
+#include "core/train/run_settings.h"
 
 namespace gossiplab::experiments {
 
@@ -42,10 +44,8 @@ const std::vector<std::string>& axisNames() {
 
 // Keys of RunConfig whose JSON value is a number (as RunConfig's toJson writes them).
 bool numericKey(const std::string& key) {
-    static const std::set<std::string> numeric = {
-        "workers", "p", "learning-rate", "momentum", "weight-decay", "batch-size", "easgd-alpha", "easgd-tau", "seed",
-        "budget", "eval-every", "eval-max-images", "metrics-every", "distance-every", "threads", "init-noise"};
-    return numeric.count(key) > 0;
+    const RunSetting* setting = findRunSetting(key);
+    return setting && setting->isNumeric() && setting->kind != SettingKind::Switch;
 }
 
 bool axisGiven(const GridAxes& grid, const std::string& axis) {
@@ -232,27 +232,14 @@ std::string axisText(const GridAxes& grid, const std::string& axis) {
 
 // ---- settings ----
 
-bool isSettingName(const std::string& key) {
-    static const std::set<std::string> aliases = {"lr", "epochs", "images", "seconds"};
-    if (aliases.count(key)) return true;
-    return toKeyValues(RunConfig{}).count(key) > 0;
-}
+bool isSettingName(const std::string& key) { return findRunSetting(key) != nullptr; }
 
-std::optional<std::string> applySetting(RunConfig& config, const std::string& raw_key, const std::string& value) {
-    std::map<std::string, std::string> values = toKeyValues(config);
-    std::string key = raw_key;
-    if (key == "lr") key = "learning-rate";
-    if (key == "epochs" || key == "images" || key == "seconds") {
-        values["budget-kind"] = key;
-        values["budget"] = value;
-    } else if (values.count(key)) {
-        values[key] = value;
-    } else {
-        return "unknown setting '" + raw_key + "' (the settings are those of gossiplab-cli run)";
-    }
-    std::vector<ConfigError> errors;
-    RunConfig updated = fromKeyValues(values, &errors);
-    if (!errors.empty()) return errors.front().message;
+std::optional<std::string> applySetting(RunConfig& config, const std::string& key, const std::string& value) {
+    const RunSetting* setting = findRunSetting(key);
+    if (!setting) return "unknown setting '" + key + "' (the settings are those of gossiplab-cli run)";
+    RunConfig updated = config;
+    if (auto expected = setting->set(updated, setting->kind == SettingKind::Switch && value.empty() ? "true" : value))
+        return notParsedMessage(*setting, value, *expected);
     config = updated;
     return std::nullopt;
 }
