@@ -169,10 +169,10 @@ private Q_SLOTS:
         form.show();
         setLine(form, "learning-rate", "fast");
         QVERIFY(!form.startButton()->isEnabled());
-        QCOMPARE(form.errorText("learning-rate"), QString("learning-rate is 'fast'; expected a number"));
+        QCOMPARE(form.errorText("learning-rate"), QString("learning-rate is 'fast'; expected a number (allowed range: greater than 0, at most 10)"));
         setLine(form, "learning-rate", "0.01");
         setLine(form, "workers", "4.5");
-        QCOMPARE(form.errorText("workers"), QString("workers is '4.5'; expected a whole number"));
+        QCOMPARE(form.errorText("workers"), QString("workers is '4.5'; expected a whole number (allowed range: 1 to 64)"));
         QVERIFY(!form.startButton()->isEnabled());
     }
 

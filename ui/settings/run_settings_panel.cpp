@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "core/train/run.h"
+#include "core/train/run_settings.h"
 #include "ui/log.h"
 
 namespace gossiplab::ui {
@@ -35,17 +36,6 @@ std::optional<double> parseNumber(const QString& text) {
     const double v = QLocale::c().toDouble(text.trimmed(), &ok);
     if (!ok) return std::nullopt;
     return v;
-}
-
-std::optional<long long> parseWhole(const QString& text) {
-    bool ok = false;
-    const long long v = QLocale::c().toLongLong(text.trimmed(), &ok);
-    if (!ok) return std::nullopt;
-    return v;
-}
-
-int clampInt(long long v) {
-    return static_cast<int>(std::clamp<long long>(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
 }
 
 // validate() names the budget's error after its kind; the form shows it at the budget field.
@@ -139,94 +129,86 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
         if (!name.isEmpty()) applyPreset(name);
     });
 
-    // ---- algorithm ----
+    // ---- the settings, from the table (core/train/run_settings.h), section by section ----
+    // Most fields are a line edit or a combo of the setting's choices; a few get companions:
+    // p its slider, the folder a browse button, the budget its kind, the devices this machine's.
+    QLineEdit* p_edit = nullptr;
+    auto addSetting = [&](const RunSetting& setting) {
+        const QString key = QString::fromStdString(setting.key);
+        QString tip = tr(setting.help.c_str());
+        if (!setting.range.empty()) tip += " " + tr("Allowed: %1.").arg(QString::fromStdString(setting.range));
+        const QString label = tr(setting.label.c_str());
+        if (key == "p") {
+            auto* p_row = new QWidget(body);
+            auto* p_layout = new QHBoxLayout(p_row);
+            p_layout->setContentsMargins(0, 0, 0, 0);
+            p_layout->setSpacing(6);
+            p_edit = addLine(form, key, label, tip + " " + tr("Drag the slider during a run to watch the consensus answer."), p_row);
+            p_edit->setMaximumWidth(80);
+            p_layout->addWidget(p_edit);
+            p_slider_ = new QSlider(Qt::Horizontal, p_row);
+            p_slider_->setObjectName("p-slider");
+            p_slider_->setRange(0, kPSliderSteps);
+            p_slider_->setToolTip(tr("p on a log scale from 0.001 to 1 (far left: 0)"));
+            p_layout->addWidget(p_slider_, 1);
+        } else if (key == "data-dir") {
+            data_dir_row_ = new QWidget(body);
+            auto* dir_layout = new QHBoxLayout(data_dir_row_);
+            dir_layout->setContentsMargins(0, 0, 0, 0);
+            dir_layout->setSpacing(4);
+            auto* dir_edit = addLine(form, key, label, tip, data_dir_row_);
+            dir_layout->addWidget(dir_edit, 1);
+            auto* browse = new QToolButton(data_dir_row_);
+            browse->setText(QStringLiteral("\u2026"));
+            browse->setToolTip(tr("Choose the dataset folder"));
+            dir_layout->addWidget(browse);
+            connect(browse, &QToolButton::clicked, this, [this, dir_edit] {
+                const QString start = dir_edit->text().isEmpty() ? dir_edit->placeholderText() : dir_edit->text();
+                const QString dir = QFileDialog::getExistingDirectory(this, tr("Dataset folder"), start);
+                if (!dir.isEmpty()) dir_edit->setText(dir);
+            });
+        } else if (key == "devices") {
+            std::vector<std::pair<QString, QString>> devices;
+            for (const std::string& d : availableDeviceChoices()) devices.emplace_back(QString::fromStdString(d), QString::fromStdString(d));
+            auto* combo = addCombo(form, key, label, tip, devices);
+            combo->setEditable(true);
+            connect(combo, &QComboBox::editTextChanged, this, &RunSettingsPanel::onEdited);
+        } else if (key == "budget") {
+            auto* budget_row = new QWidget(body);
+            auto* budget_layout = new QHBoxLayout(budget_row);
+            budget_layout->setContentsMargins(0, 0, 0, 0);
+            budget_layout->setSpacing(6);
+            auto* budget_edit = addLine(form, key, label, tip, budget_row);
+            budget_layout->addWidget(budget_edit, 1);
+            budget_kind_ = new QComboBox(budget_row);
+            budget_kind_->setObjectName("field-budget-kind");
+            for (const auto& [value, text] : findRunSetting("budget-kind")->choices)
+                budget_kind_->addItem(tr(text.c_str()), QString::fromStdString(value));
+            budget_layout->addWidget(budget_kind_);
+            connect(budget_kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::onEdited);
+        } else if (setting.kind == SettingKind::Choice) {
+            std::vector<std::pair<QString, QString>> items;
+            for (const auto& [value, text] : setting.choices) items.emplace_back(tr(text.c_str()), QString::fromStdString(value));
+            addCombo(form, key, label, tip, items);
+        } else {
+            addLine(form, key, label, tip);
+        }
+    };
+    auto addSection = [&](SettingSection section) {
+        for (const RunSetting& setting : runSettings())
+            if (setting.section == section) addSetting(setting);
+    };
     heading(tr("Algorithm"));
-    addCombo(form, "algorithm", tr("Algorithm"), tr("GoSGD: gossip with sum weights. EASGD / EAMSGD: elastic averaging "
-                                                    "with a center variable (EAMSGD with momentum). Naive: no communication."),
-             {{tr("GoSGD"), "gosgd"}, {tr("EASGD / EAMSGD"), "easgd"}, {tr("Naive (no exchange)"), "naive"}});
-    addLine(form, "workers", tr("Workers M"), tr("Number of workers, 1 to 64. Each trains its own copy of the network on its own thread."));
-
-    auto* p_row = new QWidget(body);
-    auto* p_layout = new QHBoxLayout(p_row);
-    p_layout->setContentsMargins(0, 0, 0, 0);
-    p_layout->setSpacing(6);
-    auto* p_edit = addLine(form, "p", tr("Exchange p"),
-                           tr("GoSGD: the probability that a worker pushes its weights to a random peer after a step (0 to 1). "
-                              "Drag the slider during a run to watch the consensus answer. EASGD: sets \u03C4 = 1/p unless \u03C4 is given."),
-                           p_row);
-    p_edit->setMaximumWidth(80);
-    p_layout->addWidget(p_edit);
-    p_slider_ = new QSlider(Qt::Horizontal, p_row);
-    p_slider_->setObjectName("p-slider");
-    p_slider_->setRange(0, kPSliderSteps);
-    p_slider_->setToolTip(tr("p on a log scale from 0.001 to 1 (far left: 0)"));
-    p_layout->addWidget(p_slider_, 1);
+    addSection(SettingSection::Algorithm);
     p_debounce_ = new QTimer(this);
     p_debounce_->setSingleShot(true);
     p_debounce_->setInterval(200);
     connect(p_slider_, &QSlider::valueChanged, this, &RunSettingsPanel::onPSlider);
     connect(p_debounce_, &QTimer::timeout, this, [this] { emitLive("p"); });
-
-    addLine(form, "learning-rate", tr("Learning rate"), tr("Step size, greater than 0, at most 10. Adjustable while a run goes (press Enter)."));
-    addLine(form, "momentum", tr("Momentum"), tr("0 to 1 (1 excluded). Heavy ball for GoSGD and naive; Nesterov \u03B4 for EAMSGD (the paper: 0.99)."));
-    addLine(form, "weight-decay", tr("Weight decay"), tr("L2 penalty added to the gradient, 0 to 1 (1 excluded); the paper: 1e-4."));
-    addLine(form, "batch-size", tr("Batch size"), tr("Images per mini-batch and worker, 1 to 65536."));
-    addLine(form, "easgd-alpha", tr("EASGD \u03B1"), tr("Moving rate, greater than 0, at most 1. Empty: 0.9 / M (the EASGD paper's rule)."));
-    addLine(form, "easgd-tau", tr("EASGD \u03C4"), tr("Elastic step every \u03C4 local steps, 1 to 1000000. Empty: round(1/p)."));
-
-    // ---- data and model ----
     heading(tr("Data and model"));
-    addCombo(form, "dataset", tr("Dataset"), tr("Fashion-MNIST and MNIST read IDX files (gzipped or not); CIFAR-10 the binary version; "
-                                                "the synthetic sets need no files."),
-             {{tr("Fashion-MNIST"), "fashion-mnist"}, {tr("MNIST"), "mnist"}, {tr("CIFAR-10"), "cifar10"},
-              {tr("Synthetic (1\u00D728\u00D728)"), "synthetic"}, {tr("Synthetic CIFAR-shaped"), "synthetic-cifar"}});
-    data_dir_row_ = new QWidget(body);
-    auto* dir_layout = new QHBoxLayout(data_dir_row_);
-    dir_layout->setContentsMargins(0, 0, 0, 0);
-    dir_layout->setSpacing(4);
-    auto* dir_edit = addLine(form, "data-dir", tr("Folder"), tr("The dataset's folder. Empty: its default folder."), data_dir_row_);
-    dir_layout->addWidget(dir_edit, 1);
-    auto* browse = new QToolButton(data_dir_row_);
-    browse->setText(QStringLiteral("\u2026"));
-    browse->setToolTip(tr("Choose the dataset folder"));
-    dir_layout->addWidget(browse);
-    connect(browse, &QToolButton::clicked, this, [this, dir_edit] {
-        const QString start = dir_edit->text().isEmpty() ? dir_edit->placeholderText() : dir_edit->text();
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Dataset folder"), start);
-        if (!dir.isEmpty()) dir_edit->setText(dir);
-    });
-    addCombo(form, "model", tr("Model"), tr("LeNet-style CNN, a small MLP, or the EASGD paper's CIFAR network (needs 3-channel images)."),
-             {{tr("LeNet"), "lenet"}, {tr("MLP"), "mlp"}, {tr("EASGD CIFAR net"), "easgd-cifar"}});
-    {
-        std::vector<std::pair<QString, QString>> devices;
-        for (const std::string& d : availableDeviceChoices()) devices.emplace_back(QString::fromStdString(d), QString::fromStdString(d));
-        auto* combo = addCombo(form, "devices", tr("Devices"),
-                               tr("cpu, cuda (all CUDA devices), or a list like cuda:0,cuda:1. Workers are placed round-robin."), devices);
-        combo->setEditable(true);
-        connect(combo, &QComboBox::editTextChanged, this, &RunSettingsPanel::onEdited);
-    }
-    addCombo(form, "test-model", tr("Test model"), tr("The model evaluated on the test set: the workers' uniform average (the paper), "
-                                                      "the alpha-weighted average (GoSGD) or the EASGD center."),
-             {{tr("Uniform average"), "uniform"}, {tr("Alpha-weighted average"), "alpha-weighted"}, {tr("EASGD center"), "center"}});
-
-    // ---- budget ----
+    addSection(SettingSection::DataAndModel);
     heading(tr("Budget"));
-    auto* budget_row = new QWidget(body);
-    auto* budget_layout = new QHBoxLayout(budget_row);
-    budget_layout->setContentsMargins(0, 0, 0, 0);
-    budget_layout->setSpacing(6);
-    auto* budget_edit = addLine(form, "budget", tr("Budget"), tr("How long to train: epochs of the whole team, images per worker, or seconds."),
-                                budget_row);
-    budget_layout->addWidget(budget_edit, 1);
-    budget_kind_ = new QComboBox(budget_row);
-    budget_kind_->setObjectName("field-budget-kind");
-    budget_kind_->addItem(tr("epochs"), "epochs");
-    budget_kind_->addItem(tr("images / worker"), "images");
-    budget_kind_->addItem(tr("seconds"), "seconds");
-    budget_layout->addWidget(budget_kind_);
-    connect(budget_kind_, qOverload<int>(&QComboBox::currentIndexChanged), this, &RunSettingsPanel::onEdited);
-    addLine(form, "seed", tr("Seed"), tr("Seeds the initialisation, the mini-batches and the gossip draws."));
-    addLine(form, "name", tr("Run name"), tr("Empty: a name made from the settings."));
+    addSection(SettingSection::Budget);
 
     // ---- monitoring and advanced (collapsible) ----
     advanced_toggle_ = new QToolButton(body);
@@ -238,15 +220,7 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     advanced_toggle_->setStyleSheet("QToolButton { font-weight: bold; color: #5A6270; padding-top: 8px; }");
     fullRow(advanced_toggle_);
     const size_t first_advanced = fields_.size();
-    addLine(form, "eval-every", tr("Evaluate every"), tr("Evaluate the test model every N images per worker. 0: only at the end."));
-    addLine(form, "eval-max-images", tr("Test images"), tr("Evaluate on at most N test images. 0: the whole test set."));
-    addLine(form, "metrics-every", tr("Metrics every"), tr("Per-worker samples (loss, alpha) every N iterations, 1 to 100000."));
-    addLine(form, "distance-every", tr("Distances every"), tr("Weight snapshots for the distance matrix every N iterations, 1 to 1000000."));
-    addLine(form, "threads", tr("Threads / worker"), tr("LibTorch threads per worker, 0 to 256. 0: cores / M, at least 1."));
-    addLine(form, "init-noise", tr("Initial spread"), tr("Standard deviation of noise added to each worker's copy of the initial weights "
-                                                         "(0 to 10), to watch consensus from a spread start. The paper: 0."));
-    addLine(form, "p-schedule", tr("p schedule"), tr("Changes of p during the run: IMAGES:VALUE,... e.g. 0:0.02,30000:1"));
-    addLine(form, "lr-schedule", tr("lr schedule"), tr("Changes of the learning rate: IMAGES:VALUE,... e.g. 20000:0.005"));
+    addSection(SettingSection::Advanced);
     for (size_t i = first_advanced; i < fields_.size(); ++i) fields_[i]->advanced = true;
     connect(advanced_toggle_, &QToolButton::toggled, this, [this](bool open) {
         advanced_toggle_->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
@@ -409,32 +383,15 @@ QString RunSettingsPanel::errorText(const QString& key) const {
 
 void RunSettingsPanel::setConfig(const RunConfig& c) {
     filling_ = true;
-    setComboData("algorithm", QString::fromStdString(toString(c.algorithm)));
-    setText("workers", QString::number(c.workers));
-    setText("p", fmt(c.p));
-    setText("learning-rate", fmt(c.learning_rate));
-    setText("momentum", fmt(c.momentum));
-    setText("weight-decay", fmt(c.weight_decay));
-    setText("batch-size", QString::number(c.batch_size));
-    setText("easgd-alpha", c.easgd_alpha > 0 ? fmt(c.easgd_alpha) : QString());
-    setText("easgd-tau", c.easgd_tau > 0 ? QString::number(c.easgd_tau) : QString());
-    setComboData("dataset", QString::fromStdString(c.dataset));
-    setText("data-dir", QString::fromStdString(c.data_dir));
-    setComboData("model", QString::fromStdString(c.model));
-    setComboData("devices", QString::fromStdString(c.devices));
-    setComboData("test-model", QString::fromStdString(toString(c.test_model)));
-    setText("budget", fmt(c.budget));
+    for (const auto& f : fields_) {
+        const RunSetting* setting = findRunSetting(f->key.toStdString());
+        if (!setting) continue;
+        QString value = QString::fromStdString(setting->get(c));
+        if (setting->zero_shows_empty && setting->number && setting->number(c) == 0.0) value.clear();
+        if (qobject_cast<QComboBox*>(f->editor)) setComboData(f->key, value);
+        else setText(f->key, value);
+    }
     budget_kind_->setCurrentIndex(budget_kind_->findData(budgetFlag(c.budget_kind)));
-    setText("seed", QString::number(c.seed));
-    setText("name", QString::fromStdString(c.name));
-    setText("eval-every", QString::number(c.eval_every_images));
-    setText("eval-max-images", QString::number(c.eval_max_images));
-    setText("metrics-every", QString::number(c.metrics_every));
-    setText("distance-every", QString::number(c.distance_every));
-    setText("threads", QString::number(c.intra_op_threads));
-    setText("init-noise", fmt(c.init_noise));
-    setText("p-schedule", QString::fromStdString(formatSchedule(c.p_schedule)));
-    setText("lr-schedule", QString::fromStdString(formatSchedule(c.lr_schedule)));
     filling_ = false;
     {
         QSignalBlocker block(preset_);
@@ -468,68 +425,19 @@ void RunSettingsPanel::revalidate() {
     if (filling_) return;
     RunConfig c;
     std::vector<ConfigError> parse_errors;
-    auto notNumber = [&](const QString& key, const QString& value, const char* expected) {
-        parse_errors.push_back({key.toStdString(), key.toStdString() + " is '" + value.trimmed().toStdString() + "'; expected " + expected});
-    };
-    auto real = [&](const QString& key, double& out, bool empty_is_zero = false) {
-        const QString t = text(key);
-        if (t.trimmed().isEmpty() && empty_is_zero) { out = 0.0; return; }
-        if (auto v = parseNumber(t)) out = *v;
-        else notNumber(key, t, "a number");
-    };
-    auto whole = [&](const QString& key, auto& out, bool empty_is_zero = false) {
-        const QString t = text(key);
-        if (t.trimmed().isEmpty() && empty_is_zero) { out = 0; return; }
-        if (auto v = parseWhole(t)) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(out)>, int>) out = clampInt(*v);
-            else out = *v;
-        } else {
-            notNumber(key, t, "a whole number");
-        }
-    };
-    auto schedule = [&](const QString& key, std::vector<ScheduleStep>& out) {
-        std::string error;
-        if (auto steps = parseSchedule(text(key).trimmed().toStdString(), &error)) out = *steps;
-        else parse_errors.push_back({key.toStdString(), key.toStdString() + " is '" + text(key).trimmed().toStdString() +
-                                                            "'; expected IMAGES:VALUE,... (" + error + ")"});
-    };
-
-    c.algorithm = parseAlgorithm(text("algorithm").toStdString()).value_or(Algorithm::GoSgd);
-    whole("workers", c.workers);
-    real("p", c.p);
-    real("learning-rate", c.learning_rate);
-    real("momentum", c.momentum);
-    real("weight-decay", c.weight_decay);
-    whole("batch-size", c.batch_size);
-    real("easgd-alpha", c.easgd_alpha, true);
-    whole("easgd-tau", c.easgd_tau, true);
-    c.dataset = text("dataset").toStdString();
-    c.data_dir = text("data-dir").trimmed().toStdString();
-    c.model = text("model").toStdString();
-    c.devices = text("devices").toStdString();
-    c.test_model = parseTestModel(text("test-model").toStdString()).value_or(TestModel::Uniform);
     c.budget_kind = parseBudgetKind(budget_kind_->currentData().toString().toStdString()).value_or(BudgetKind::Epochs);
-    {
-        const QString t = text("budget");
-        if (auto v = parseNumber(t)) c.budget = *v;
-        else notNumber(budgetFlag(c.budget_kind), t, "a number");
+    for (const auto& f : fields_) {
+        const RunSetting* setting = findRunSetting(f->key.toStdString());
+        if (!setting) continue;
+        QString value = text(f->key).trimmed();
+        if (value.isEmpty() && setting->zero_shows_empty) value = "0";
+        if (auto expected = setting->set(c, value.toStdString())) {
+            // The budget's message names its kind, as validate()'s do ("epochs is ...").
+            const std::string field = f->key == "budget" ? toString(c.budget_kind) : setting->key;
+            parse_errors.push_back({field, notParsedMessage(field == setting->key ? *setting : *findRunSetting(field),
+                                                            value.toStdString(), *expected)});
+        }
     }
-    {
-        bool ok = false;
-        const QString t = text("seed");
-        const qulonglong seed = QLocale::c().toULongLong(t.trimmed(), &ok);
-        if (ok) c.seed = seed;
-        else notNumber("seed", t, "a whole number, 0 or more");
-    }
-    c.name = text("name").trimmed().toStdString();
-    whole("eval-every", c.eval_every_images);
-    whole("eval-max-images", c.eval_max_images);
-    whole("metrics-every", c.metrics_every);
-    whole("distance-every", c.distance_every);
-    whole("threads", c.intra_op_threads);
-    real("init-noise", c.init_noise);
-    schedule("p-schedule", c.p_schedule);
-    schedule("lr-schedule", c.lr_schedule);
 
     // A field that did not parse keeps its default above, so validate() says nothing about it.
     std::vector<ConfigError> errors = parse_errors;
@@ -590,11 +498,9 @@ void RunSettingsPanel::updateVisibility() {
     const Algorithm a = config_.algorithm;
     const bool synthetic = config_.dataset.rfind("synthetic", 0) == 0;
     for (auto& f : fields_) {
-        bool applies = true;
-        if (f->key == "p") applies = a != Algorithm::Naive;
-        else if (f->key == "easgd-alpha" || f->key == "easgd-tau") applies = a == Algorithm::Easgd;
-        else if (f->key == "data-dir") applies = !synthetic;
-        else if (f->key == "p-schedule") applies = a == Algorithm::GoSgd;
+        const RunSetting* setting = findRunSetting(f->key.toStdString());
+        bool applies = !setting || setting->appliesTo(a);
+        if (f->key == "data-dir") applies = !synthetic;
         f->applies = applies;
         const bool visible = applies && (!f->advanced || advanced_toggle_->isChecked());
         f->label->setVisible(visible);
