@@ -1,4 +1,6 @@
 #include "ui/experiments/experiment_plots.h"
+
+#include "ui/export/plot_export.h"
 #include "ui/experiments/table_cells.h"
 
 #include <algorithm>
@@ -97,22 +99,20 @@ QString parameterName(SweepParameter parameter) {
 
 }  // namespace
 
-bool saveCustomPlot(QCustomPlot* plot, const QString& path, int width, int height) {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == "pdf") return plot->savePdf(path, width, height);
-    if (suffix == "svg") {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        const QSize size(width > 0 ? width : plot->width(), height > 0 ? height : plot->height());
-        generator.setSize(size);
-        generator.setViewBox(QRect(QPoint(0, 0), size));
-        QCPPainter painter;
-        if (!painter.begin(&generator)) return false;
-        plot->toPainter(&painter, size.width(), size.height());
-        painter.end();
-        return QFileInfo(path).size() > 0;
+bool saveCustomPlot(QCustomPlot* plot, const QString& path, int width, int height, QString* error) {
+    ImageFormat format;
+    QString why;
+    if (!imageFormatFromPath(path, &format)) {
+        why = QObject::tr("%1: the file name must end in .png, .pdf or .svg").arg(path);
+    } else {
+        ImageOptions options;
+        options.width = width > 0 ? width : plot->width();
+        options.height = height > 0 ? height : plot->height();
+        const QByteArray bytes = renderCustomPlot(plot, format, options, QFileInfo(path).completeBaseName(), &why);
+        why = bytes.isEmpty() ? QObject::tr("%1: %2").arg(path, why) : writeFileSafely(path, bytes);
     }
-    return plot->savePng(path, width, height);
+    if (error) *error = why;
+    return why.isEmpty();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +349,9 @@ int SweepPlot::errorBarCount() const {
     return n;
 }
 
-bool SweepPlot::saveImage(const QString& path, int width, int height) { return saveCustomPlot(plot_, path, width, height); }
+bool SweepPlot::saveImage(const QString& path, int width, int height, QString* error) {
+    return saveCustomPlot(plot_, path, width, height, error);
+}
 
 void SweepPlot::rebuild() {
     plot_->clearGraphs();
@@ -516,8 +518,8 @@ void LossCurvesPlot::setWallTime(bool on) {
 
 int LossCurvesPlot::graphCount() const { return plot_->graphCount(); }
 
-bool LossCurvesPlot::saveImage(const QString& path, int width, int height) {
-    return saveCustomPlot(plot_, path, width, height);
+bool LossCurvesPlot::saveImage(const QString& path, int width, int height, QString* error) {
+    return saveCustomPlot(plot_, path, width, height, error);
 }
 
 void LossCurvesPlot::rebuild() {

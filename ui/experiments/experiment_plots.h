@@ -29,8 +29,10 @@ class QTableWidget;
 
 namespace gossiplab::ui {
 
-// Saves a QCustomPlot as .png, .pdf or .svg (by suffix); width/height 0: its size on screen.
-bool saveCustomPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0);
+// Saves a QCustomPlot as .png, .pdf or .svg (by suffix) through ui/export's safe write (a
+// temporary file renamed into place: a failed write leaves no half-written file); width/height 0:
+// its size on screen. On failure `error` names the file and the reason.
+bool saveCustomPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0, QString* error = nullptr);
 
 class TimeToLossWidget final : public QWidget {
     Q_OBJECT
@@ -90,7 +92,7 @@ public:
     bool hasPlot() const { return !shown_.lines.empty(); }
     QCustomPlot* customPlot() const { return plot_; }
     QComboBox* metricChooser() const { return metric_box_; }
-    bool saveImage(const QString& path, int width = 0, int height = 0);
+    bool saveImage(const QString& path, int width = 0, int height = 0, QString* error = nullptr);
 
 private:
     void rebuild();
@@ -119,7 +121,7 @@ public:
     void setWallTime(bool on);
     int graphCount() const;
     QCustomPlot* customPlot() const { return plot_; }
-    bool saveImage(const QString& path, int width = 0, int height = 0);
+    bool saveImage(const QString& path, int width = 0, int height = 0, QString* error = nullptr);
 
 private:
     void rebuild();

@@ -15,7 +15,6 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -581,27 +580,13 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
         QStringList names = exportFileNames(*loaded);
         for (const auto& [base, panel] : compare_plots)
             for (const QString& format : kPlotFormats) names << QStringLiteral("%1.%2").arg(base, format);
-        QStringList existing;
-        for (const QString& name : names)
-            if (dir.exists(name)) existing << name;
-        if (!existing.isEmpty()) {
-            bool replace = false;
-            if (overwrite_question_) {
-                replace = overwrite_question_(existing);
-            } else {
-                const auto answer = QMessageBox::question(
-                    this, tr("Replace the files?"),
-                    tr("%n file(s) of an export are already in %1:\n%2\n\nReplace them?", nullptr, int(existing.size()))
-                        .arg(QDir::toNativeSeparators(folder), existing.mid(0, 12).join(", ") +
-                                                                   (existing.size() > 12 ? QStringLiteral(", ...") : QString())),
-                    QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
-                replace = answer == QMessageBox::Yes;
-            }
-            if (!replace) {
-                result.cancelled = true;
-                result.error = tr("Nothing written: the files already there were kept.");
-                return result;
-            }
+        // One question for the whole export (ui/export's, as every export asks), before anything is written.
+        QStringList paths;
+        for (const QString& name : names) paths << dir.filePath(name);
+        if (!mayWrite(paths, overwrite_question_ ? overwrite_question_ : askWithDialog(this))) {
+            result.cancelled = true;
+            result.error = tr("Nothing written: the files already there were kept.");
+            return result;
         }
         // The tables and raw data (core's export; it creates the folder).
         ExportOptions options;
@@ -616,13 +601,10 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
         // The time-to-loss table as Markdown (for a README or a notebook).
         {
             const TimeToLossTable table = timeToLossTable(loaded->data, options.loss_level);
-            QSaveFile file(dir.filePath("time_to_loss.md"));
-            const QByteArray text = QByteArray::fromStdString(timeToLossText(table, TextStyle::Markdown));
-            if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
-                result.error = tr("Cannot write %1: %2").arg(file.fileName(), file.errorString());
-                return result;
-            }
-            result.files << file.fileName();
+            const QString path = dir.filePath("time_to_loss.md");
+            result.error = writeFileSafely(path, QByteArray::fromStdString(timeToLossText(table, TextStyle::Markdown)));
+            if (!result.error.isEmpty()) return result;
+            result.files << path;
         }
 
         // The plots, drawn off screen at a fixed size in the light theme.
@@ -636,10 +618,7 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
         const auto parameter = defaultSweepParameter(loaded->data);
         const auto save = [&](auto& plot, const QString& name) {
             const QString path = dir.filePath(name);
-            if (!plot.saveImage(path, kPlotWidth, kPlotHeight)) {
-                result.error = tr("Cannot write the plot %1").arg(path);
-                return false;
-            }
+            if (!plot.saveImage(path, kPlotWidth, kPlotHeight, &result.error)) return false;
             result.files << path;
             return true;
         };
@@ -660,15 +639,10 @@ ExperimentsView::ExportResult ExperimentsView::exportTo(int64_t experiment_id, c
                 ImageOptions image;
                 image.width = kPlotWidth;
                 image.height = kPlotHeight;
-                QString why;
-                const QByteArray bytes = renderPlot(*panel, format, image, &why);
-                QSaveFile file(dir.filePath(QStringLiteral("%1.%2").arg(base, suffixOf(format))));
-                if (bytes.isEmpty() || !file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() ||
-                    !file.commit()) {
-                    result.error = tr("Cannot write %1: %2").arg(file.fileName(), why.isEmpty() ? file.errorString() : why);
-                    return result;
-                }
-                result.files << file.fileName();
+                const QString path = dir.filePath(QStringLiteral("%1.%2").arg(base, suffixOf(format)));
+                result.error = exportPlot(*panel, path, image, alwaysOverwrite());  // asked above, for all files at once
+                if (!result.error.isEmpty()) return result;
+                result.files << path;
             }
         }
         result.ok = true;

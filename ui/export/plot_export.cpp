@@ -62,16 +62,73 @@ QString suffixOf(ImageFormat format) {
     return {};
 }
 
-QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& o, QString* error) {
+bool validImageOptions(ImageFormat format, const ImageOptions& o, QString* error) {
     if (o.width < 1 || o.width > 20000 || o.height < 1 || o.height > 20000) {
         if (error) *error = QObject::tr("image size %1 x %2 is out of range: width and height must be 1 to 20000 pixels")
                                 .arg(o.width).arg(o.height);
-        return {};
+        return false;
     }
     if (format == ImageFormat::Png && !(o.scale >= 0.25 && o.scale <= 8.0 && o.width * o.scale <= 40000 && o.height * o.scale <= 40000)) {
         if (error) *error = QObject::tr("scale %1 is out of range: 0.25 to 8").arg(o.scale);
+        return false;
+    }
+    return true;
+}
+
+QByteArray renderCustomPlot(QCustomPlot* plot, ImageFormat format, const ImageOptions& o, const QString& title, QString* error) {
+    if (!validImageOptions(format, o, error)) return {};
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    bool ok = false;
+    switch (format) {
+        case ImageFormat::Png: {
+            const QPixmap pixmap = plot->toPixmap(o.width, o.height, o.scale);
+            ok = !pixmap.isNull() && pixmap.toImage().save(&buffer, "PNG");
+            break;
+        }
+        case ImageFormat::Pdf: {
+            // 72 dpi: one point per logical pixel, so the page is exactly width x height points.
+            QPdfWriter writer(&buffer);
+            writer.setCreator(QStringLiteral("GossipLab"));
+            writer.setTitle(title);
+            writer.setResolution(72);
+            writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+            writer.setPageSize(QPageSize(QSizeF(o.width, o.height), QPageSize::Point, QString(), QPageSize::ExactMatch));
+            QCPPainter painter;
+            if (painter.begin(&writer)) {
+                painter.setMode(QCPPainter::pmVectorized);
+                painter.setMode(QCPPainter::pmNoCaching);
+                plot->toPainter(&painter, o.width, o.height);
+                ok = painter.end();
+            }
+            break;
+        }
+        case ImageFormat::Svg: {
+            QSvgGenerator generator;
+            generator.setOutputDevice(&buffer);
+            generator.setSize(QSize(o.width, o.height));
+            generator.setViewBox(QRect(0, 0, o.width, o.height));
+            generator.setTitle(title);
+            generator.setDescription(QStringLiteral("GossipLab plot"));
+            QCPPainter painter;
+            if (painter.begin(&generator)) {
+                painter.setMode(QCPPainter::pmVectorized);
+                plot->toPainter(&painter, o.width, o.height);
+                ok = painter.end();
+            }
+            break;
+        }
+    }
+    if (!ok || bytes.isEmpty()) {
+        if (error) *error = QObject::tr("could not draw the plot as %1").arg(suffixOf(format).toUpper());
         return {};
     }
+    return bytes;
+}
+
+QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& o, QString* error) {
+    if (!validImageOptions(format, o, error)) return {};
     QCustomPlot* plot = panel.customPlot();
     // The export refreshes the panel from its data; what the screen shows (ranges included) comes
     // back afterwards, so an export never changes the widgets.
@@ -97,54 +154,7 @@ QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& 
     } legend{plot->legend, plot->legend && plot->legend->visible()};
     if (plot->legend && plot->property("legendInExports").toBool() && plot->legend->itemCount() > 0) plot->legend->setVisible(true);
     PrintTheme theme(plot);
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    bool ok = false;
-    switch (format) {
-        case ImageFormat::Png: {
-            const QPixmap pixmap = plot->toPixmap(o.width, o.height, o.scale);
-            ok = !pixmap.isNull() && pixmap.toImage().save(&buffer, "PNG");
-            break;
-        }
-        case ImageFormat::Pdf: {
-            // 72 dpi: one point per logical pixel, so the page is exactly width x height points.
-            QPdfWriter writer(&buffer);
-            writer.setCreator(QStringLiteral("GossipLab"));
-            writer.setTitle(panel.title());
-            writer.setResolution(72);
-            writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-            writer.setPageSize(QPageSize(QSizeF(o.width, o.height), QPageSize::Point, QString(), QPageSize::ExactMatch));
-            QCPPainter painter;
-            if (painter.begin(&writer)) {
-                painter.setMode(QCPPainter::pmVectorized);
-                painter.setMode(QCPPainter::pmNoCaching);
-                plot->toPainter(&painter, o.width, o.height);
-                ok = painter.end();
-            }
-            break;
-        }
-        case ImageFormat::Svg: {
-            QSvgGenerator generator;
-            generator.setOutputDevice(&buffer);
-            generator.setSize(QSize(o.width, o.height));
-            generator.setViewBox(QRect(0, 0, o.width, o.height));
-            generator.setTitle(panel.title());
-            generator.setDescription(QStringLiteral("GossipLab plot"));
-            QCPPainter painter;
-            if (painter.begin(&generator)) {
-                painter.setMode(QCPPainter::pmVectorized);
-                plot->toPainter(&painter, o.width, o.height);
-                ok = painter.end();
-            }
-            break;
-        }
-    }
-    if (!ok || bytes.isEmpty()) {
-        if (error) *error = QObject::tr("could not draw the plot as %1").arg(suffixOf(format).toUpper());
-        return {};
-    }
-    return bytes;
+    return renderCustomPlot(plot, format, o, panel.title(), error);
 }
 
 QString exportPlot(PlotPanel& panel, const QString& path, const ImageOptions& options, const OverwriteQuestion& ask,

@@ -8,6 +8,8 @@
 
 #include "ui/export/safe_write.h"
 
+class QCustomPlot;
+
 namespace gossiplab::ui {
 
 class PlotPanel;
@@ -27,6 +29,12 @@ QString suffixOf(ImageFormat format);
 // Renders the panel (refreshed first) into the bytes of a file of that format. Empty with
 // `error` set when the size is out of range (1 to 20000 pixels, scale 0.25 to 8).
 QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& options, QString* error = nullptr);
+
+// The same for any QCustomPlot as it is now (no refresh, no print theme): the Experiments tab's
+// own plots. `title` goes into the PDF's and SVG's metadata.
+QByteArray renderCustomPlot(QCustomPlot* plot, ImageFormat format, const ImageOptions& options, const QString& title,
+                            QString* error = nullptr);
+bool validImageOptions(ImageFormat format, const ImageOptions& options, QString* error);
 
 // Renders and writes one plot: "" on success, else the reason. Existing files are replaced only
 // when `ask` says so ("" and `*skipped` = true when it says no).
