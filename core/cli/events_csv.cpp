@@ -7,17 +7,20 @@
 
 namespace gossiplab::cli {
 
-EventsCsvWriter::EventsCsvWriter(const std::string& path) : path_(path), out_(path) {
+EventsCsvWriter::EventsCsvWriter(const std::string& path) : path_(path), out_(path), csv_(out_) {
     if (!out_) throw std::runtime_error(path + ": cannot write the events CSV file");
-    out_.precision(10);
-    out_ << "event,worker,iteration,images,wall_time_s,series,value\n";
+    for (const char* column : {"event", "worker", "iteration", "images", "wall_time_s", "series", "value"}) csv_.text(column);
+    csv_.endRow();
 }
 
+// The store's CSV writer: the history's exports and this file quote and format numbers alike
+// (RFC 4180; the shortest text that reads back to the same double).
 void EventsCsvWriter::row(const char* event, int worker, const SamplePoint& at, const std::string& series, double value) {
     if (std::isnan(value)) return;
-    out_ << event << ',';
-    if (worker >= 0) out_ << worker;
-    out_ << ',' << at.iteration << ',' << at.images << ',' << at.wall_s << ',' << series << ',' << value << '\n';
+    csv_.text(event);
+    if (worker >= 0) csv_.integer(worker);
+    else csv_.empty();
+    csv_.integer(at.iteration).integer(at.images).number(at.wall_s).text(series).number(value).endRow();
     // A write the stream could not pass on (its buffer flushed onto a full disk): the run's
     // fan-out catches this and the CLI ends the run failed, naming the file.
     if (!out_) throw std::runtime_error(path_ + ": writing the events CSV failed (" + std::strerror(errno) + ")");

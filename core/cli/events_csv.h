@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/store/csv.h"
 #include "core/train/run_events.h"
 
 namespace gossiplab::cli {
@@ -23,6 +24,7 @@ private:
     void row(const char* event, int worker, const SamplePoint& at, const std::string& series, double value);
     std::string path_;
     std::ofstream out_;
+    store::csv::Writer csv_;
 };
 
 }  // namespace gossiplab::cli
