@@ -7,14 +7,22 @@ file(MAKE_DIRECTORY ${_pkg})
 
 # Files that carry the version, and the gzipped documents Debian policy asks for.
 configure_file(${CMAKE_CURRENT_LIST_DIR}/linux/org.gossiplab.GossipLab.metainfo.xml ${_pkg}/org.gossiplab.GossipLab.metainfo.xml @ONLY)
-foreach(page gossiplab.1 gossiplab-cli.1)
-  configure_file(${CMAKE_CURRENT_LIST_DIR}/man/${page}.in ${_pkg}/${page} @ONLY)
-endforeach()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/man/gossiplab.1.in ${_pkg}/gossiplab.1 @ONLY)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/changelog.in ${_pkg}/changelog @ONLY)
 find_program(GZIP_PROGRAM gzip REQUIRED)
-foreach(doc gossiplab.1 gossiplab-cli.1 changelog)
+foreach(doc gossiplab.1 changelog)
   execute_process(COMMAND ${GZIP_PROGRAM} -9nf -k ${_pkg}/${doc})
 endforeach()
+# gossiplab-cli(1): its RUN FLAGS section comes from the built program's own flag table.
+configure_file(${CMAKE_CURRENT_LIST_DIR}/man/gossiplab-cli.1.in ${_pkg}/gossiplab-cli.1.in @ONLY)
+add_custom_command(
+  OUTPUT ${_pkg}/gossiplab-cli.1.gz
+  COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:gossiplab-cli> -DIN=${_pkg}/gossiplab-cli.1.in -DOUT=${_pkg}/gossiplab-cli.1
+          -P ${CMAKE_CURRENT_LIST_DIR}/man/fill-run-flags.cmake
+  COMMAND ${GZIP_PROGRAM} -9nf -k ${_pkg}/gossiplab-cli.1
+  DEPENDS gossiplab-cli ${_pkg}/gossiplab-cli.1.in ${CMAKE_CURRENT_LIST_DIR}/man/fill-run-flags.cmake
+  COMMENT "gossiplab-cli(1) with the flags of this build")
+add_custom_target(gossiplab_man_pages ALL DEPENDS ${_pkg}/gossiplab-cli.1.gz)
 
 if(GOSSIPLAB_WITH_QT)
   install(FILES ${_pkg}/gossiplab.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -82,6 +82,10 @@ private:
 };
 
 int runCommand(const std::vector<std::string>& args) {
+    if (args.size() == 1 && args[0] == "--man-section") {  // for the build of the man page; not in --help
+        std::fputs(runFlagsManSection().c_str(), stdout);
+        return kExitOk;
+    }
     auto parsed = parseRunFlags(args);
     if (parsed.flags.help) {
         std::fputs(runFlagsHelp().c_str(), stdout);

@@ -248,4 +248,49 @@ std::string runFlagsHelp() {
     return out.str();
 }
 
+namespace {
+
+// Text for troff: backslashes and hyphens escaped (a plain "-" may be set as a hyphen).
+std::string troff(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '-') out += "\\-";
+        else out += c;
+    }
+    return out;
+}
+
+void manEntry(std::ostringstream& out, const std::string& flag, const std::string& metavar, const std::string& help,
+              const std::string& default_value, const std::string& range) {
+    out << ".TP\n\\fB\\-\\-" << troff(flag) << "\\fR";
+    if (!metavar.empty()) out << " \\fI" << troff(metavar) << "\\fR";
+    out << "\n" << troff(help);
+    std::string extra;
+    if (!default_value.empty()) extra += "Default: " + default_value + ".";
+    if (!range.empty()) extra += (extra.empty() ? "" : " ") + std::string("Allowed: ") + range + ".";
+    if (!extra.empty()) out << " " << troff(extra);
+    out << "\n";
+}
+
+}  // namespace
+
+std::string runFlagsManSection() {
+    const RunConfig defaults;
+    std::ostringstream out;
+    out << ".SH RUN FLAGS\nEvery flag takes its value as \\fB\\-\\-flag\\fR \\fIVALUE\\fR or \\fB\\-\\-flag=\\fR\\fIVALUE\\fR.\n";
+    for (const auto& own : ownFlags())
+        if (own.before_settings) manEntry(out, own.name, own.value, own.help, "", own.range);
+    for (const RunSetting& s : runSettings()) {
+        if (!s.flag) continue;
+        std::string help = s.help;
+        for (const auto& alias : s.aliases) help += " Alias: --" + alias + ".";
+        manEntry(out, s.key, s.kind == SettingKind::Switch ? "" : s.metavar, help,
+                 s.kind == SettingKind::Switch ? "" : s.get(defaults), s.range);
+    }
+    for (const auto& own : ownFlags())
+        if (!own.before_settings) manEntry(out, own.name, own.value, own.help, "", own.range);
+    return out.str();
+}
+
 }  // namespace gossiplab::cli

@@ -36,6 +36,9 @@ struct ParsedRunFlags {
 
 ParsedRunFlags parseRunFlags(const std::vector<std::string>& args);
 std::string runFlagsHelp();
+// The same flags as a man page section (troff), for the package's gossiplab-cli(1): the build
+// fills it in with `gossiplab-cli run --man-section` (packaging/man/fill-run-flags.cmake).
+std::string runFlagsManSection();
 
 // A rank > 0 takes rank 0's training settings. Given rank 0's settings and the flags given to
 // this process, says which of them would set something else (e.g. "--lr 0.1: learning-rate is
