@@ -1,19 +1,21 @@
 #include "core/train/run_settings.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <limits>
-#include <sstream>
 
 namespace gossiplab {
 
 namespace {
 
+// The shortest text that reads back to the same double: what the history, JSON files and the
+// command lines made for other ranks store is exactly what the run used.
 std::string formatNumber(double value) {
-    std::ostringstream out;
-    out.precision(10);
-    out << value;
-    return out.str();
+    char buffer[64];
+    const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    if (error != std::errc()) return std::to_string(value);
+    return std::string(buffer, end);
 }
 
 std::string trimmed(const std::string& text) {

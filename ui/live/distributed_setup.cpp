@@ -1,5 +1,7 @@
 #include "ui/live/distributed_setup.h"
 
+#include "core/train/run_settings.h"
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -70,40 +72,25 @@ std::vector<ConfigError> validate(const DistributedSetup& setup, const RunConfig
 }
 
 QStringList configFlags(const RunConfig& c) {
-    const auto mine = toKeyValues(c);
-    const auto defaults = toKeyValues(RunConfig{});
+    // Every setting that differs from its default, as the flag that sets it (the settings table
+    // says which are flags); the workers always, as each process has its own.
+    const RunConfig defaults;
     QStringList out;
-    auto differs = [&](const char* key) { return mine.at(key) != defaults.at(key); };
-    auto add = [&](const char* flag, const QString& value) { out << QStringLiteral("--%1").arg(QLatin1String(flag)) << value; };
-    auto keyed = [&](const char* key, const char* flag = nullptr) {
-        if (differs(key)) add(flag ? flag : key, text(mine.at(key)));
-    };
-    if (c.algorithm != RunConfig{}.algorithm) add("algorithm", text(toString(c.algorithm)));
-    add("workers", QString::number(c.workers));
-    if (differs("p")) add("p", number(c.p));
-    if (differs("learning-rate")) add("lr", number(c.learning_rate));
-    if (differs("momentum")) add("momentum", number(c.momentum));
-    if (differs("weight-decay")) add("weight-decay", number(c.weight_decay));
-    keyed("batch-size");
-    if (differs("easgd-alpha")) add("easgd-alpha", number(c.easgd_alpha));
-    keyed("easgd-tau");
-    keyed("seed");
-    if (differs("budget-kind") || differs("budget")) add(toString(c.budget_kind).c_str(), number(c.budget));
-    keyed("devices");
-    keyed("test-model");
-    keyed("eval-every");
-    keyed("eval-max-images");
-    keyed("metrics-every");
-    keyed("distance-every");
-    keyed("dataset");
-    keyed("data-dir");
-    keyed("model");
-    keyed("threads");
-    keyed("p-schedule");
-    keyed("lr-schedule");
-    if (c.allow_zero_learning_rate) out << QStringLiteral("--allow-zero-lr");
-    if (differs("init-noise")) add("init-noise", number(c.init_noise));
-    keyed("name");
+    for (const RunSetting& s : runSettings()) {
+        if (!s.flag) continue;
+        const std::string mine = s.get(c);
+        if (s.key != "workers" && mine == s.get(defaults)) {
+            // The budget's flags show only their own kind: --epochs 1 (the default) is left out.
+            continue;
+        }
+        if (s.kind == SettingKind::Switch) {
+            if (mine == "true") out << QStringLiteral("--%1").arg(text(s.key));
+            continue;
+        }
+        if (mine.empty() && !s.stored) continue;  // a budget flag of another kind
+        // The short name where there is one (--lr): these commands are read and typed by people.
+        out << QStringLiteral("--%1").arg(text(s.aliases.empty() ? s.key : s.aliases.front())) << text(mine);
+    }
     return out;
 }
 
