@@ -233,6 +233,18 @@ private Q_SLOTS:
         QVERIFY(!dialog.fixedSettingsText().contains("15000"));
     }
 
+    // The long Fig. 1 preset is offered in the dialog with its extra runs (EAMSGD's two readings
+    // of alpha, the waiting-alpha control) as the CLI's `sweep --preset paper-fig1-long` plans them.
+    void theLongFig1PresetIsOffered() {
+        NewExperimentDialog dialog([] { return RunConfig{}; });
+        dialog.setStart(NewExperimentDialog::Start::PaperFig1Long);
+        const auto spec = dialog.spec();
+        QVERIFY(spec);
+        QVERIFY(!spec->extra_runs.empty());
+        const auto expansion = experiments::expand(experiments::paperFig1LongSpec());
+        QCOMPARE(dialog.plannedRuns(), int(expansion.runs.size()));
+    }
+
     void aSweepOfOneAlgorithmIsNotOneColour() {
         // GoSGD at three values of p, two seeds each: one colour per p, the seeds of a p dashed apart.
         ExperimentData d;
