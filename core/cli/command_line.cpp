@@ -69,6 +69,19 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args, const s
         const size_t k = used[option]++;
         out.line.flags.emplace_back(spec->name, spec->metavar.empty() ? std::string() : option->results().at(k));
     }
+    // How each flag was written: the flag tokens of the command line, in order, are the options
+    // CLI11 recognised, in the same order.
+    std::vector<std::string> written;
+    for (const std::string& arg : args) {
+        if (arg == "--") break;
+        if (arg.rfind("--", 0) == 0) written.push_back(arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2));
+    }
+    size_t next_written = 0;
+    for (const auto& [name, value] : out.line.flags) {
+        while (next_written < written.size() && written[next_written] == "help") ++next_written;
+        const bool matches = next_written < written.size();
+        out.line.spelled.emplace_back(matches ? written[next_written++] : name, value);
+    }
     if (max_positional > 0 && static_cast<int>(positional.size()) > max_positional) {
         out.error = "unexpected argument '" + positional[static_cast<size_t>(max_positional)] + "' (see --help)";
         return out;

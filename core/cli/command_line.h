@@ -20,6 +20,9 @@ struct FlagSpec {
 
 struct CommandLine {
     std::vector<std::pair<std::string, std::string>> flags;  // (name, value; "" for a switch), in the order given
+    // The same flags as the user spelled them ("lr" where `flags` says "learning-rate"), for
+    // messages that quote the command line back.
+    std::vector<std::pair<std::string, std::string>> spelled;
     std::vector<std::string> positional;
     bool help = false;  // -h or --help
 

@@ -131,10 +131,10 @@ ParsedRunFlags parseRunFlags(const std::vector<std::string>& args) {
         errors.push_back({kArgumentsField, parsed.error});
         return result;
     }
-    flags.given = parsed.line.flags;
+    flags.given = parsed.line.spelled;  // as typed: ranks > 0 quote them back (--lr, not --learning-rate)
     // --preset, then --config, then the rest in the order given (a later flag overrides).
     for (const auto& [name, value] : flags.given) {
-        if (name != "preset") continue;
+        if (name != "preset") continue;  // (flags without aliases: spelled as named)
         if (auto preset = presetByName(value)) flags.config = *preset;
         else errors.push_back({"preset", "preset is '" + value + "'; allowed: " + presetList()});
     }
