@@ -1,6 +1,5 @@
 # The Debian package: `cmake --build --preset release --target package` (or `cpack` in a build
 # folder) writes gossiplab_<version>_<arch>.deb. packaging/check-package.sh checks it.
-include(GNUInstallDirs)
 
 set(_pkg ${PROJECT_BINARY_DIR}/packaging)
 file(MAKE_DIRECTORY ${_pkg})

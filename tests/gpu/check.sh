@@ -67,7 +67,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 # Gloo's headers usually are (PyTorch does not install them): runs over several processes are
 # then left out, which the configure step says.
 step "configure" "${CHECK_CONFIGURE_S:-180}" cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DGOSSIPLAB_WITH_QT=OFF -DGOSSIPLAB_BUILD_TESTS=OFF -DCMAKE_PREFIX_PATH="$torch_prefix" "${cuda_args[@]}" || exit 1
+  -DGOSSIPLAB_WITH_QT=OFF -DGOSSIPLAB_BUILD_TESTS=OFF -DGOSSIPLAB_BUILD_BENCHMARKS=ON -DCMAKE_PREFIX_PATH="$torch_prefix" "${cuda_args[@]}" || exit 1
 step "build" "${CHECK_BUILD_S:-420}" cmake --build "$build" -j"$(nproc)" --target gossiplab-cli gossiplab-bench || exit 1
 "$build"/app/gossiplab-cli --version
 
