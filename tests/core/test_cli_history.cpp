@@ -137,7 +137,8 @@ private Q_SLOTS:
         QTemporaryDir home;
         QProcess p;
         startLongRun(home, p);
-        QTest::qWait(1500);  // some batches are committed (every 200 ms)
+        // Killed once some of its rows are committed (every 200 ms), however fast the machine.
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"show", "1"}).out.contains("loss         worker 0"), 30000);
         ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
         QVERIFY(p.waitForFinished());
         const CliResult list = cli(home, {"runs"});
