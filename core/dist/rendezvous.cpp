@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 
 namespace gossiplab::dist {
@@ -19,9 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(50);
-constexpr uint16_t kByteOrderMark = 0x0102;
 
 std::vector<uint8_t> toBytes(const ByteWriter& w) { return w.bytes(); }
+std::vector<uint8_t> errorRecord(const std::string& message) { return encodeError(message); }
 
 std::string fmtSeconds(double s) {
     std::ostringstream out;
@@ -73,36 +74,6 @@ std::string addressTowards(const std::string& host, int port) {
 
 std::string key(const std::string& name) { return "gossiplab/" + name; }
 std::string key(const std::string& name, int rank) { return key(name + "/" + std::to_string(rank)); }
-
-void writeProcess(ByteWriter& w, const ProcessInfo& p) {
-    w.put<int32_t>(p.rank);
-    w.putString(p.host);
-    w.putString(p.address);
-    w.put<int32_t>(p.first_worker);
-    w.put<int32_t>(p.workers);
-    w.putString(p.devices);
-    w.put<int64_t>(p.pid);
-}
-
-ProcessInfo readProcess(ByteReader& r) {
-    ProcessInfo p;
-    p.rank = r.get<int32_t>();
-    p.host = r.getString();
-    p.address = r.getString();
-    p.first_worker = r.get<int32_t>();
-    p.workers = r.get<int32_t>();
-    p.devices = r.getString();
-    p.pid = r.get<int64_t>();
-    return p;
-}
-
-// A record that is either "ok" followed by a body, or an error message.
-std::vector<uint8_t> errorRecord(const std::string& message) {
-    ByteWriter w;
-    w.put<uint8_t>(0);
-    w.putString(message);
-    return toBytes(w);
-}
 
 }  // namespace
 
@@ -185,14 +156,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
 
     // 1. Join.
     const ProcessInfo me = self(local);
-    {
-        ByteWriter w;
-        w.put<uint32_t>(kMagic);
-        w.put<uint16_t>(kProtocolVersion);
-        w.put<uint16_t>(kByteOrderMark);
-        writeProcess(w, me);
-        store_->set(key("join", rank), toBytes(w));
-    }
+    store_->set(key("join", rank), encodeJoin(me));
     status(me, ProcessState::Joined, "");
 
     Plan plan;
@@ -201,7 +165,6 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         std::vector<bool> joined(static_cast<size_t>(world), false);
         processes[0] = me;
         joined[0] = true;
-        std::vector<std::string> problems;
         auto publishError = [&](const std::string& message) {
             store_->set(key("plan"), errorRecord(message));
             throw std::runtime_error(message);
@@ -211,18 +174,10 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
             for (int r = 1; r < world; ++r) {
                 if (joined[static_cast<size_t>(r)]) continue;
                 if (!store_->check({key("join", r)})) { missing.push_back(r); continue; }
-                const auto bytes = store_->get(key("join", r));
-                ByteReader rd(bytes.data(), bytes.size());
-                const auto magic = rd.get<uint32_t>();
-                const auto version = rd.get<uint16_t>();
-                const auto bom = rd.get<uint16_t>();
-                if (magic != kMagic || version != kProtocolVersion)
-                    problems.push_back("rank " + std::to_string(r) + " speaks protocol version " + std::to_string(version) +
-                                       ", rank 0 speaks " + std::to_string(kProtocolVersion) + " (use the same GossipLab everywhere)");
-                else if (bom != kByteOrderMark)
-                    problems.push_back("rank " + std::to_string(r) + " has another byte order (all hosts must be little-endian)");
-                ProcessInfo p = readProcess(rd);
-                p.rank = r;
+                // Read and bounded before use (rendezvous_records.h); a record that fails ends the
+                // run at once with the reason, published for every rank.
+                ProcessInfo p;
+                if (auto problem = decodeJoin(store_->get(key("join", r)), r, &p); !problem.empty()) publishError(problem);
                 processes[static_cast<size_t>(r)] = p;
                 joined[static_cast<size_t>(r)] = true;
                 status(p, ProcessState::Joined, "");
@@ -239,7 +194,6 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
             }
             std::this_thread::sleep_for(kPoll);
         }
-        if (!problems.empty()) publishError(problems.front());
 
         // 2. The plan: global numbering in rank order; rank 0's settings for everyone.
         int total = 0;
@@ -254,13 +208,11 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         plan.parameter_count = local.parameter_count;
         if (const auto errors = validate(plan.config); !errors.empty())
             publishError("the processes' workers add up to an invalid run (M = " + std::to_string(total) + "):\n" + formatErrors(errors));
-        ByteWriter w;
-        w.put<uint8_t>(1);
-        w.putString(toJson(plan.config));
-        w.put<int64_t>(plan.parameter_count);
-        w.put<int32_t>(world);
-        for (const auto& p : processes) writeProcess(w, p);
-        store_->set(key("plan"), toBytes(w));
+        PlanRecord record;
+        record.config_json = toJson(plan.config);
+        record.parameter_count = plan.parameter_count;
+        record.processes = processes;
+        store_->set(key("plan"), encodePlan(record));
 
         // 3. Every rank acknowledges (it loaded the data and built the model) or says why not.
         std::vector<bool> acked(static_cast<size_t>(world), false);
@@ -312,19 +264,19 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         const auto bytes = store_->get(key(name));
         return bytes;
     };
-    const auto plan_bytes = waitFor("plan", "publish the plan (every process joined)");
-    ByteReader rd(plan_bytes.data(), plan_bytes.size());
-    if (rd.get<uint8_t>() == 0) throw std::runtime_error(rd.getString());
+    // The plan is read and bounded before a number in it is used (rendezvous_records.h): the
+    // ranges index this process's arrays.
+    PlanRecord record;
+    if (auto problem = decodePlan(waitFor("plan", "publish the plan (every process joined)"), world, &record, nullptr); !problem.empty())
+        throw std::runtime_error(problem);
     std::vector<ConfigError> errors;
-    auto config = fromJson(rd.getString(), &errors);
+    auto config = fromJson(record.config_json, &errors);
     if (!config) throw std::runtime_error("rank 0's settings could not be read: " + formatErrors(errors));
+    if (auto problem = checkPlanWorkers(record, *config); !problem.empty()) throw std::runtime_error(problem);
     plan.config = *config;
-    plan.parameter_count = rd.get<int64_t>();
-    const int plan_world = rd.get<int32_t>();
-    for (int r = 0; r < plan_world; ++r) plan.processes.push_back(readProcess(rd));
+    plan.parameter_count = record.parameter_count;
+    plan.processes = record.processes;
     plan.total_workers = plan.config.workers;
-    if (plan_world != world)
-        throw std::runtime_error("rank 0 runs with --world " + std::to_string(plan_world) + ", this process with --world " + std::to_string(world));
     for (const auto& p : plan.processes)
         if (p.rank != rank) status(p, ProcessState::Joined, "");
 

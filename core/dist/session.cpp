@@ -129,6 +129,11 @@ struct Session::Impl {
         std::atomic<int64_t> gossip_out{0};
         double q = 0.0;     // rank 0: its latest exact alpha total Q_r
         double held = 0.0;  // rank 0: the part of Q_r its workers held (the rest waited in its inboxes or in transit)
+        // Its end-of-run step as its heartbeat last published it (see Impl::phase), and when this
+        // process first saw it: a message the peer finished sending must arrive within the peer
+        // timeout of that moment.
+        int64_t phase = 0;
+        Clock::time_point phase_seen{};
         std::unique_ptr<Link> link;
     };
     mutable std::mutex mutex;
@@ -143,6 +148,33 @@ struct Session::Impl {
     std::vector<WorkPtr> elastic_waits;   // ranks > 0: workers waiting for rank 0's reply
     bool receiver_stop = false;
     bool closed = false;
+
+    // This process's end-of-run step, once every send of it completed: 1 its Byes, 2 its Final
+    // (ranks > 0), 3 its End (rank 0). The heartbeat publishes it in the store beside the beat,
+    // so that a peer waiting for one of these messages knows how long it has been on its way.
+    enum Phase : int { Running = 0, ByesSent = 1, FinalSent = 2, EndSent = 3 };
+    std::atomic<int> phase{Running};
+    // The sends of one step: one() is the done callback of each (sent or given up), queued()
+    // gives back the caller's own share once all are queued; the last to finish moves the phase on.
+    struct Step {
+        std::shared_ptr<std::atomic<int>> left = std::make_shared<std::atomic<int>>(1);
+        std::function<void(bool)> done;
+        std::function<void(bool)> one() {
+            left->fetch_add(1);
+            return done;
+        }
+        void queued() { done(true); }
+    };
+    Step step(Phase target) {
+        Step st;
+        st.done = [this, left = st.left, target](bool) {
+            if (left->fetch_sub(1) != 1) return;
+            int current = phase.load();
+            while (current < target && !phase.compare_exchange_weak(current, target)) {
+            }
+        };
+        return st;
+    }
 
     // Works given up (aborted) stay alive until the process group is gone: Gloo may still hold
     // their buffers.
@@ -168,6 +200,17 @@ struct Session::Impl {
     };
     std::vector<Elastic> elastic;
     std::vector<Slot> replies;
+    // Rank 0: requests that arrived while their worker's reply was still being sent (the worker
+    // got the reply before this process saw the send complete). They wait here, under
+    // slot_mutex, and are served when the reply goes out; the receiver thread never waits.
+    // A worker has one request in flight, so more than kMaxPendingElastic is a protocol error.
+    static constexpr size_t kMaxPendingElastic = 2;
+    struct PendingElastic {
+        int src = -1;
+        int64_t seq = 0;
+        torch::Tensor x;
+    };
+    std::vector<std::deque<PendingElastic>> elastic_pending;
 
     // Ranks > 0: what goes to rank 0 with the next Events record.
     struct Forwarder final : RunObserver {
@@ -262,12 +305,15 @@ struct Session::Impl {
     void handle(const torch::Tensor& buffer, int src);
     void handleEvents(const WireHeader& h, const uint8_t* payload, int src);
     void handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src);
+    void serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src);  // the reply slot is taken
     void heartbeatLoop();
     void checkStoreStall();
     std::vector<Out> eventsRecords(bool final);
     void forwardSnapshots();
-    template <typename Pred>
-    void waitUntil(Pred pred, RunObserver* observer);
+    // Waits until `pred` (under the mutex); a peer that `awaited` (under the mutex) names and whose
+    // heartbeat reached `sent_at` more than the peer timeout ago is declared lost.
+    template <typename Pred, typename Awaited>
+    void waitUntil(Pred pred, RunObserver* observer, Awaited awaited, Phase sent_at, const std::string& what);
     void finalizeMirrors();
 };
 
@@ -777,20 +823,44 @@ void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, in
 }
 
 void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src) {
-    if (rank() != 0 || !shared->center.defined() || h.worker < 0 || h.worker >= static_cast<int>(replies.size())) {
-        declareLost(src, "it asked for an elastic step of worker " + std::to_string(h.worker) + ", which rank 0 cannot serve");
+    if (rank() != 0 || !shared->center.defined() || h.worker < 0 || h.worker >= static_cast<int>(replies.size()) ||
+        rank_of_worker[static_cast<size_t>(h.worker)] != src || src == 0) {
+        declareLost(src, "it asked for an elastic step of worker " + std::to_string(h.worker) + ", which it does not run");
         return;
     }
-    Slot& reply = replies[static_cast<size_t>(h.worker)];
-    {
-        std::unique_lock l(slot_mutex);
-        slot_cv.wait(l, [&] { return !reply.busy || isLost(src); });
-        if (reply.busy) return;
-        reply.busy = true;
-        if (!reply.bytes.defined()) reply.bytes = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
+    if (h.payload_bytes != static_cast<uint64_t>(P) * 4) {
+        declareLost(src, "it sent an elastic request of " + std::to_string(h.payload_bytes) + " bytes (a model is " +
+                             std::to_string(P * 4) + ")");
+        return;
     }
-    torch::NoGradGuard no_grad;
     const auto x = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
+    Slot& reply = replies[static_cast<size_t>(h.worker)];
+    bool too_many = false;
+    {
+        std::lock_guard l(slot_mutex);
+        if (reply.busy) {
+            auto& pending = elastic_pending[static_cast<size_t>(h.worker)];
+            if (pending.size() < kMaxPendingElastic)
+                pending.push_back({src, h.seq, x.clone()});  // the receive buffer is reused at once
+            else
+                too_many = true;
+            if (!too_many) return;
+        } else {
+            reply.busy = true;
+            if (!reply.bytes.defined()) reply.bytes = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
+        }
+    }
+    if (too_many) {
+        declareLost(src, "it sent more than " + std::to_string(kMaxPendingElastic + 1) + " elastic requests for worker " +
+                             std::to_string(h.worker) + " without waiting for the replies");
+        return;
+    }
+    serveElastic(h.worker, h.seq, x, src);
+}
+
+void Session::Impl::serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src) {
+    Slot& reply = replies[static_cast<size_t>(worker)];
+    torch::NoGradGuard no_grad;
     auto d = floats(reply.bytes, P);
     const double rate = shared->config.effectiveEasgdAlpha();
     double distance = 0.0;
@@ -811,19 +881,32 @@ void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* pay
         }
     }
     shared->elastic_steps.fetch_add(1, std::memory_order_relaxed);
-    if (WorkerState* m = shared->by_index[static_cast<size_t>(h.worker)]) m->center_distance.store(distance);
+    if (WorkerState* m = shared->by_index[static_cast<size_t>(worker)]) m->center_distance.store(distance);
     WireHeader r;
     r.type = static_cast<uint16_t>(MessageType::ElasticReply);
     r.sender = 0;
-    r.worker = h.worker;
-    r.seq = h.seq;
+    r.worker = worker;
+    r.seq = seq;
     r.value = distance;
     r.payload_bytes = static_cast<uint64_t>(P) * 4;
     std::memcpy(reply.bytes.data_ptr<uint8_t>(), &r, sizeof r);
-    send(src, Out{reply.bytes, kTagReplyBase + h.worker, [this, &reply](bool) {
-                      std::lock_guard l(slot_mutex);
-                      reply.busy = false;
-                      slot_cv.notify_all();
+    // Once the reply is out, the slot serves the next request that waited for it (on the link's
+    // thread), or is free again.
+    send(src, Out{reply.bytes, kTagReplyBase + worker, [this, worker, &reply](bool sent) {
+                      PendingElastic next;
+                      {
+                          std::lock_guard l(slot_mutex);
+                          auto& pending = elastic_pending[static_cast<size_t>(worker)];
+                          if (!sent) pending.clear();  // its asker is lost
+                          if (pending.empty()) {
+                              reply.busy = false;
+                              slot_cv.notify_all();
+                              return;
+                          }
+                          next = std::move(pending.front());
+                          pending.pop_front();
+                      }
+                      serveElastic(worker, next.seq, next.x, next.src);
                   }});
 }
 
@@ -834,13 +917,21 @@ void Session::Impl::heartbeatLoop() {
     const auto timeout = std::chrono::duration<double>(options.peer_timeout_s);
     std::vector<int64_t> last(static_cast<size_t>(world()), -1);
     std::vector<Clock::time_point> changed(static_cast<size_t>(world()), Clock::now());
-    const std::string prefix = "gossiplab/hb/";
+    const std::string prefix = "gossiplab/hb/", phase_prefix = "gossiplab/phase/";
+    int published = Running;
     for (;;) {
+        bool stopping = false;
         {
             std::lock_guard l(hb_mutex);
-            if (hb_stop) break;
+            stopping = hb_stop;
         }
         try {
+            // The end-of-run step this process reached (its last one too, on the way out).
+            if (const int now_phase = phase.load(); now_phase != published) {
+                store->add(phase_prefix + std::to_string(rank()), now_phase - published);
+                published = now_phase;
+            }
+            if (stopping) break;
             store->add(prefix + std::to_string(rank()), 1);
             for (int q = 0; q < world(); ++q) {
                 {
@@ -848,7 +939,16 @@ void Session::Impl::heartbeatLoop() {
                     if (!expecting(q)) continue;
                 }
                 const int64_t beat = store->add(prefix + std::to_string(q), 0);
+                const int64_t their_phase = store->add(phase_prefix + std::to_string(q), 0);
                 const auto now = Clock::now();
+                {
+                    std::lock_guard l(mutex);
+                    auto& p = *peers[static_cast<size_t>(q)];
+                    if (their_phase != p.phase) {
+                        p.phase = their_phase;
+                        p.phase_seen = now;
+                    }
+                }
                 if (beat != last[static_cast<size_t>(q)]) {
                     last[static_cast<size_t>(q)] = beat;
                     changed[static_cast<size_t>(q)] = now;
@@ -858,7 +958,7 @@ void Session::Impl::heartbeatLoop() {
             }
             hb_round_ns.store(Clock::now().time_since_epoch().count());
         } catch (const std::exception& e) {
-            if (rank() != 0) declareLost(0, "its rendezvous (the TCPStore) stopped answering: " + errorText(e));
+            if (rank() != 0 && !stopping) declareLost(0, "its rendezvous (the TCPStore) stopped answering: " + errorText(e));
             break;
         }
         std::unique_lock l(hb_mutex);
@@ -874,8 +974,8 @@ void Session::Impl::checkStoreStall() {
         declareLost(0, "its rendezvous (the TCPStore) has not answered for " + fmt(silent, 2) + " s");
 }
 
-template <typename Pred>
-void Session::Impl::waitUntil(Pred pred, RunObserver* observer) {
+template <typename Pred, typename Awaited>
+void Session::Impl::waitUntil(Pred pred, RunObserver* observer, Awaited awaited, Phase sent_at, const std::string& what) {
     for (;;) {
         {
             std::unique_lock l(mutex);
@@ -883,6 +983,23 @@ void Session::Impl::waitUntil(Pred pred, RunObserver* observer) {
         }
         deliverStatuses(observer);
         checkStoreStall();
+        // The deadline: a peer whose heartbeat says it finished sending what this process waits
+        // for, and from which it has not arrived within the peer timeout (plus a heartbeat round
+        // on each side), is lost. A peer still training is waited for: its heartbeat shows it lives.
+        std::vector<std::pair<int, double>> overdue;
+        {
+            std::lock_guard l(mutex);
+            const auto now = Clock::now();
+            for (int q = 0; q < world(); ++q) {
+                const auto& p = *peers[static_cast<size_t>(q)];
+                if (q == rank() || p.lost || !awaited(q) || p.phase < sent_at) continue;
+                const double late = std::chrono::duration<double>(now - p.phase_seen).count();
+                if (late > options.peer_timeout_s + 2.0 * std::chrono::duration<double>(kHeartbeatPeriod).count())
+                    overdue.emplace_back(q, late);
+            }
+        }
+        for (const auto& [q, late] : overdue)
+            declareLost(q, "its " + what + " has not arrived " + fmt(late, 2) + " s after it was sent (by its heartbeat)");
     }
     deliverStatuses(observer);
 }
@@ -981,11 +1098,17 @@ void Session::Impl::forwardSnapshots() {
 }
 
 void Session::Impl::finalizeMirrors() {
+    // Which ranks are lost, read under the mutex (a heartbeat or a link may declare one now).
+    std::vector<bool> lost_rank(static_cast<size_t>(world()), false);
+    {
+        std::lock_guard l(mutex);
+        for (int q = 0; q < world(); ++q) lost_rank[static_cast<size_t>(q)] = peers[static_cast<size_t>(q)]->lost;
+    }
     std::unique_lock ledger(shared->ledger);
     for (auto& state : shared->workers) {
         if (state->local) continue;
         WorkerState& m = *state;
-        const bool lost = peers[static_cast<size_t>(m.rank)]->lost;
+        const bool lost = lost_rank[static_cast<size_t>(m.rank)];
         if (lost || !m.flat.weights.defined()) {
             std::lock_guard l(m.snapshot_mutex);
             m.flat.weights = m.snapshot.defined() ? m.snapshot.clone() : initial.clone();
@@ -997,7 +1120,7 @@ void Session::Impl::finalizeMirrors() {
 
 // ---------------------------------------------------------------------------------------------
 
-Session::Session(const DistributedOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Session::Session(const DistributedOptions& options) : impl_(std::make_shared<Impl>(options)) {}
 
 Session::~Session() { close(); }
 
@@ -1035,8 +1158,11 @@ void Session::connect(torch::Tensor& initial_weights) {
     s.hb_round_ns.store(Clock::now().time_since_epoch().count());
     std::promise<void> done;
     s.heartbeat_done = done.get_future();
-    s.heartbeat = std::thread([&s, done = std::move(done)]() mutable {
-        s.heartbeatLoop();
+    // The thread owns a share of the state: close() may leave it behind in a store call that does
+    // not return (a frozen rank 0), and when that call finally fails, after the Session is gone,
+    // the thread still reads `closed` (set by close: no loss is declared) from live memory.
+    s.heartbeat = std::thread([self = impl_, done = std::move(done)]() mutable {
+        self->heartbeatLoop();
         done.set_value();
     });
 
@@ -1113,7 +1239,10 @@ void Session::start(RunShared& shared) {
     s.forwarded_seq.assign(static_cast<size_t>(s.local_workers), 0);
     s.forwarded_served.assign(static_cast<size_t>(s.local_workers), 0);
     s.forwarded_at.assign(static_cast<size_t>(s.local_workers), Clock::now() - std::chrono::hours(1));
-    if (s.rank() == 0) s.replies.resize(static_cast<size_t>(s.plan.total_workers));
+    if (s.rank() == 0) {
+        s.replies.resize(static_cast<size_t>(s.plan.total_workers));
+        s.elastic_pending.resize(static_cast<size_t>(s.plan.total_workers));
+    }
     {
         std::unique_lock ledger(shared.ledger);
         for (const auto& p : s.plan.processes) {
@@ -1163,13 +1292,15 @@ RunObserver* Session::forwarder() { return &impl_->forwarder; }
 
 void Session::finishExchanges(RunObserver* observer) {
     auto& s = *impl_;
+    auto step = s.step(Impl::ByesSent);
     for (int q = 0; q < s.world(); ++q) {
         if (q == s.rank() || s.isLost(q)) continue;
         WireHeader h;
         h.type = static_cast<uint16_t>(MessageType::Bye);
         h.a = s.peers[static_cast<size_t>(q)]->gossip_out.load();
-        s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, {}}, s.rank() != 0 && q != 0);
+        s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, step.one()}, s.rank() != 0 && q != 0);
     }
+    step.queued();
     s.waitUntil(
         [&] {
             for (int q = 0; q < s.world(); ++q) {
@@ -1178,7 +1309,7 @@ void Session::finishExchanges(RunObserver* observer) {
             }
             return true;
         },
-        observer);
+        observer, [&](int q) { return !s.peers[static_cast<size_t>(q)]->got_bye; }, Impl::ByesSent, "last exchange (Bye)");
 }
 
 void Session::sendFinal(RunObserver* observer) {
@@ -1199,12 +1330,18 @@ void Session::sendFinal(RunObserver* observer) {
         s.send(0, Out{s.message(h, x.data_ptr<float>(), static_cast<size_t>(s.P) * 4), kTagMessage, {}});
     }
     auto records = s.eventsRecords(true);
-    for (size_t k = 0; k < records.size(); ++k) s.send(0, std::move(records[k]), k + 1 == records.size());
+    auto step = s.step(Impl::FinalSent);
+    for (size_t k = 0; k < records.size(); ++k) {
+        if (k + 1 == records.size()) records[k].done = step.one();
+        s.send(0, std::move(records[k]), k + 1 == records.size());
+    }
+    step.queued();
 }
 
 bool Session::waitEnd(RunResult& result, RunObserver* observer) {
     auto& s = *impl_;
-    s.waitUntil([&] { return s.got_end || s.peers[0]->lost; }, observer);
+    s.waitUntil([&] { return s.got_end || s.peers[0]->lost; }, observer, [&](int q) { return q == 0 && !s.got_end; }, Impl::EndSent,
+                "end of the run (End)");
     std::lock_guard l(s.mutex);
     if (!s.got_end) return false;
     const RunResult& e = s.end_result;
@@ -1233,7 +1370,7 @@ void Session::collectFinals(RunObserver* observer) {
             }
             return true;
         },
-        observer);
+        observer, [&](int q) { return q != 0 && !s.peers[static_cast<size_t>(q)]->got_last; }, Impl::FinalSent, "final report (Final)");
     s.finalizeMirrors();
 }
 
@@ -1255,8 +1392,10 @@ void Session::sendEnd(const RunResult& result) {
     for (int r : result.lost_ranks) w.put<int32_t>(r);
     WireHeader h;
     h.type = static_cast<uint16_t>(MessageType::End);
+    auto step = s.step(Impl::EndSent);
     for (int q = 1; q < s.world(); ++q)
-        if (!s.isLost(q)) s.send(q, Out{s.message(h, w.bytes().data(), w.size()), kTagMessage, {}}, true);
+        if (!s.isLost(q)) s.send(q, Out{s.message(h, w.bytes().data(), w.size()), kTagMessage, step.one()}, true);
+    step.queued();
 }
 
 std::vector<int> Session::lostRanks() const {
@@ -1301,7 +1440,9 @@ void Session::close() {
     if (const auto store = s.rendezvous.store()) {
         try {
             if (s.rank() != 0) {
-                store->set("gossiplab/exit/" + std::to_string(s.rank()), std::vector<uint8_t>{1});
+                // Nobody waits for it when rank 0 is lost, and a frozen rank 0's store would hold
+                // this call (and the run's end) until the store's own timeout.
+                if (!s.isLost(0)) store->set("gossiplab/exit/" + std::to_string(s.rank()), std::vector<uint8_t>{1});
             } else {
                 const auto deadline = Clock::now() + std::chrono::duration<double>(std::min(s.options.peer_timeout_s, 5.0));
                 for (int q = 1; q < s.world(); ++q) {
@@ -1474,6 +1615,21 @@ void Session::elasticStep(WorkerState& self, torch::Tensor& scratch, double rate
     }
     torch::NoGradGuard no_grad;
     const WireHeader r = readHeader(e.reply.data_ptr<uint8_t>());
+    // The reply is this request's, from rank 0, one model long, with a finite distance.
+    std::string bad;
+    if (r.magic != kMagic || r.version != kProtocolVersion || r.type != static_cast<uint16_t>(MessageType::ElasticReply) || r.sender != 0)
+        bad = "an elastic reply this GossipLab does not understand";
+    else if (r.worker != self.index || r.seq != h.seq)
+        bad = "an elastic reply for worker " + std::to_string(r.worker) + " request " + std::to_string(r.seq) + " to worker " +
+              std::to_string(self.index) + " request " + std::to_string(h.seq);
+    else if (r.payload_bytes != static_cast<uint64_t>(s.P) * 4)
+        bad = "an elastic reply of " + std::to_string(r.payload_bytes) + " bytes (a model is " + std::to_string(s.P * 4) + ")";
+    else if (!std::isfinite(r.value) || r.value < 0.0)
+        bad = "an elastic reply with distance " + fmt(r.value, 6);
+    if (!bad.empty()) {
+        s.declareLost(0, "it sent " + bad);
+        throw std::runtime_error(lost_message);
+    }
     const auto d = Impl::floats(e.reply, s.P);
     auto& x = self.flat.weights;
     x.sub_(x.device() == d.device() ? d : d.to(x.device()));

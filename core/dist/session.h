@@ -119,7 +119,9 @@ public:
     struct Impl;
 
 private:
-    std::unique_ptr<Impl> impl_;
+    // Shared with the heartbeat thread: a heartbeat stuck in a store that stopped answering is
+    // left behind by close() (never joined), and keeps the state it uses alive until it returns.
+    std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace gossiplab::dist

@@ -1,0 +1,41 @@
+#pragma once
+// The rendezvous' records (join, plan) as bytes, and the bounds every record must meet before
+// a process uses it. Torch-free and Gloo-free, so that tests (and a fuzzer) feed them any bytes.
+// A record arrives from anyone who reaches rank 0's store: nothing in it is trusted until read
+// here. Every reader returns "" when the record is whole and in bounds, or the sentence to show.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/train/run_config.h"
+#include "core/train/run_events.h"
+
+namespace gossiplab::dist {
+
+inline constexpr int kMaxWorkersPerProcess = 64;
+inline constexpr size_t kMaxNameBytes = 1024;  // host, address and devices in a join record
+
+// Join record: magic, protocol version, byte-order mark, then the process.
+std::vector<uint8_t> encodeJoin(const ProcessInfo& process);
+// Rank 0 reads rank `key_rank`'s record: the protocol version is checked before anything else is
+// parsed; then the whole record, exactly; its rank must be `key_rank`, its workers 1 to 64.
+std::string decodeJoin(const std::vector<uint8_t>& bytes, int key_rank, ProcessInfo* out);
+
+struct PlanRecord {
+    std::string config_json;  // rank 0's settings, workers = M
+    int64_t parameter_count = 0;
+    std::vector<ProcessInfo> processes;  // by rank
+};
+std::vector<uint8_t> encodePlan(const PlanRecord& plan);
+// "ok" + plan, or an error message (rank 0's failure, which every rank then shows).
+std::vector<uint8_t> encodeError(const std::string& message);
+// Ranks > 0: a plan record of a run of `world` processes. `*error_from_rank0` is set when the
+// record carries rank 0's error (the return value is that error). Checks, in this order: the whole
+// record read exactly; `world` processes; process r has rank r, 1 to 64 workers, and its first
+// worker is the previous one's first + workers (the first is 0); parameter count above 0.
+std::string decodePlan(const std::vector<uint8_t>& bytes, int world, PlanRecord* out, bool* error_from_rank0);
+// The plan's settings must say M = the sum of the processes' workers.
+std::string checkPlanWorkers(const PlanRecord& plan, const RunConfig& config);
+
+}  // namespace gossiplab::dist

@@ -1,0 +1,171 @@
+// The rendezvous' records read back from bytes that anyone reaching rank 0's store could have
+// written: the bounds (workers per process, contiguous ranges, the rank in the key), the version
+// checked before anything else, exact sizes, and no crash on any truncation or random bytes.
+// Needs neither Gloo nor a network.
+#include <QtTest>
+
+#include <random>
+
+#include "core/dist/rendezvous_records.h"
+#include "core/dist/wire.h"
+
+using namespace gossiplab;
+using namespace gossiplab::dist;
+
+namespace {
+
+ProcessInfo process(int rank, int first, int workers) {
+    ProcessInfo p;
+    p.rank = rank;
+    p.host = "host" + std::to_string(rank);
+    p.address = "10.0.0." + std::to_string(rank + 1);
+    p.first_worker = first;
+    p.workers = workers;
+    p.devices = "cpu";
+    p.pid = 1000 + rank;
+    return p;
+}
+
+PlanRecord plan3() {
+    PlanRecord plan;
+    plan.config_json = "{}";
+    plan.parameter_count = 12345;
+    plan.processes = {process(0, 0, 2), process(1, 2, 1), process(2, 3, 4)};
+    return plan;
+}
+
+}  // namespace
+
+class TestDistRecords : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void joinRecordRoundTrips() {
+        ProcessInfo read;
+        const auto bytes = encodeJoin(process(3, 0, 5));
+        QCOMPARE(QString::fromStdString(decodeJoin(bytes, 3, &read)), QString());
+        QCOMPARE(read.rank, 3);
+        QCOMPARE(read.workers, 5);
+        QCOMPARE(QString::fromStdString(read.host), QString("host3"));
+        QCOMPARE(QString::fromStdString(read.address), QString("10.0.0.4"));
+        QCOMPARE(read.pid, int64_t(1003));
+    }
+
+    // Another version's record is reported as such, whatever follows the version (not "truncated").
+    void versionMismatchIsReportedBeforeParsing() {
+        ByteWriter w;
+        w.put<uint32_t>(kMagic);
+        w.put<uint16_t>(uint16_t(kProtocolVersion + 7));
+        w.put<uint8_t>(0xff);  // a layout this version cannot read
+        const QString why = QString::fromStdString(decodeJoin(w.bytes(), 2, nullptr));
+        QVERIFY2(why.contains("rank 2 speaks protocol version " + QString::number(kProtocolVersion + 7)), qPrintable(why));
+        ByteWriter other;
+        other.put<uint32_t>(0x12345678);
+        other.put<uint16_t>(kProtocolVersion);
+        QVERIFY(QString::fromStdString(decodeJoin(other.bytes(), 2, nullptr)).contains("not GossipLab's"));
+    }
+
+    void joinRecordBounds() {
+        // The rank written inside must be the rank of its key (a process cannot take another's place).
+        QVERIFY(QString::fromStdString(decodeJoin(encodeJoin(process(1, 0, 1)), 2, nullptr)).contains("says rank 1"));
+        for (int workers : {0, -1, 65, 1 << 30}) {
+            const QString why = QString::fromStdString(decodeJoin(encodeJoin(process(1, 0, workers)), 1, nullptr));
+            QVERIFY2(why.contains("allowed range: 1 to 64"), qPrintable(why));
+        }
+        QVERIFY(decodeJoin(encodeJoin(process(1, 0, 64)), 1, nullptr).empty());
+        auto long_host = process(1, 0, 1);
+        long_host.host = std::string(5000, 'h');
+        QVERIFY(QString::fromStdString(decodeJoin(encodeJoin(long_host), 1, nullptr)).contains("host name of 5000 bytes"));
+        auto extra = encodeJoin(process(1, 0, 1));
+        extra.push_back(0);
+        QVERIFY(QString::fromStdString(decodeJoin(extra, 1, nullptr)).contains("more than it holds"));
+        const auto whole = encodeJoin(process(1, 0, 1));
+        for (size_t n = 0; n < whole.size(); ++n) {
+            const std::vector<uint8_t> cut(whole.begin(), whole.begin() + static_cast<long>(n));
+            QVERIFY2(!decodeJoin(cut, 1, nullptr).empty(), qPrintable(QString("%1 of %2 bytes accepted").arg(n).arg(whole.size())));
+        }
+    }
+
+    void planRoundTrips() {
+        PlanRecord read;
+        bool from_rank0 = true;
+        QCOMPARE(QString::fromStdString(decodePlan(encodePlan(plan3()), 3, &read, &from_rank0)), QString());
+        QVERIFY(!from_rank0);
+        QCOMPARE(read.processes.size(), size_t(3));
+        QCOMPARE(read.processes[2].first_worker, 3);
+        QCOMPARE(read.parameter_count, int64_t(12345));
+        RunConfig config;
+        config.workers = 7;
+        QVERIFY(checkPlanWorkers(read, config).empty());
+        config.workers = 8;
+        QVERIFY(QString::fromStdString(checkPlanWorkers(read, config)).contains("add up to 7"));
+        // Rank 0's error comes through as its own message.
+        QCOMPARE(QString::fromStdString(decodePlan(encodeError("rank 2 did not join"), 3, nullptr, &from_rank0)), QString("rank 2 did not join"));
+        QVERIFY(from_rank0);
+    }
+
+    // Ranges that would index another process's arrays out of bounds are refused.
+    void planBounds() {
+        auto check = [](PlanRecord plan, int world, const QString& expected) {
+            const QString why = QString::fromStdString(decodePlan(encodePlan(plan), world, nullptr, nullptr));
+            QVERIFY2(why.contains(expected), qPrintable(why + " (expected: " + expected + ")"));
+        };
+        check(plan3(), 4, "rank 0 runs with --world 3, this process with --world 4");
+        auto gap = plan3();
+        gap.processes[2].first_worker = 4;
+        check(gap, 3, "starts rank 2's workers at 4");
+        auto overlap = plan3();
+        overlap.processes[1].first_worker = 0;
+        check(overlap, 3, "starts rank 1's workers at 0");
+        auto huge = plan3();
+        huge.processes[1].workers = 100000;
+        check(huge, 3, "allowed range: 1 to 64");
+        auto none = plan3();
+        none.processes[0].workers = 0;
+        check(none, 3, "rank 0 has 0 workers");
+        auto swapped = plan3();
+        std::swap(swapped.processes[1].rank, swapped.processes[2].rank);
+        check(swapped, 3, "lists rank 2 in place 1");
+        auto no_model = plan3();
+        no_model.parameter_count = 0;
+        check(no_model, 3, "0 parameters");
+        auto extra = encodePlan(plan3());
+        extra.push_back(1);
+        QVERIFY(QString::fromStdString(decodePlan(extra, 3, nullptr, nullptr)).contains("more than it holds"));
+    }
+
+    // Every truncation and a few thousand random records: an error or a plan in bounds, no crash.
+    void anyBytesGiveAnAnswer() {
+        const auto whole = encodePlan(plan3());
+        for (size_t n = 0; n < whole.size(); ++n) {
+            const std::vector<uint8_t> cut(whole.begin(), whole.begin() + static_cast<long>(n));
+            QVERIFY2(!decodePlan(cut, 3, nullptr, nullptr).empty(), qPrintable(QString("%1 of %2 bytes accepted").arg(n).arg(whole.size())));
+        }
+        std::mt19937 random(15);
+        int accepted = 0;
+        for (int trial = 0; trial < 5000; ++trial) {
+            std::vector<uint8_t> bytes = trial % 2 ? whole : encodeJoin(process(1, 0, 1));
+            // Flip a few bytes of a valid record (reaches deeper than pure noise), or pure noise.
+            if (trial % 5 == 0) {
+                bytes.assign(std::uniform_int_distribution<size_t>(0, 200)(random), 0);
+                for (auto& b : bytes) b = static_cast<uint8_t>(random());
+            } else {
+                for (int k = 0; k < 3; ++k) bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(random)] = static_cast<uint8_t>(random());
+            }
+            PlanRecord plan;
+            if (decodePlan(bytes, 3, &plan, nullptr).empty()) {
+                ++accepted;
+                int next = 0;
+                for (const auto& p : plan.processes) {
+                    QVERIFY(p.workers >= 1 && p.workers <= 64 && p.first_worker == next);
+                    next += p.workers;
+                }
+            }
+            ProcessInfo p;
+            if (decodeJoin(bytes, 1, &p).empty()) QVERIFY(p.rank == 1 && p.workers >= 1 && p.workers <= 64);
+        }
+        qInfo("%d of 5000 altered plan records still read as a plan in bounds (flips in names or the pid)", accepted);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistRecords)
+#include "test_dist_records.moc"
