@@ -13,6 +13,12 @@ std::string multiProcessUnavailableReason() {
            "(Debian: libgloo-dev; see README, \"On a GPU server\")";
 }
 
+std::string runToken(const DistributedOptions& options) {
+    if (!options.token.empty()) return options.token;
+    const char* env = std::getenv("GOSSIPLAB_RUN_TOKEN");
+    return env ? env : "";
+}
+
 std::vector<ConfigError> validate(const DistributedOptions& o) {
     std::vector<ConfigError> errors;
     if (o.world > 1 && !multiProcessBuilt())
@@ -28,6 +34,12 @@ std::vector<ConfigError> validate(const DistributedOptions& o) {
         errors.push_back({"join-timeout", "join-timeout is " + std::to_string(o.join_timeout_s) + "; allowed range: 1 to 86400 seconds"});
     if (!std::isfinite(o.peer_timeout_s) || o.peer_timeout_s < 0.5 || o.peer_timeout_s > 3600.0)
         errors.push_back({"peer-timeout", "peer-timeout is " + std::to_string(o.peer_timeout_s) + "; allowed range: 0.5 to 3600 seconds"});
+    const std::string token = runToken(o);
+    bool printable = true;
+    for (unsigned char c : token) printable = printable && c > 32 && c < 127;
+    if (token.size() > 256 || !printable)
+        errors.push_back({"token", "the run token (--token or GOSSIPLAB_RUN_TOKEN) has " + std::to_string(token.size()) +
+                                       " characters; allowed: 1 to 256 printable characters without spaces, or none"});
     return errors;
 }
 

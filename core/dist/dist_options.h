@@ -20,6 +20,10 @@ struct DistributedOptions {
     std::string iface;              // network interface Gloo listens on (wins over `bind`)
     double join_timeout_s = 60.0;   // every rank must join (and connect) within this time
     double peer_timeout_s = 5.0;    // a rank silent this long is lost (see README: failures)
+    // The run token (--token): every rendezvous record carries an HMAC of it, and a process with
+    // another token is refused. Empty: GOSSIPLAB_RUN_TOKEN, else the empty token (the run is
+    // open to anyone who reaches rank 0's port: a trusted network only). Proof, not secrecy.
+    std::string token;
     // Non-zero ranks: given rank 0's settings, returns why they conflict with this process's own
     // (e.g. a --lr given here that differs), or "" when they agree. Null: no check. The CLI sets it.
     std::function<std::string(const RunConfig& coordinator)> check_settings;
@@ -31,6 +35,9 @@ struct DistributedOptions {
 // and, when not, the sentence that says so and how to get them.
 bool multiProcessBuilt();
 std::string multiProcessUnavailableReason();
+
+// The token this process uses: `options.token`, else the environment's GOSSIPLAB_RUN_TOKEN, else "".
+std::string runToken(const DistributedOptions& options);
 
 // All violations at once, with flag names as field names (world, rank, master, ...).
 std::vector<ConfigError> validate(const DistributedOptions& options);

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/dist/hmac.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 
@@ -22,7 +23,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(50);
 
 std::vector<uint8_t> toBytes(const ByteWriter& w) { return w.bytes(); }
-std::vector<uint8_t> errorRecord(const std::string& message) { return encodeError(message); }
 
 std::string fmtSeconds(double s) {
     std::ostringstream out;
@@ -154,9 +154,15 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         for (int r = 1; r < world; ++r) status(ProcessInfo{r, {}, {}, 0, 0, {}, 0}, ProcessState::Waiting, "waiting to join at " + where);
     openStore();
 
+    // Every record is sealed with the run token (rendezvous_records.h): a process started with
+    // another token is refused at its join, and the run goes on waiting for the right one.
+    const std::string token = runToken(options_);
+    auto errorRecord = [&](const std::string& message, const std::string& label) { return encodeError(message, token, label); };
+
     // 1. Join.
     const ProcessInfo me = self(local);
-    store_->set(key("join", rank), encodeJoin(me));
+    const auto my_join = encodeJoin(me, token);
+    store_->set(key("join", rank), my_join);
     status(me, ProcessState::Joined, "");
 
     Plan plan;
@@ -166,18 +172,36 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         processes[0] = me;
         joined[0] = true;
         auto publishError = [&](const std::string& message) {
-            store_->set(key("plan"), errorRecord(message));
+            store_->set(key("plan"), errorRecord(message, "plan"));
             throw std::runtime_error(message);
         };
+        std::vector<std::vector<uint8_t>> refused(static_cast<size_t>(world));
+        std::string last_refusal;
         for (;;) {
             std::vector<int> missing;
             for (int r = 1; r < world; ++r) {
                 if (joined[static_cast<size_t>(r)]) continue;
                 if (!store_->check({key("join", r)})) { missing.push_back(r); continue; }
-                // Read and bounded before use (rendezvous_records.h); a record that fails ends the
-                // run at once with the reason, published for every rank.
+                // Read and bounded before use (rendezvous_records.h). A record without the run's
+                // token is refused: the refusal is written for its writer (under the record's hash,
+                // so that it stops only that process) and the rank is waited for again. Any other
+                // fault ends the run at once with the reason, published for every rank.
+                const auto record = store_->get(key("join", r));
+                if (record == refused[static_cast<size_t>(r)]) { missing.push_back(r); continue; }
                 ProcessInfo p;
-                if (auto problem = decodeJoin(store_->get(key("join", r)), r, &p); !problem.empty()) publishError(problem);
+                bool was_refused = false;
+                if (auto problem = decodeJoin(record, r, &p, token, &was_refused); !problem.empty()) {
+                    if (!was_refused) publishError(problem);
+                    refused[static_cast<size_t>(r)] = record;
+                    last_refusal = problem;
+                    const Digest hash = sha256(record.data(), record.size());
+                    std::vector<uint8_t> note(hash.begin(), hash.end());
+                    note.insert(note.end(), problem.begin(), problem.end());
+                    store_->set(key("refused", r), note);
+                    status(ProcessInfo{r, {}, {}, 0, 0, {}, 0}, ProcessState::Waiting, problem);
+                    missing.push_back(r);
+                    continue;
+                }
                 processes[static_cast<size_t>(r)] = p;
                 joined[static_cast<size_t>(r)] = true;
                 status(p, ProcessState::Joined, "");
@@ -190,6 +214,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
                 for (int r = 1; r < world; ++r)
                     if (joined[static_cast<size_t>(r)]) message += ", " + std::to_string(r);
                 message += ")";
+                if (!last_refusal.empty()) message += "; " + last_refusal;
                 publishError(message);
             }
             std::this_thread::sleep_for(kPoll);
@@ -212,7 +237,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         record.config_json = toJson(plan.config);
         record.parameter_count = plan.parameter_count;
         record.processes = processes;
-        store_->set(key("plan"), encodePlan(record));
+        store_->set(key("plan"), encodePlan(record, token));
 
         // 3. Every rank acknowledges (it loaded the data and built the model) or says why not.
         std::vector<bool> acked(static_cast<size_t>(world), false);
@@ -224,13 +249,21 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
                 if (acked[static_cast<size_t>(r)]) continue;
                 if (!store_->check({key("ack", r)})) { waiting.push_back(r); continue; }
                 acked[static_cast<size_t>(r)] = true;
-                const auto bytes = store_->get(key("ack", r));
-                ByteReader rd(bytes.data(), bytes.size());
-                if (rd.get<uint8_t>() == 0) {
-                    if (failure.empty()) failure = "rank " + std::to_string(r) + " cannot take part: " + rd.getString();
-                } else if (const int64_t count = rd.get<int64_t>(); count != plan.parameter_count && failure.empty()) {
-                    failure = "rank " + std::to_string(r) + "'s model has " + std::to_string(count) + " parameters, rank 0's has " +
-                              std::to_string(plan.parameter_count) + " (the same GossipLab and LibTorch are needed everywhere)";
+                std::vector<uint8_t> bytes;
+                if (!unseal(store_->get(key("ack", r)), token, "ack/" + std::to_string(r), &bytes)) {
+                    if (failure.empty()) failure = "rank " + std::to_string(r) + "'s acknowledgement does not carry this run's token";
+                    continue;
+                }
+                try {
+                    ByteReader rd(bytes.data(), bytes.size());
+                    if (rd.get<uint8_t>() == 0) {
+                        if (failure.empty()) failure = "rank " + std::to_string(r) + " cannot take part: " + rd.getString();
+                    } else if (const int64_t count = rd.get<int64_t>(); count != plan.parameter_count && failure.empty()) {
+                        failure = "rank " + std::to_string(r) + "'s model has " + std::to_string(count) + " parameters, rank 0's has " +
+                                  std::to_string(plan.parameter_count) + " (the same GossipLab and LibTorch are needed everywhere)";
+                    }
+                } catch (const std::exception& e) {
+                    if (failure.empty()) failure = "rank " + std::to_string(r) + "'s acknowledgement could not be read: " + e.what();
                 }
             }
             if (waiting.empty()) break;
@@ -242,19 +275,26 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
             std::this_thread::sleep_for(kPoll);
         }
         if (!failure.empty()) {
-            store_->set(key("go"), errorRecord(failure));
+            store_->set(key("go"), errorRecord(failure, "go"));
             throw std::runtime_error(failure);
         }
         ByteWriter go;
         go.put<uint8_t>(1);
-        store_->set(key("go"), toBytes(go));
+        store_->set(key("go"), seal(toBytes(go), token, "go"));
         return plan;
     }
 
     // Ranks other than 0: wait for the plan, prepare, acknowledge, wait for "go".
+    const Digest my_hash = sha256(my_join.data(), my_join.size());
     auto waitFor = [&](const std::string& name, const std::string& what) {
         while (!store_->check({key(name)})) {
             if (cancelled()) throw std::runtime_error("rank " + std::to_string(rank) + " was stopped before the run started");
+            // Rank 0 refused this very record (not another process's under the same rank).
+            if (store_->check({key("refused", rank)})) {
+                const auto note = store_->get(key("refused", rank));
+                if (note.size() >= my_hash.size() && std::equal(my_hash.begin(), my_hash.end(), note.begin()))
+                    throw std::runtime_error("rank 0 " + std::string(note.begin() + static_cast<long>(my_hash.size()), note.end()));
+            }
             if (Clock::now() > deadline)
                 throw std::runtime_error("rank 0 (rendezvous at " + where + ") did not " + what + " within " +
                                          fmtSeconds(options_.join_timeout_s) + " s (are all " + std::to_string(world) +
@@ -267,7 +307,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
     // The plan is read and bounded before a number in it is used (rendezvous_records.h): the
     // ranges index this process's arrays.
     PlanRecord record;
-    if (auto problem = decodePlan(waitFor("plan", "publish the plan (every process joined)"), world, &record, nullptr); !problem.empty())
+    if (auto problem = decodePlan(waitFor("plan", "publish the plan (every process joined)"), world, &record, nullptr, token); !problem.empty())
         throw std::runtime_error(problem);
     std::vector<ConfigError> errors;
     auto config = fromJson(record.config_json, &errors);
@@ -295,9 +335,11 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         ack.put<uint8_t>(0);
         ack.putString(problem);
     }
-    store_->set(key("ack", rank), toBytes(ack));
+    store_->set(key("ack", rank), seal(toBytes(ack), token, "ack/" + std::to_string(rank)));
     if (!problem.empty()) throw std::runtime_error("rank " + std::to_string(rank) + " cannot take part: " + problem);
-    const auto go = waitFor("go", "start the run (every process ready)");
+    std::vector<uint8_t> go;
+    if (!unseal(waitFor("go", "start the run (every process ready)"), token, "go", &go))
+        throw std::runtime_error("rank 0's start signal does not carry this run's token");
     ByteReader grd(go.data(), go.size());
     if (grd.get<uint8_t>() == 0) throw std::runtime_error(grd.getString());
     return plan;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/dist/hmac.h"
 #include "core/dist/wire.h"
 
 namespace gossiplab::dist {
@@ -46,19 +47,59 @@ std::string workersProblem(int rank, int workers) {
            std::to_string(kMaxWorkersPerProcess) + " per process";
 }
 
+Digest proof(const uint8_t* body, size_t size, const std::string& token, const std::string& label) {
+    std::vector<uint8_t> text(label.begin(), label.end());
+    text.push_back(0);
+    text.insert(text.end(), body, body + size);
+    return hmacSha256(token, text.data(), text.size());
+}
+
 }  // namespace
 
-std::vector<uint8_t> encodeJoin(const ProcessInfo& process) {
+std::vector<uint8_t> seal(std::vector<uint8_t> body, const std::string& token, const std::string& label) {
+    const Digest d = proof(body.data(), body.size(), token, label);
+    body.insert(body.end(), d.begin(), d.end());
+    return body;
+}
+
+bool unseal(const std::vector<uint8_t>& record, const std::string& token, const std::string& label, std::vector<uint8_t>* body) {
+    if (record.size() < kProofBytes) return false;
+    const size_t n = record.size() - kProofBytes;
+    const Digest d = proof(record.data(), n, token, label);
+    if (!sameDigest(d.data(), record.data() + n, kProofBytes)) return false;
+    if (body) body->assign(record.begin(), record.begin() + static_cast<long>(n));
+    return true;
+}
+
+std::vector<uint8_t> encodeJoin(const ProcessInfo& process, const std::string& token) {
     ByteWriter w;
     w.put<uint32_t>(kMagic);
     w.put<uint16_t>(kProtocolVersion);
     w.put<uint16_t>(kByteOrderMark);
     writeProcess(w, process);
-    return w.bytes();
+    return seal(w.bytes(), token, "join/" + std::to_string(process.rank));
 }
 
-std::string decodeJoin(const std::vector<uint8_t>& bytes, int key_rank, ProcessInfo* out) {
+std::string decodeJoin(const std::vector<uint8_t>& record, int key_rank, ProcessInfo* out, const std::string& token, bool* refused) {
+    if (refused) *refused = false;
     const std::string who = "rank " + std::to_string(key_rank);
+    try {
+        ByteReader head(record.data(), record.size());
+        const auto magic = head.get<uint32_t>();
+        const auto version = head.get<uint16_t>();
+        if (magic != kMagic) return who + "'s join record is not GossipLab's (something else wrote its key in the rendezvous)";
+        if (version != kProtocolVersion)
+            return who + " speaks protocol version " + std::to_string(version) + ", rank 0 speaks " + std::to_string(kProtocolVersion) +
+                   " (use the same GossipLab everywhere)";
+    } catch (const std::exception& e) {
+        return who + "'s join record could not be read: " + e.what();
+    }
+    std::vector<uint8_t> bytes;
+    if (!unseal(record, token, "join/" + std::to_string(key_rank), &bytes)) {
+        if (refused) *refused = true;
+        return "refused a process joining as " + who + ": it does not know this run's token (start it with the token rank 0 printed: "
+               "--token or GOSSIPLAB_RUN_TOKEN)";
+    }
     ByteReader r(bytes.data(), bytes.size());
     try {
         // The version first: a record of another version is not parsed any further.
@@ -80,25 +121,29 @@ std::string decodeJoin(const std::vector<uint8_t>& bytes, int key_rank, ProcessI
     }
 }
 
-std::vector<uint8_t> encodePlan(const PlanRecord& plan) {
+std::vector<uint8_t> encodePlan(const PlanRecord& plan, const std::string& token) {
     ByteWriter w;
     w.put<uint8_t>(1);
     w.putString(plan.config_json);
     w.put<int64_t>(plan.parameter_count);
     w.put<int32_t>(static_cast<int32_t>(plan.processes.size()));
     for (const auto& p : plan.processes) writeProcess(w, p);
-    return w.bytes();
+    return seal(w.bytes(), token, "plan");
 }
 
-std::vector<uint8_t> encodeError(const std::string& message) {
+std::vector<uint8_t> encodeError(const std::string& message, const std::string& token, const std::string& label) {
     ByteWriter w;
     w.put<uint8_t>(0);
     w.putString(message);
-    return w.bytes();
+    return seal(w.bytes(), token, label);
 }
 
-std::string decodePlan(const std::vector<uint8_t>& bytes, int world, PlanRecord* out, bool* error_from_rank0) {
+std::string decodePlan(const std::vector<uint8_t>& record, int world, PlanRecord* out, bool* error_from_rank0, const std::string& token) {
     if (error_from_rank0) *error_from_rank0 = false;
+    std::vector<uint8_t> bytes;
+    if (!unseal(record, token, "plan", &bytes))
+        return "rank 0's plan does not carry this process's token: this process was started with another token than rank 0's "
+               "(--token or GOSSIPLAB_RUN_TOKEN; rank 0 prints its own)";
     ByteReader r(bytes.data(), bytes.size());
     try {
         const auto ok = r.get<uint8_t>();

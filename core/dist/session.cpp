@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -127,6 +128,10 @@ struct Session::Impl {
         bool got_last = false;  // its last message to this process (see finishExchanges)
         int64_t gossip_in = 0;
         std::atomic<int64_t> gossip_out{0};
+        // The alpha audit: alpha sent to it and received from it in exchanges; its Bye carries
+        // what it sent here, which must be what arrived.
+        double alpha_in = 0.0;
+        std::atomic<double> alpha_out{0.0};
         double q = 0.0;     // rank 0: its latest exact alpha total Q_r
         double held = 0.0;  // rank 0: the part of Q_r its workers held (the rest waited in its inboxes or in transit)
         // Its end-of-run step as its heartbeat last published it (see Impl::phase), and when this
@@ -632,6 +637,7 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             }
             std::lock_guard l(mutex);
             ++peers[static_cast<size_t>(src)]->gossip_in;
+            peers[static_cast<size_t>(src)]->alpha_in += h.value;
             return;
         }
         case MessageType::ElasticRequest:
@@ -720,19 +726,35 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
         }
         case MessageType::Bye: {
             int64_t received = 0;
+            double alpha_received = 0.0;
             {
                 std::lock_guard l(mutex);
                 auto& p = *peers[static_cast<size_t>(src)];
                 p.got_bye = true;
                 received = p.gossip_in;
+                alpha_received = p.alpha_in;
                 if (rank() != 0 && src != 0) {
                     p.got_last = true;
                     setStatus(src, ProcessState::Finished, "");
                 }
             }
-            if (received != h.a)
-                shared->postMessage("rank " + std::to_string(src) + " sent " + std::to_string(h.a) + " exchanges to rank " +
-                                    std::to_string(rank()) + ", " + std::to_string(received) + " arrived");
+            // The audit of this link: exchanges and alpha sent (the Bye's count and value) against
+            // what arrived. The sums may be added in another order on each side when several
+            // workers push over one link: rounding of at most a few ulps per exchange is allowed.
+            const double tolerance = 4.0 * std::numeric_limits<double>::epsilon() * static_cast<double>(std::max<int64_t>(h.a, 1)) *
+                                     std::max(1.0, std::abs(h.value));
+            if (!std::isfinite(h.value) || h.value < 0.0) {
+                declareLost(src, "it sent a Bye with alpha " + fmt(h.value, 6));
+                return;
+            }
+            if (received != h.a || std::abs(alpha_received - h.value) > tolerance) {
+                std::ostringstream out;
+                out.precision(17);
+                out << "alpha audit: rank " << src << " sent " << h.a << " exchanges carrying alpha " << h.value << " to rank " << rank()
+                    << ", " << received << " carrying " << alpha_received << " arrived";
+                shared->postMessage(out.str());
+                shared->endWith(RunStatus::Failed, out.str());
+            }
             if (rank() == 0)
                 for (auto& w : shared->workers)
                     if (!w->local && w->rank == src) w->done.store(true);
@@ -1298,6 +1320,7 @@ void Session::finishExchanges(RunObserver* observer) {
         WireHeader h;
         h.type = static_cast<uint16_t>(MessageType::Bye);
         h.a = s.peers[static_cast<size_t>(q)]->gossip_out.load();
+        h.value = s.peers[static_cast<size_t>(q)]->alpha_out.load();
         s.send(q, Out{s.message(h, nullptr, 0), kTagMessage, step.one()}, s.rank() != 0 && q != 0);
     }
     step.queued();
@@ -1538,6 +1561,7 @@ bool Session::push(WorkerState& from, int peer) {
     }
     std::memcpy(slot->bytes.data_ptr<uint8_t>(), &h, sizeof h);
     s.peers[static_cast<size_t>(r)]->gossip_out.fetch_add(1);
+    s.peers[static_cast<size_t>(r)]->alpha_out.fetch_add(h.value);
     s.send(r, Out{slot->bytes, kTagMessage, [&s, slot](bool) {
                       std::lock_guard l(s.slot_mutex);
                       slot->busy = false;

@@ -31,7 +31,7 @@ enum class MessageType : uint16_t {
     SnapshotRequest,  // 0 -> rank r: seq = request number
     Setting,          // 0 -> rank r: a = 0 (p) or 1 (learning rate), value
     Stop,             // any -> any: a = RunStatus, payload = the reason
-    Bye,              // any -> any: no more exchanges from the sender; a = exchanges it sent to you
+    Bye,              // any -> any: no more exchanges from the sender; a = exchanges it sent to you, value = their alpha
     End,              // 0 -> rank r: the run's outcome; rank 0's last message to rank r
 };
 

@@ -5,6 +5,7 @@
 // unchanged, and the workers of different processes must reach consensus.
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "dist_support.h"
 
@@ -72,7 +73,29 @@ void consensusAcrossProcesses(int processes, int per_process) {
     for (int r = 1; r < processes; ++r)
         others.push_back(std::make_unique<test::CliProcess>(
             QStringList{"run"} + consensusFlags(0.5) + test::distFlags(processes, r, port, per_process), home.path()));
+    // The ledger polled on its own during the run (not the value stamped on the monitor's samples,
+    // which is one read per tick): from the start of training to the end, every read sums to 1.
+    int polls = 0;
+    double worst = 0.0;
+    for (;;) {
+        bool started = false, ended = false;
+        {
+            std::lock_guard l(log.mutex);
+            started = log.started > 0;
+            ended = !log.ended.empty();
+        }
+        if (ended || !run.isRunning()) break;
+        if (started) {
+            const AlphaLedger a = run.alphaLedger();
+            worst = std::max(worst, std::abs(a.held + a.waiting - 1.0));
+            ++polls;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     const RunResult result = run.wait();
+    qInfo("the ledger polled %d times during the run: sum of alphas at most %.3g from 1", polls, worst);
+    QVERIFY2(polls > 0, "the run ended before the ledger could be read once");
+    QVERIFY2(worst < 1e-9, qPrintable(QString::number(worst, 'g', 17)));
     for (auto& p : others) {
         const int code = p->finish(30000);
         QVERIFY2(code == 0, qPrintable(p->output()));

@@ -4,8 +4,10 @@
 // Needs neither Gloo nor a network.
 #include <QtTest>
 
+#include <functional>
 #include <random>
 
+#include "core/dist/hmac.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 
@@ -26,6 +28,14 @@ ProcessInfo process(int rank, int first, int workers) {
     return p;
 }
 
+// A record's body changed and sealed again with the (empty) token: reaches the checks behind the proof.
+std::vector<uint8_t> reseal(const std::vector<uint8_t>& record, const std::string& label, const std::function<void(std::vector<uint8_t>&)>& change) {
+    std::vector<uint8_t> body;
+    if (!unseal(record, {}, label, &body)) return {};
+    change(body);
+    return seal(body, {}, label);
+}
+
 PlanRecord plan3() {
     PlanRecord plan;
     plan.config_json = "{}";
@@ -39,6 +49,29 @@ PlanRecord plan3() {
 class TestDistRecords : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // FIPS 180-4 examples and RFC 4231's HMAC-SHA-256 cases 1, 2 and 6 (a key longer than a block).
+    void sha256AndHmacMatchTheStandardsVectors() {
+        auto hex = [](const Digest& d) { return QString::fromStdString(toHex(d.data(), d.size())); };
+        auto sha = [&](const std::string& text) { return hex(sha256(text.data(), text.size())); };
+        QCOMPARE(sha(""), QString("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha("abc"), QString("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                 QString("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        Sha256 million;
+        const std::string chunk(1000, 'a');
+        for (int k = 0; k < 1000; ++k) million.update(chunk.data(), chunk.size());
+        QCOMPARE(hex(million.finish()), QString("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        auto hmac = [&](const std::string& key, const std::string& data) { return hex(hmacSha256(key, data.data(), data.size())); };
+        QCOMPARE(hmac(std::string(20, '\x0b'), "Hi There"), QString("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"));
+        QCOMPARE(hmac("Jefe", "what do ya want for nothing?"),
+                 QString("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
+        QCOMPARE(hmac(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"),
+                 QString("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+        const std::string a = generateToken(), b = generateToken();
+        QCOMPARE(a.size(), size_t(32));
+        QVERIFY(a != b);
+    }
+
     void joinRecordRoundTrips() {
         ProcessInfo read;
         const auto bytes = encodeJoin(process(3, 0, 5));
@@ -66,7 +99,10 @@ private Q_SLOTS:
 
     void joinRecordBounds() {
         // The rank written inside must be the rank of its key (a process cannot take another's place).
-        QVERIFY(QString::fromStdString(decodeJoin(encodeJoin(process(1, 0, 1)), 2, nullptr)).contains("says rank 1"));
+        const auto as_one = encodeJoin(process(1, 0, 1));
+        QVERIFY(QString::fromStdString(decodeJoin(as_one, 2, nullptr)).contains("refused"));  // the proof names key 1
+        const std::vector<uint8_t> body(as_one.begin(), as_one.end() - static_cast<long>(kProofBytes));
+        QVERIFY(QString::fromStdString(decodeJoin(seal(body, {}, "join/2"), 2, nullptr)).contains("says rank 1"));
         for (int workers : {0, -1, 65, 1 << 30}) {
             const QString why = QString::fromStdString(decodeJoin(encodeJoin(process(1, 0, workers)), 1, nullptr));
             QVERIFY2(why.contains("allowed range: 1 to 64"), qPrintable(why));
@@ -75,8 +111,7 @@ private Q_SLOTS:
         auto long_host = process(1, 0, 1);
         long_host.host = std::string(5000, 'h');
         QVERIFY(QString::fromStdString(decodeJoin(encodeJoin(long_host), 1, nullptr)).contains("host name of 5000 bytes"));
-        auto extra = encodeJoin(process(1, 0, 1));
-        extra.push_back(0);
+        const auto extra = reseal(encodeJoin(process(1, 0, 1)), "join/1", [](auto& b) { b.push_back(0); });
         QVERIFY(QString::fromStdString(decodeJoin(extra, 1, nullptr)).contains("more than it holds"));
         const auto whole = encodeJoin(process(1, 0, 1));
         for (size_t n = 0; n < whole.size(); ++n) {
@@ -128,9 +163,31 @@ private Q_SLOTS:
         auto no_model = plan3();
         no_model.parameter_count = 0;
         check(no_model, 3, "0 parameters");
-        auto extra = encodePlan(plan3());
-        extra.push_back(1);
+        const auto extra = reseal(encodePlan(plan3()), "plan", [](auto& b) { b.push_back(1); });
         QVERIFY(QString::fromStdString(decodePlan(extra, 3, nullptr, nullptr)).contains("more than it holds"));
+    }
+
+    // A process given another token is refused, with a message that says so, on both sides.
+    void theTokenIsChecked() {
+        bool refused = false;
+        const auto join = encodeJoin(process(1, 0, 2), "token-A");
+        QVERIFY(decodeJoin(join, 1, nullptr, "token-A", &refused).empty());
+        QVERIFY(!refused);
+        const QString why = QString::fromStdString(decodeJoin(join, 1, nullptr, "token-B", &refused));
+        QVERIFY(refused);
+        QVERIFY2(why.contains("rank 1") && why.contains("token"), qPrintable(why));
+        QVERIFY(!decodeJoin(join, 1, nullptr, "", &refused).empty() && refused);  // no token is another token
+        // A record moved to another key is refused (the key is part of what is proved).
+        QVERIFY(!decodeJoin(join, 2, nullptr, "token-A", &refused).empty() && refused);
+        const auto plan = encodePlan(plan3(), "token-A");
+        QVERIFY(decodePlan(plan, 3, nullptr, nullptr, "token-A").empty());
+        QVERIFY(QString::fromStdString(decodePlan(plan, 3, nullptr, nullptr, "token-B")).contains("another token than rank 0's"));
+        // Rank 0's own error is sealed too: a stranger cannot end the run for the others.
+        QVERIFY(QString::fromStdString(decodePlan(encodeError("forged", "token-B"), 3, nullptr, nullptr, "token-A")).contains("token"));
+        // One bit of the proof changed: refused.
+        auto flipped = join;
+        flipped.back() ^= 1;
+        QVERIFY(!decodeJoin(flipped, 1, nullptr, "token-A", &refused).empty() && refused);
     }
 
     // Every truncation and a few thousand random records: an error or a plan in bounds, no crash.
@@ -143,13 +200,18 @@ private Q_SLOTS:
         std::mt19937 random(15);
         int accepted = 0;
         for (int trial = 0; trial < 5000; ++trial) {
-            std::vector<uint8_t> bytes = trial % 2 ? whole : encodeJoin(process(1, 0, 1));
-            // Flip a few bytes of a valid record (reaches deeper than pure noise), or pure noise.
+            const bool is_plan = trial % 2 == 1;
+            std::vector<uint8_t> bytes = is_plan ? whole : encodeJoin(process(1, 0, 1));
+            // Pure noise (refused by the proof), or a few bytes of a valid record's body flipped and
+            // sealed again, as a process that knows the token could write it (reaches the parser).
             if (trial % 5 == 0) {
                 bytes.assign(std::uniform_int_distribution<size_t>(0, 200)(random), 0);
                 for (auto& b : bytes) b = static_cast<uint8_t>(random());
             } else {
-                for (int k = 0; k < 3; ++k) bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(random)] = static_cast<uint8_t>(random());
+                bytes = reseal(bytes, is_plan ? "plan" : "join/1", [&](std::vector<uint8_t>& body) {
+                    for (int k = 0; k < 3; ++k)
+                        body[std::uniform_int_distribution<size_t>(0, body.size() - 1)(random)] = static_cast<uint8_t>(random());
+                });
             }
             PlanRecord plan;
             if (decodePlan(bytes, 3, &plan, nullptr).empty()) {
