@@ -265,7 +265,7 @@ void Run::Impl::runThreadBody() {
         }
         if (observer) observer->onRunStarted(info);
         Monitor monitor(shared, monitor_observer);
-        shared.start_time = RunShared::Clock::now();
+        shared.markStart();
         std::vector<std::thread> workers;
         for (auto& w : shared.workers)
             if (w->local) workers.emplace_back(runWorker, std::ref(shared), std::ref(*w));

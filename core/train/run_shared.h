@@ -76,7 +76,11 @@ struct RunShared {
     int intra_op_threads = 1;
     int64_t images_budget_per_worker = 0;  // 0: a time budget
     double seconds_budget = 0.0;
-    Clock::time_point start_time;
+    // When training started (the workers' clock): set on the run's thread just before the workers
+    // start, read by every thread (a multi-process run's receiver starts before it is set; a live
+    // setting change reads it from the caller's thread). Atomic: no torn or racing read.
+    std::atomic<Clock::rep> start_ticks{Clock::now().time_since_epoch().count()};
+    void markStart() { start_ticks.store(Clock::now().time_since_epoch().count(), std::memory_order_release); }
 
     std::atomic<double> p{0.0};
     std::atomic<double> learning_rate{0.0};
@@ -119,7 +123,8 @@ struct RunShared {
     std::string end_message;
 
     double elapsedSeconds() const {
-        return std::chrono::duration<double>(Clock::now() - start_time).count();
+        const Clock::time_point start{Clock::duration{start_ticks.load(std::memory_order_acquire)}};
+        return std::chrono::duration<double>(Clock::now() - start).count();
     }
     // `propagate`: tell the other processes of a multi-process run (false for a reason that
     // came from one of them).
@@ -192,5 +197,9 @@ struct RunShared {
 
 // The body of one worker thread (worker.cpp). Never throws: failures end the run.
 void runWorker(RunShared& shared, WorkerState& self);
+
+// The seed of worker `worker`'s mini-batch stream (its BatchSampler) in a run seeded `run_seed`
+// (worker.cpp): tests replay a worker's batches with it.
+uint64_t samplerSeed(uint64_t run_seed, int worker);
 
 }  // namespace gossiplab

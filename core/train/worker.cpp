@@ -47,7 +47,7 @@ class Worker {
 public:
     Worker(RunShared& shared, WorkerState& self)
         : shared_(shared), self_(self), config_(shared.config),
-          sampler_(*shared.data, *shared.training_sets.at(self.device.str()), mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index))),
+          sampler_(*shared.data, *shared.training_sets.at(self.device.str()), samplerSeed(config_.seed, self.index)),
           gossip_rng_(mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index) + 1)),
           exchange_(shared.exchange.load()),
           nesterov_(config_.algorithm == Algorithm::Easgd && config_.momentum > 0.0),
@@ -175,7 +175,12 @@ private:
         torch::NoGradGuard no_grad;
         auto& x = self_.flat.weights;
         auto& g = self_.flat.grads;
-        if (config_.weight_decay > 0.0) g.add_(x, config_.weight_decay);
+        if (config_.weight_decay > 0.0) {
+            g.add_(x, config_.weight_decay);
+            // EAMSGD took the loss's gradient at the look-ahead point x + delta v: the penalty's
+            // gradient belongs there too (as torch's Nesterov SGD has it; test_optimizer).
+            if (nesterov_) g.add_(velocity_, config_.momentum * config_.weight_decay);
+        }
         if (nesterov_) {
             // EAMSGD: v <- delta v - lr grad(x + delta v); x <- x + v
             velocity_.mul_(config_.momentum).add_(g, -lr);
@@ -261,6 +266,8 @@ private:
 };
 
 }  // namespace
+
+uint64_t samplerSeed(uint64_t run_seed, int worker) { return mixSeed(run_seed, 2 * static_cast<uint64_t>(worker)); }
 
 void runWorker(RunShared& shared, WorkerState& self) {
     try {

@@ -2,6 +2,7 @@
 // binary batches), and the sampler's crops, flips and normalisation checked image by image.
 #include <QtTest>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -31,6 +32,27 @@ std::string writeIdxImages(const QString& dir, const char* name, int images_writ
         for (int y = 0; y < 2; ++y)
             for (int x = 0; x < 4; ++x) out.put(static_cast<char>(10 * n + 4 * y + x));
     return path;
+}
+
+// The pixel bytes of the CIFAR-10 test folder's record n (over all files in order), channel c.
+int cifarPixel(int n, int c, int y, int x) { return (n * 37 + c * 11 + y * 3 + x * 7) % 256; }
+
+// A CIFAR-10 folder with `per_file` records in each of data_batch_1..5.bin and test_batch.bin.
+// Record n's label is n % 10.
+void writeCifarFolder(const QString& dir, int per_file) {
+    int n = 0;
+    std::vector<std::string> names;
+    for (int k = 1; k <= 5; ++k) names.push_back("data_batch_" + std::to_string(k) + ".bin");
+    names.push_back("test_batch.bin");
+    for (const auto& name : names) {
+        std::ofstream out((dir + "/").toStdString() + name, std::ios::binary);
+        for (int r = 0; r < per_file; ++r, ++n) {
+            out.put(static_cast<char>(n % 10));
+            for (int c = 0; c < 3; ++c)
+                for (int y = 0; y < 32; ++y)
+                    for (int x = 0; x < 32; ++x) out.put(static_cast<char>(cifarPixel(n, c, y, x)));
+        }
+    }
 }
 
 }  // namespace
@@ -94,6 +116,78 @@ private Q_SLOTS:
             for (int c = 0; c < 3; ++c)
                 for (int i : {0, 31, 32, 555, 1023})
                     QCOMPARE(set.images[record][c][i / 32][i % 32].item<int>(), (record * 100 + c * 40 + i) % 256);
+    }
+
+    // loadDataset on a CIFAR-10 folder: the five training files in order, the channel statistics of
+    // the training images (computed here over the bytes written), and test images centre-cropped
+    // to 28x28 and normalised with the training statistics.
+    void cifarFolderStatisticsAndTestImages() {
+        QTemporaryDir dir;
+        writeCifarFolder(dir.path(), 2);
+        const Dataset d = loadDataset("cifar10", dir.path().toStdString(), 1);
+        QCOMPARE(d.train.size(), int64_t(10));
+        QCOMPARE(d.test.size(), int64_t(2));
+        QCOMPARE(d.crop, 28);
+        QCOMPARE(d.inputHeight(), 28);
+        for (int n = 0; n < 10; ++n) QCOMPARE(d.train.labels[n].item<int64_t>(), int64_t(n % 10));
+        QCOMPARE(d.test.labels[1].item<int64_t>(), int64_t(11 % 10));
+        QCOMPARE(d.train.images[7][2][5][9].item<int>(), cifarPixel(7, 2, 5, 9));
+        QCOMPARE(d.test.images[1][0][31][0].item<int>(), cifarPixel(11, 0, 31, 0));
+        double mean[3], stdev[3];
+        for (int c = 0; c < 3; ++c) {
+            double sum = 0.0, squares = 0.0;
+            const double count = 10.0 * 32 * 32;
+            for (int n = 0; n < 10; ++n)
+                for (int y = 0; y < 32; ++y)
+                    for (int x = 0; x < 32; ++x) sum += cifarPixel(n, c, y, x);
+            mean[c] = sum / count;
+            for (int n = 0; n < 10; ++n)
+                for (int y = 0; y < 32; ++y)
+                    for (int x = 0; x < 32; ++x) squares += std::pow(cifarPixel(n, c, y, x) - mean[c], 2);
+            stdev[c] = std::sqrt(squares / (count - 1.0));
+            QVERIFY2(std::abs(d.mean[c][0][0].item<double>() - mean[c]) < 1e-3,
+                     qPrintable(QString("channel %1: mean %2, expected %3").arg(c).arg(d.mean[c][0][0].item<double>()).arg(mean[c])));
+            QVERIFY2(std::abs(d.std[c][0][0].item<double>() - stdev[c]) < 1e-3,
+                     qPrintable(QString("channel %1: std %2, expected %3").arg(c).arg(d.std[c][0][0].item<double>()).arg(stdev[c])));
+        }
+        const torch::Tensor test = preprocessedTestImages(d, 0);
+        QCOMPARE(test.sizes().vec(), (std::vector<int64_t>{2, 3, 28, 28}));
+        QCOMPARE(test.scalar_type(), torch::kFloat32);
+        for (int n = 0; n < 2; ++n)
+            for (int c = 0; c < 3; ++c)
+                for (const auto& [y, x] : {std::pair{0, 0}, std::pair{27, 27}, std::pair{13, 4}, std::pair{0, 27}}) {
+                    const double expected = (cifarPixel(10 + n, c, y + 2, x + 2) - mean[c]) / stdev[c];
+                    QVERIFY2(std::abs(test[n][c][y][x].item<double>() - expected) < 1e-4,
+                             qPrintable(QString("test image %1 channel %2 at (%3, %4): %5, expected %6")
+                                            .arg(n).arg(c).arg(y).arg(x).arg(test[n][c][y][x].item<double>()).arg(expected)));
+                }
+        QCOMPARE(preprocessedTestImages(d, 1).size(0), int64_t(1));  // the first max_images only
+    }
+
+    // loadDataset on an IDX folder (train-* and t10k-*, one gzipped): no crop, one channel.
+    void idxFolderLoadsTrainingAndTestSets() {
+        QTemporaryDir dir;
+        writeIdxImages(dir.path(), "train-images-idx3-ubyte");
+        writeIdxImages(dir.path(), "t10k-images-idx3-ubyte", 3);
+        QCOMPARE(std::system(("gzip " + (dir.path() + "/t10k-images-idx3-ubyte").toStdString()).c_str()), 0);
+        for (const char* name : {"train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"}) {
+            std::ofstream out((dir.path() + "/" + name).toStdString(), std::ios::binary);
+            writeBigEndian(out, 2049);
+            writeBigEndian(out, 3);
+            for (char label : {4, 1, 2}) out.put(label);
+        }
+        const Dataset d = loadDataset("fashion-mnist", dir.path().toStdString(), 1);
+        QCOMPARE(d.train.size(), int64_t(3));
+        QCOMPARE(d.test.size(), int64_t(3));
+        QCOMPARE(d.crop, 0);
+        QCOMPARE(d.channels, 1);
+        QCOMPARE(d.test.labels[0].item<int64_t>(), int64_t(4));
+        // Pixels 10 n + 4 y + x for n < 3, y < 2, x < 4: mean 13.5.
+        QVERIFY(std::abs(d.mean[0][0][0].item<double>() - 13.5) < 1e-4);
+        const torch::Tensor test = preprocessedTestImages(d, 0);
+        QCOMPARE(test.sizes().vec(), (std::vector<int64_t>{3, 1, 2, 4}));
+        const double expected = (10 * 2 + 4 * 1 + 3 - 13.5) / d.std[0][0][0].item<double>();
+        QVERIFY(std::abs(test[2][0][1][3].item<double>() - expected) < 1e-5);
     }
 
     // Every sampled image is, once de-normalised, exactly one crop (flipped or not) of its own

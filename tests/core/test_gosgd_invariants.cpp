@@ -6,6 +6,8 @@
 #include <cmath>
 #include <thread>
 
+#include "core/data/dataset.h"
+#include "core/models/models.h"
 #include "core/train/run.h"
 #include "event_log.h"
 
@@ -28,6 +30,30 @@ RunConfig consensusConfig(int workers, double p) {
 }
 
 double finalConsensus(test::EventLog& log) { return log.distances.back().consensus_distance; }
+
+// The test loss of `weights` (a flat parameter vector) on the run's test images, computed here
+// with LibTorch alone: the run's evaluator is what is checked against it.
+double testLoss(const RunConfig& c, const std::vector<float>& weights) {
+    const Dataset data = loadDataset(c.dataset, c.effectiveDataDir(), 1234);  // the run's data seed
+    auto net = makeNetwork(c.model, {data.channels, data.inputHeight(), data.inputWidth(), data.classes});
+    net->eval();
+    torch::nn::utils::vector_to_parameters(torch::tensor(weights), net->parameters());
+    const torch::Tensor images = preprocessedTestImages(data, c.eval_max_images);
+    const torch::Tensor labels = data.test.labels.narrow(0, 0, images.size(0));
+    torch::NoGradGuard no_grad;
+    return torch::cross_entropy_loss(net->forward(images), labels).item<double>();
+}
+
+std::vector<float> weightedAverage(const FinalState& s, bool by_alpha) {
+    std::vector<float> model(s.weights[0].size(), 0.0f);
+    double total = 0.0;
+    for (size_t i = 0; i < s.weights.size(); ++i) total += by_alpha ? s.alphas[i] : 1.0;
+    for (size_t i = 0; i < s.weights.size(); ++i) {
+        const double share = (by_alpha ? s.alphas[i] : 1.0) / total;
+        for (size_t k = 0; k < model.size(); ++k) model[k] += static_cast<float>(share * s.weights[i][k]);
+    }
+    return model;
+}
 
 }  // namespace
 
@@ -55,7 +81,7 @@ private Q_SLOTS:
         qInfo("alpha ledger: %d polls (%d while running), worst |held + waiting - 1| = %g", polls, polls_while_running, worst);
         const RunResult result = run.wait();
         QCOMPARE_NAMES(result.status, RunStatus::Finished);
-        QVERIFY(log.worker_samples.size() > 100);
+        QCOMPARE(log.worker_samples.size(), size_t(8 * 150));  // one per worker and iteration (metrics-every 1)
         for (const auto& s : log.worker_samples) {
             QVERIFY2(std::abs(s.alpha_sum - 1.0) < 1e-6, qPrintable(QString::number(s.alpha_sum, 'g', 17)));
             QVERIFY(s.alpha > 0.0 && s.alpha <= 1.0);
@@ -129,6 +155,42 @@ private Q_SLOTS:
                                 .arg(finalConsensus(fast_log))
                                 .arg(initial_spread)
                                 .arg(fast_log.distances.size())));
+    }
+
+    // --test-model alpha-weighted in a run: the final evaluation is of sum_i a_i x_i / sum_i a_i.
+    // Without gradients that average is the conserved one, the mean of the start; the uniform
+    // average of the same workers (uneven alphas, not yet at consensus) scores differently.
+    void alphaWeightedTestModelInARun() {
+        RunConfig c = consensusConfig(4, 0.2);
+        c.budget = 16 * 20;
+        c.init_noise = 0.1;
+        c.test_model = TestModel::AlphaWeighted;
+        test::EventLog log;
+        Run run(c, &log);
+        run.start();
+        const RunResult r = run.wait();
+        QCOMPARE_NAMES(r.status, RunStatus::Finished);
+        QVERIFY(!log.evaluations.empty());
+        QCOMPARE_NAMES(log.evaluations.back().model, TestModel::AlphaWeighted);
+        const FinalState s = run.finalState();
+        const double lowest = *std::min_element(s.alphas.begin(), s.alphas.end());
+        const double highest = *std::max_element(s.alphas.begin(), s.alphas.end());
+        QVERIFY2(highest > 1.5 * lowest, qPrintable(QString("alphas %1 .. %2: too even to tell the models apart").arg(lowest).arg(highest)));
+        const double alpha_weighted = testLoss(c, weightedAverage(s, true));
+        const double uniform = testLoss(c, weightedAverage(s, false));
+        const double start_mean = testLoss(c, s.initial_mean);
+        qInfo("test loss: run %.9f, alpha-weighted %.9f, mean of the start %.9f, uniform %.9f", r.final_test_loss, alpha_weighted,
+              start_mean, uniform);
+        QVERIFY2(std::abs(r.final_test_loss - alpha_weighted) < 1e-6 * alpha_weighted,
+                 qPrintable(QString("run %1, alpha-weighted average %2").arg(r.final_test_loss).arg(alpha_weighted)));
+        QVERIFY2(std::abs(alpha_weighted - start_mean) < 1e-6 * start_mean,
+                 qPrintable(QString("alpha-weighted %1, mean of the start %2").arg(alpha_weighted).arg(start_mean)));
+        // The two averages are different models (about 1e-2 apart here; an evaluation of the uniform one would not pass
+        // the bound above: its loss differs by 1e-4 to 3e-3 of it, 100 times the bound and more).
+        const std::vector<float> by_alpha = weightedAverage(s, true), uniform_weights = weightedAverage(s, false);
+        double apart = 0.0;
+        for (size_t k = 0; k < by_alpha.size(); ++k) apart = std::max(apart, double(std::abs(by_alpha[k] - uniform_weights[k])));
+        QVERIFY2(apart > 1e-3, qPrintable(QString("the uniform and alpha-weighted averages are only %1 apart").arg(apart)));
     }
 
     void noExchangeWithPZero() {

@@ -125,6 +125,91 @@ private Q_SLOTS:
         QCOMPARE(history->listRuns().size(), size_t{4});
     }
 
+    // A real schema-2 file, written by the store of commit 6dcd655 (tests/store/data/README.md):
+    // upgraded on a read-write open, with every value that build wrote read back by today's code.
+    void aVersion2FileWrittenByThatBuildIsUpgradedAndKeepsEverything() {
+        const std::string path = file("real-v2.sqlite3");
+        QVERIFY(QFile::copy(QStringLiteral(GOSSIPLAB_STORE_TEST_DATA "/history-v2.sqlite3"), QString::fromStdString(path)));
+        QFile::setPermissions(QString::fromStdString(path), QFile::ReadOwner | QFile::WriteOwner);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{2});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'experiments'"), int64_t{0});
+        auto read_only = RunHistory::open(path, {OpenMode::ReadOnly});
+        QVERIFY(!read_only.ok());
+        QCOMPARE(read_only.error().kind, ErrorKind::OlderSchema);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{2});
+
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
+        QCOMPARE(QString::fromStdString(integrityCheck(path)), QStringLiteral("ok"));
+        const auto runs = history->listRuns();
+        QCOMPARE(runs.size(), size_t{1});
+        const RunRecord& run = runs[0];
+        QCOMPARE(QString::fromStdString(run.name), QStringLiteral("made by schema v2"));
+        QCOMPARE(name(run.status), name(RunStatus::Finished));
+        QCOMPARE(run.workers, 2);
+        QCOMPARE(QString::fromStdString(run.host), QStringLiteral("v2-host"));
+        QCOMPARE(run.parameter_count, int64_t{101770});
+        QCOMPARE(run.images_done, int64_t{800});
+        QCOMPARE(run.worker_final_loss, (std::vector<double>{1.5, 1.49}));
+        const auto config = history->config(run.id);
+        QVERIFY(config.has_value());
+        QCOMPARE(config->p, 0.5);
+        QCOMPARE(config->budget, 400.0);
+        QCOMPARE(config->metrics_every, 5);
+        // Every sample the old build recorded, value for value (the driver's formulas).
+        for (int worker = 0; worker < 2; ++worker) {
+            const auto loss = history->readSeries(run.id, "loss", worker);
+            const auto alpha = history->readSeries(run.id, "alpha", worker);
+            QCOMPARE(loss.size(), size_t{5});
+            QCOMPARE(alpha.size(), size_t{5});
+            for (size_t k = 0; k < loss.size(); ++k) {
+                const int64_t iteration = 5 * int64_t(k + 1);
+                QCOMPARE(loss[k].iteration, iteration);
+                QCOMPARE(loss[k].images, 16 * iteration);
+                QCOMPARE(loss[k].value, 2.5 - 0.04 * double(iteration) - 0.01 * worker);
+                QCOMPARE(alpha[k].value, worker == 0 ? 0.25 : 0.75);
+            }
+        }
+        const auto mean_loss = history->readSeries(run.id, "mean_loss", kRunLevel);
+        QCOMPARE(mean_loss.size(), size_t{5});
+        QCOMPARE(mean_loss.back().value, 2.5 - 0.04 * 25 - 0.005);
+        QCOMPARE(history->readSeries(run.id, "alpha_sum", kRunLevel).size(), size_t{5});
+        QVERIFY(history->readSeries(run.id, "alpha_held", kRunLevel).empty());  // not recorded then
+        const auto consensus = history->readSeries(run.id, "consensus_distance", kRunLevel);
+        QCOMPARE(consensus.size(), size_t{2});
+        QCOMPARE(consensus[1].value, 0.5 / 20.0);
+        const auto accuracy = history->readSeries(run.id, "test_accuracy", kRunLevel);
+        QCOMPARE(accuracy.size(), size_t{1});
+        QCOMPARE(accuracy[0].value, 0.625);
+        QCOMPARE(accuracy[0].images, int64_t{400});
+        const auto matrix = history->latestDistances(run.id);
+        QVERIFY(matrix.has_value());
+        QCOMPARE(matrix->iteration, int64_t{20});
+        QCOMPARE(matrix->distances, (std::vector<double>{0.0, 0.05, 0.05, 0.0}));
+        const auto changes = history->settingChanges(run.id);
+        QCOMPARE(changes.size(), size_t{1});
+        QCOMPARE(QString::fromStdString(changes[0].field), QStringLiteral("p"));
+        QCOMPARE(changes[0].at.images, int64_t{160});
+        QCOMPARE(changes[0].new_value, 0.7);
+
+        // New runs and experiments go into the upgraded file beside the old run.
+        auto opened = RunRecorder::open(path);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        auto recorder = std::move(opened).value();
+        recorder->onRunStarted(makeInfo("after the upgrade", 2));
+        const int64_t run_id = recorder->runId();
+        feedSamples(*recorder, 2, 1, 10);
+        recorder->onRunEnded(makeResult(RunStatus::Finished, 2));
+        QVERIFY(!recorder->error());
+        recorder.reset();
+        QCOMPARE(history->readSeries(run_id, "alpha_held", kRunLevel).size(), size_t{10});
+        NewExperiment experiment{"after the upgrade", "grid", "{}", {{"a", "{}"}}, ""};
+        QVERIFY(history->createExperiment(experiment).ok());
+        QCOMPARE(history->listRuns().size(), size_t{2});
+    }
+
     void aVersion2FileIsUpgradedToVersion3AndKeepsItsRuns() {
         const std::string path = file("v2.sqlite3");
         {
