@@ -148,7 +148,9 @@ private Q_SLOTS:
 
     void stopNowRequeuesTheCurrentRun() {
         const std::string path = newFile();
-        const int64_t id = makeExperiment(path, "stop", {tinyConfig("long", 0, 60), tinyConfig("b")});
+        // A budget of an hour: a runner that waited for it would run into the test's time limit
+        // (180 s); one that stops at once passes on any machine, however loaded.
+        const int64_t id = makeExperiment(path, "stop", {tinyConfig("long", 0, 3600), tinyConfig("b")});
         ExperimentRunner* runner_ptr = nullptr;
         ActOnLink observer(0, [&] { runner_ptr->stopNow(); });
         RunnerOptions options;
@@ -158,7 +160,7 @@ private Q_SLOTS:
         QElapsedTimer timer;
         timer.start();
         const RunnerOutcome outcome = runner.run();
-        QVERIFY(timer.elapsed() < 30000);  // it did not wait for the 60 s budget
+        qInfo("stopped after %lld ms", static_cast<long long>(timer.elapsed()));
         QCOMPARE(name(outcome.state), name(ExperimentState::Paused));
         auto history = openHistory(path);
         const auto queue = history.queueOf(id);

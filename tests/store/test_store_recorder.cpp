@@ -116,10 +116,18 @@ private Q_SLOTS:
         // The latest values: one per series and worker, holding the last point.
         const auto latest = history.latestValues(run_id);
         QCOMPARE(latest.size(), size_t{4 * workers + 9});
+        int found = 0;  // both keys must be there: a loop that matches nothing would pass
         for (const LatestValue& value : latest) {
-            if (value.key == SeriesKey{"loss", 1}) QCOMPARE(value.point.value, syntheticLoss(1, 100));
-            if (value.key == SeriesKey{"test_accuracy", kRunLevel}) QCOMPARE(value.point.value, 0.88);
+            if (value.key == SeriesKey{"loss", 1}) {
+                QCOMPARE(value.point.value, syntheticLoss(1, 100));
+                ++found;
+            }
+            if (value.key == SeriesKey{"test_accuracy", kRunLevel}) {
+                QCOMPARE(value.point.value, 0.88);
+                ++found;
+            }
         }
+        QCOMPARE(found, 2);
         QCOMPARE(history.seriesOf(run_id).size(), latest.size());
 
         // The last distance matrix, M x M.

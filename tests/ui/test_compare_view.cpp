@@ -72,20 +72,43 @@ private Q_SLOTS:
 
         // The curve and its band: worker losses are 2/(1+0.01 i) + 0.001 w.
         QCPGraph* mean = nullptr;
+        int mean_index = -1;
         for (int i = 0; i < loss->customPlot()->graphCount(); ++i)
-            if (loss->customPlot()->graph(i)->name() == loss->runs()[0].name) mean = loss->customPlot()->graph(i);
+            if (loss->customPlot()->graph(i)->name() == loss->runs()[0].name) {
+                mean = loss->customPlot()->graph(i);
+                mean_index = i;
+            }
         QVERIFY(mean);
         QVERIFY(mean->data()->size() > 10);
+        // The band drawn behind the run's curve: its upper edge is filled down to its lower edge.
+        QVERIFY(mean_index >= 2);
+        QCPGraph* hi = loss->customPlot()->graph(mean_index - 1);
+        QCPGraph* lo = loss->customPlot()->graph(mean_index - 2);
+        QCOMPARE(hi->channelFillGraph(), lo);
+        QCOMPARE(hi->data()->size(), mean->data()->size());
+        QCOMPARE(lo->data()->size(), mean->data()->size());
         // Every point of the curve is the run's recorded mean loss at its x (the fixture records
-        // worker 0's loss as the run's mean, 64 images per iteration), inside the workers' band.
+        // worker 0's loss as the run's mean, 64 images per iteration); the band at that x spans the
+        // workers (lowest: worker 0, highest: worker 3) and holds the curve.
         const bool x_is_images = loss->customPlot()->xAxis->range().upper > 5000;
+        int checked = 0;
         for (const QCPGraphData& p : *mean->data()) {
             const double iteration = x_is_images ? p.key / 64.0 : p.key;
             const double lowest = store_test::syntheticLoss(0, int64_t(iteration)), highest = store_test::syntheticLoss(3, int64_t(iteration));
             QVERIFY2(std::abs(p.value - lowest) < 1e-12,
                      qPrintable(QString("x %1: curve %2, recorded %3").arg(p.key).arg(p.value, 0, 'g', 12).arg(lowest, 0, 'g', 12)));
-            QVERIFY(p.value >= lowest && p.value <= highest);
+            const auto low = lo->data()->findBegin(p.key, false);
+            const auto high = hi->data()->findBegin(p.key, false);
+            QVERIFY(low != lo->data()->constEnd() && high != hi->data()->constEnd());
+            QCOMPARE(low->key, p.key);
+            QCOMPARE(high->key, p.key);
+            QVERIFY2(std::abs(low->value - lowest) < 1e-12 && std::abs(high->value - highest) < 1e-12,
+                     qPrintable(QString("x %1: band %2 .. %3, workers %4 .. %5").arg(p.key).arg(low->value).arg(high->value).arg(lowest).arg(highest)));
+            QVERIFY2(low->value - 1e-12 <= p.value && p.value <= high->value + 1e-12,
+                     qPrintable(QString("x %1: curve %2 outside its band %3 .. %4").arg(p.key).arg(p.value).arg(low->value).arg(high->value)));
+            ++checked;
         }
+        QCOMPARE(checked, mean->data()->size());
     }
 
     void linksTheXAxisAcrossPlots() {

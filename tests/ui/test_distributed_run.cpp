@@ -257,7 +257,7 @@ private Q_SLOTS:
         QCOMPARE(list->cellText(1, ProcessListView::State), QString("finished"));
         // The process list stays, showing how each ended; the local rank exits by itself.
         QVERIFY(list->isVisible());
-        QTRY_VERIFY_WITH_TIMEOUT(!c->localRanks()->anyRunning(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!c->localRanks()->anyRunning(), 60000);
         QVERIFY2(c->localRanks()->exitDescription(1).contains("code 0"), qPrintable(describe(*c)));
         QVERIFY2(c->localRanks()->log().join('\n').contains("rank 1"), qPrintable(describe(*c)));
 
@@ -290,14 +290,15 @@ private Q_SLOTS:
         d.enabled = true;
         d.world = 2;
         d.master_port = 0;
-        d.join_timeout_s = 60;  // the run must not wait for it
+        d.join_timeout_s = 3600;  // the run must not wait for it: it would run into the test's time limit
         controller.setDistributed(d);
         QSignalSpy ended(&controller, &RunController::runEnded);
         QElapsedTimer clock;
         clock.start();
         QVERIFY(controller.start(tinyConfig(1)));
-        QTRY_VERIFY_WITH_TIMEOUT(!ended.isEmpty(), 30000);
-        QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
+        // Only a hang fails (120 s, a loaded machine included); the time itself is a figure.
+        QTRY_VERIFY_WITH_TIMEOUT(!ended.isEmpty(), 120000);
+        qInfo("the lost rank ended the run after %lld ms", static_cast<long long>(clock.elapsed()));
         QVERIFY(controller.lastResult().has_value());
         const RunResult result = *controller.lastResult();
         QCOMPARE(QString::fromStdString(toString(result.status)), QString("failed"));

@@ -211,7 +211,7 @@ private Q_SLOTS:
         });
         QVERIFY(w.experimentsView()->runSelected());
         QTRY_VERIFY_WITH_TIMEOUT(!w.experimentsView()->controller()->isActive(), 120000);
-        QTRY_COMPARE_WITH_TIMEOUT(messages.size(), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(messages.size(), 2, 30000);
         QVERIFY2(messages[0].contains("recorded as run #4"), qPrintable(messages[0]));
         QVERIFY2(messages[1].contains("recorded as run #5"), qPrintable(messages[1]));
         QVERIFY(states_seen > 0);
@@ -302,19 +302,24 @@ private Q_SLOTS:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.compareRuns(ids);
-        QTest::qWait(300);
-        double upper = 0.0;
-        for (ComparePlot* p : w.compareView()->plots()) upper = std::max(upper, p->dataXUpper());
-        QVERIFY(upper > 0);
+        // Waited for as long as the layout and replots take (not a fixed 300 ms: a loaded machine
+        // may not have drawn by then).
+        auto dataUpper = [&] {
+            double u = 0.0;
+            for (ComparePlot* p : w.compareView()->plots()) u = std::max(u, p->dataXUpper());
+            return u;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(dataUpper() > 0, 30000);
+        const double upper = dataUpper();
         for (ComparePlot* p : w.compareView()->plots()) {
             QVERIFY(!p->customPlot()->legend->visible());
-            QVERIFY2(p->customPlot()->xAxis->range().upper > upper * 1.01, qPrintable(p->title()));
+            QTRY_VERIFY2_WITH_TIMEOUT(p->customPlot()->xAxis->range().upper > upper * 1.01, qPrintable(p->title()), 30000);
         }
         auto* table = w.compareView()->configTable();
         // Only the differing settings by default: with the final metrics they fit in the table's share.
         QVERIFY(w.compareView()->hideEqualChecked());
-        QVERIFY2(table->height() >= w.compareView()->tableHeightNeeded(),
-                 qPrintable(QString("%1 < %2").arg(table->height()).arg(w.compareView()->tableHeightNeeded())));
+        QTRY_VERIFY2_WITH_TIMEOUT(table->height() >= w.compareView()->tableHeightNeeded(),
+                                  qPrintable(QString("%1 < %2").arg(table->height()).arg(w.compareView()->tableHeightNeeded())), 30000);
         QVERIFY(w.shortcutsText().contains("Ctrl+R"));
         QVERIFY(MainWindow::gettingStartedText().contains("alpha"));
     }
