@@ -80,6 +80,9 @@ const std::vector<OwnFlag>& ownFlags() {
          [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.dist.bind = v; return std::nullopt; }, false},
         {"iface", "NAME", "", "network interface for Gloo, instead of --bind (default: $GLOO_SOCKET_IFNAME when set)",
          [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.dist.iface = v; return std::nullopt; }, false},
+        {"token", "TEXT", "", "the run token every process must give (default: $GOSSIPLAB_RUN_TOKEN, else none): rendezvous "
+                              "records carry an HMAC of it and a process with another token is refused; proof, not encryption",
+         [](RunFlags& f, const std::string& v) -> std::optional<std::string> { f.dist.token = v; return std::nullopt; }, false},
         {"join-timeout", "S", "1 to 86400; default 60", "every rank must join (and connect) within S seconds, or the run fails naming the missing ranks",
          [](RunFlags& f, const std::string& v) { return toDouble(v, f.dist.join_timeout_s); }, false},
         {"peer-timeout", "S", "0.5 to 3600; default 5", "a rank whose heartbeat stops for S seconds is lost (a closed connection: at once); the run then fails",

@@ -18,7 +18,7 @@ struct RunFlags {
     bool record = true;      // --no-record
     bool quiet = false;      // --quiet
     bool help = false;
-    // --world, --rank, --master, --bind, --iface, --join-timeout, --peer-timeout
+    // --world, --rank, --master, --bind, --iface, --token, --join-timeout, --peer-timeout
     DistributedOptions dist;
     // Every flag given, by name (no dashes), with its value, in order: ranks > 0 check the ones
     // that set training settings against rank 0's (settingsConflicts).
