@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 #include "core/train/devices.h"
 #include "core/train/run_shared.h"
@@ -313,6 +314,7 @@ struct Session::Impl {
     void serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src);  // the reply slot is taken
     void heartbeatLoop();
     void checkStoreStall();
+    void checkLinks();
     std::vector<Out> eventsRecords(bool final);
     void forwardSnapshots();
     // Waits until `pred` (under the mutex); a peer that `awaited` (under the mutex) names and whose
@@ -354,6 +356,13 @@ public:
         if (current_) current_->abort();
         cv_.notify_all();
     }
+    // How long the send in flight has been going (0: none), and its size.
+    double sendingFor(int64_t* bytes) {
+        std::lock_guard l(m_);
+        if (!busy_) return 0.0;
+        *bytes = busy_bytes_;
+        return std::chrono::duration<double>(Clock::now() - busy_since_).count();
+    }
     // Lets the queue drain for at most `timeout_s`, then gives up what is left; joins.
     void close(double timeout_s) {
         {
@@ -377,6 +386,8 @@ private:
                 out = std::move(queue_.front());
                 queue_.pop_front();
                 busy_ = true;
+                busy_since_ = Clock::now();
+                busy_bytes_ = out.bytes.numel();
             }
             bool sent = false;
             WorkPtr work;
@@ -423,6 +434,8 @@ private:
     std::condition_variable cv_;
     std::deque<Out> queue_;
     bool sealed_ = false, failed_ = false, stopping_ = false, busy_ = false;
+    Clock::time_point busy_since_{};
+    int64_t busy_bytes_ = 0;
     WorkPtr current_;
     std::thread thread_;  // last: starts once the members above exist
 };
@@ -721,6 +734,7 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             }
             ByteReader r(payload, h.payload_bytes);
             const std::string reason = r.getString();
+            if (!r.atEnd()) throw std::runtime_error("a stop of " + std::to_string(h.payload_bytes) + " bytes, more than it holds");
             shared->endWith(static_cast<RunStatus>(h.a), reason, false);
             return;
         }
@@ -785,7 +799,9 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             result.images_done = r.get<int64_t>();
             result.messages = r.get<int64_t>();
             const int lost = r.get<int32_t>();
+            if (lost < 0 || lost > world()) throw std::runtime_error("an end naming " + std::to_string(lost) + " lost ranks");
             for (int k = 0; k < lost; ++k) result.lost_ranks.push_back(r.get<int32_t>());
+            if (!r.atEnd()) throw std::runtime_error("an end of " + std::to_string(h.payload_bytes) + " bytes, more than it holds");
             {
                 std::lock_guard l(mutex);
                 end_result = result;
@@ -812,6 +828,7 @@ void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, in
         peers[static_cast<size_t>(src)]->held = held;
     }
     const int workers = r.get<int32_t>();
+    if (workers < 0 || workers > kMaxWorkersPerProcess) throw std::runtime_error("a report of " + std::to_string(workers) + " workers");
     for (int k = 0; k < workers; ++k) {
         const int index = r.get<int32_t>();
         const int64_t iteration = r.get<int64_t>(), images = r.get<int64_t>(), sent = r.get<int64_t>(),
@@ -839,6 +856,7 @@ void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, in
     const int messages = r.get<int32_t>();
     std::vector<std::string> texts;
     for (int k = 0; k < messages; ++k) texts.push_back("rank " + std::to_string(src) + ": " + r.getString());
+    if (!r.atEnd()) throw std::runtime_error("a report of " + std::to_string(h.payload_bytes) + " bytes, more than it holds");
     std::lock_guard l(shared->events_mutex);
     shared->pending_samples.insert(shared->pending_samples.end(), received_samples.begin(), received_samples.end());
     shared->pending_messages.insert(shared->pending_messages.end(), texts.begin(), texts.end());
@@ -996,6 +1014,29 @@ void Session::Impl::checkStoreStall() {
         declareLost(0, "its rendezvous (the TCPStore) has not answered for " + fmt(silent, 2) + " s");
 }
 
+// A live but wedged peer (its heartbeat moves, its connection takes nothing: a half-broken link,
+// a firewall that lets the store through but not Gloo, a receiver that stopped) is never found by
+// the heartbeat: a send to it that has not completed within twice the peer timeout plus its size
+// at 1 MB/s declares it lost. Twice: a frozen peer is found by its heartbeat first.
+void Session::Impl::checkLinks() {
+    std::vector<std::pair<int, std::string>> wedged;
+    {
+        std::lock_guard l(mutex);
+        if (closed) return;
+        for (int q = 0; q < world(); ++q) {
+            const auto& p = *peers[static_cast<size_t>(q)];
+            if (q == rank() || p.lost || !p.link) continue;
+            int64_t bytes = 0;
+            const double for_s = p.link->sendingFor(&bytes);
+            const double limit = 2.0 * options.peer_timeout_s + static_cast<double>(bytes) / 1e6;
+            if (for_s > limit)
+                wedged.emplace_back(q, "a send of " + fmt(static_cast<double>(bytes) / 1e6, 3) + " MB to it has not completed in " + fmt(for_s, 3) +
+                                           " s (its heartbeat goes on: its connection takes nothing)");
+        }
+    }
+    for (const auto& [q, reason] : wedged) declareLost(q, reason);
+}
+
 template <typename Pred, typename Awaited>
 void Session::Impl::waitUntil(Pred pred, RunObserver* observer, Awaited awaited, Phase sent_at, const std::string& what) {
     for (;;) {
@@ -1005,6 +1046,7 @@ void Session::Impl::waitUntil(Pred pred, RunObserver* observer, Awaited awaited,
         }
         deliverStatuses(observer);
         checkStoreStall();
+        checkLinks();
         // The deadline: a peer whose heartbeat says it finished sending what this process waits
         // for, and from which it has not arrived within the peer timeout (plus a heartbeat round
         // on each side), is lost. A peer still training is waited for: its heartbeat shows it lives.
@@ -1295,7 +1337,9 @@ void Session::tick(RunObserver* observer) {
         std::lock_guard l(s.mutex);
         if (s.closed) return;
     }
-    if (s.rank() == 0 || !s.shared) return;
+    if (!s.shared) return;
+    s.checkLinks();
+    if (s.rank() == 0) return;
     s.checkStoreStall();
     s.forwardSnapshots();
     for (auto& out : s.eventsRecords(false)) s.send(0, std::move(out));

@@ -61,8 +61,22 @@ public:
     static QString address(int h) { return "10.78.0." + QString::number(h + 1); }
     // Takes host h's only link down (from inside the host, as a cable pulled out).
     bool linkDown(int h) { return ip({"-n", host(h), "link", "set", "eth0", "down"}); }
+    // Host h's link lets only its packets to rank 0's store port (and ARP) out: everything else it
+    // sends (its Gloo data, its TCP acknowledgements) waits behind 8 bit/s. Its heartbeat goes on;
+    // its connections take nothing. (htb and u32: no tc action modules are needed.)
+    bool onlyStoreTrafficLeaves(int h, int store_port) {
+        const QString ns = host(h);
+        return tc(ns, {"qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "20"}) &&
+               tc(ns, {"class", "add", "dev", "eth0", "parent", "1:", "classid", "1:10", "htb", "rate", "100mbit"}) &&
+               tc(ns, {"class", "add", "dev", "eth0", "parent", "1:", "classid", "1:20", "htb", "rate", "8bit", "ceil", "8bit"}) &&
+               tc(ns, {"filter", "add", "dev", "eth0", "parent", "1:", "protocol", "ip", "prio", "1", "u32", "match", "ip", "dport",
+                       QString::number(store_port), "0xffff", "flowid", "1:10"}) &&
+               tc(ns, {"filter", "add", "dev", "eth0", "parent", "1:", "protocol", "arp", "prio", "2", "u32", "match", "u32", "0", "0",
+                       "flowid", "1:10"});
+    }
 
 private:
+    bool tc(const QString& ns, const QStringList& args) { return ip(QStringList{"netns", "exec", ns, "tc"} + args); }
     bool ip(const QStringList& args) {
         QString out;
         if (sh("ip", args, &out) == 0) return true;
@@ -188,6 +202,33 @@ private Q_SLOTS:
         const QString shown = cli({"show", "1", "--db", db}, home.path());
         QVERIFY2(shown.contains("status     failed") && shown.contains("rank 2") && shown.contains("alpha lost"), qPrintable(shown));
         two.finish(1000);
+    }
+
+    // A link that lets the heartbeat through but none of the run's data: the peer is alive by its
+    // heartbeat, and every message to it stalls. Before, the others waited for it for ever (a
+    // worker for a free buffer, then the end for its Bye); now a send that has not completed within
+    // twice the peer timeout (plus its size at 1 MB/s) declares it lost, and the run fails.
+    void aWedgedLinkWhoseHeartbeatGoesOnIsLost() {
+        Hosts hosts(2);
+        QVERIFY2(hosts.ok(), qPrintable(hosts.error()));
+        QTemporaryDir home;
+        const QString db = home.filePath("history.sqlite3");
+        const QStringList budget = {"--seconds", "60"};
+        const double timeout = 3.0;
+        Rank zero(hosts, 0, QStringList{"run"} + kTraining + budget + distFlags(2, 0, timeout) + QStringList{"--db", db}, home.path());
+        Rank one(hosts, 1, QStringList{"run"} + kTraining + budget + distFlags(2, 1, timeout), home.path());
+        QVERIFY2(one.waitForOutput("budget:", 40000), qPrintable(one.output() + "\n" + zero.output()));
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        QVERIFY2(hosts.onlyStoreTrafficLeaves(1, 29511), qPrintable(hosts.error()));
+        const auto wedged = Clock::now();
+        const int code0 = zero.finish(50000);
+        const double ended = std::chrono::duration<double>(Clock::now() - wedged).count();
+        qInfo("host 1's link wedged: rank 0 ended %.2f s later (peer timeout %.0f s): %s", ended, timeout,
+              qPrintable(zero.output().right(400)));
+        QVERIFY2(code0 == 1, qPrintable(QString::number(code0) + "\n" + zero.output()));
+        QVERIFY2(zero.output().contains("rank 1") && zero.output().contains("has not completed"), qPrintable(zero.output()));
+        const QString shown = cli({"show", "1", "--db", db}, home.path());
+        QVERIFY2(shown.contains("status     failed") && shown.contains("rank 1"), qPrintable(shown));
     }
 
     // Bytes that are not the store's protocol, sent to the rendezvous port from another host
