@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <QApplication>
 #include <QDir>
 #include <QFile>
@@ -13,11 +15,14 @@
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QtTest>
 
+#include "core/cli/history_commands.h"
 #include "core/store/csv.h"
 #include "history_test_support.h"
 #include "ui/compare/compare_view.h"
+#include "ui/export/cli_plot_export.h"
 #include "ui/export/data_export.h"
 #include "ui/export/plot_export.h"
 #include "ui/history/run_viewer.h"
@@ -26,6 +31,26 @@
 
 using namespace gossiplab;
 using namespace gossiplab::ui;
+
+namespace {
+
+// gossiplab-cli export's command, run in this process; what it writes to stderr goes to `err`.
+int exportCommand(const std::vector<std::string>& args, QString* err) {
+    std::fflush(stderr);
+    QTemporaryFile capture;
+    if (!capture.open()) qFatal("no temporary file for stderr");
+    const int saved = ::dup(2);
+    ::dup2(capture.handle(), 2);
+    const int code = cli::exportCommand(args);
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    capture.seek(0);
+    *err = QString::fromUtf8(capture.readAll());
+    return code;
+}
+
+}  // namespace
 
 class TestExports : public QObject {
     Q_OBJECT
@@ -281,49 +306,51 @@ private Q_SLOTS:
         QVERIFY(QDir(folder).entryList(QDir::Files | QDir::Hidden).isEmpty());
     }
 
+    // One gossiplab-cli process end to end (its own QApplication, offscreen, the plot exporter
+    // that app/cli/main.cpp installs); the other cases call the same export command in this
+    // process (starting a process that loads LibTorch costs about a second each).
     void cliDrawsPlotsOffscreen() {
         QProcess cli;
         const QString png = out("cli-compare.png");
         cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), QString::number(ids_[1]), "--db", path_, "--plot",
                                        "loss", "--png", png, "--width", "500", "--height", "300", "--scale", "2"});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 0);
+        QVERIFY(cli.waitForFinished(120000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QCOMPARE(QImage(png).size(), QSize(1000, 600));
+    }
+
+    void cliExportCommandInProcess() {
+        cli::setPlotExporter(&exportPlotForCli);
+        const QString png = out("cli-in-process.png");
+        const std::string id0 = std::to_string(ids_[0]), db = path_.toStdString();
+        QString err;
+        QCOMPARE(exportCommand({id0, std::to_string(ids_[1]), "--db", db, "--plot", "loss", "--png", png.toStdString(), "--width", "500",
+                                "--height", "300", "--scale", "2"},
+                               &err),
+                 0);
         QCOMPARE(QImage(png).size(), QSize(1000, 600));
         // Never over an existing file without --force.
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "accuracy", "--png", png});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 1);
-        QVERIFY(cli.readAllStandardError().contains("--force"));
+        QCOMPARE(exportCommand({id0, "--db", db, "--plot", "accuracy", "--png", png.toStdString()}, &err), 1);
+        QVERIFY2(err.contains("--force"), qPrintable(err));
         for (const char* plot : {"alpha", "distance", "accuracy"}) {
             const QString svg = out(QString("cli-%1.svg").arg(plot));
-            cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", plot, "--svg", svg});
-            QVERIFY(cli.waitForFinished(60000));
-            QCOMPARE(cli.exitCode(), 0);
+            QVERIFY2(exportCommand({id0, "--db", db, "--plot", plot, "--svg", svg.toStdString()}, &err) == 0, qPrintable(err));
             QVERIFY(QFileInfo(svg).size() > 0);
         }
         // Bad input names the flag.
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss", "--png", out("w.png"), "--width", "abc"});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 2);
-        QVERIFY(cli.readAllStandardError().contains("--width"));
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss"});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 2);
+        QCOMPARE(exportCommand({"1", "--db", db, "--plot", "loss", "--png", out("w.png").toStdString(), "--width", "abc"}, &err), 2);
+        QVERIFY2(err.contains("--width"), qPrintable(err));
+        QCOMPARE(exportCommand({"1", "--db", db, "--plot", "loss"}, &err), 2);
         // A zoomed view (the end of convergence, as the paper shows it) draws something else than
         // the whole run; a backwards range is refused naming the flag.
         const QString whole = out("cli-whole.png"), zoomed = out("cli-zoomed.png");
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "loss", "--png", whole});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 0);
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", QString::number(ids_[0]), "--db", path_, "--plot", "loss", "--png", zoomed,
-                                       "--x-range", "1000:2000", "--y-range", "0:5"});
-        QVERIFY(cli.waitForFinished(60000));
-        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QVERIFY2(exportCommand({id0, "--db", db, "--plot", "loss", "--png", whole.toStdString()}, &err) == 0, qPrintable(err));
+        QVERIFY2(exportCommand({id0, "--db", db, "--plot", "loss", "--png", zoomed.toStdString(), "--x-range", "1000:2000", "--y-range", "0:5"},
+                               &err) == 0,
+                 qPrintable(err));
         QVERIFY(QImage(zoomed).size() == QImage(whole).size() && QImage(zoomed) != QImage(whole));
-        cli.start(GOSSIPLAB_CLI_PATH, {"export", "1", "--db", path_, "--plot", "loss", "--png", out("r.png"), "--x-range", "5:1"});
-        QVERIFY(cli.waitForFinished(60000));
-        QCOMPARE(cli.exitCode(), 2);
-        QVERIFY(cli.readAllStandardError().contains("--x-range is '5:1'"));
+        QCOMPARE(exportCommand({"1", "--db", db, "--plot", "loss", "--png", out("r.png").toStdString(), "--x-range", "5:1"}, &err), 2);
+        QVERIFY2(err.contains("--x-range is '5:1'"), qPrintable(err));
     }
 };
 
