@@ -1,9 +1,12 @@
 // The distributed run's records that arrive from other processes, through the public decoders
 // of core/dist/rendezvous_records.h: decodeJoin (rank 0 reads a rank's join record) and
 // decodePlan (a rank reads rank 0's plan), and ByteReader (core/dist/wire.h), which every
-// message body is read with. The first byte picks the decoder and the rank/world. Checks:
+// message body is read with. Records are sealed with the run token's proof (HMAC-SHA-256): the
+// input is the record's body, which the target seals with the empty token, so that mutations
+// reach the parser behind the proof; selector 3 hands the raw bytes over unsealed, and those
+// must be refused. The first byte picks the decoder and the rank/world. Checks:
 //   - a record either decodes or comes back with a sentence; it never throws or crashes;
-//   - what decodes is in the documented bounds, and re-encoding it gives the same bytes.
+//   - what decodes is in the documented bounds, and re-encoding it gives the same record.
 
 #include <vector>
 
@@ -17,10 +20,11 @@ using namespace gossiplab::dist;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 1) return 0;
     const int selector = data[0];
-    const std::vector<uint8_t> bytes(data + 1, data + size);
-    switch (selector % 3) {
+    const std::vector<uint8_t> body(data + 1, data + size);
+    switch (selector % 4) {
     case 0: {
-        const int key_rank = (selector / 3) % 8;
+        const int key_rank = (selector / 4) % 8;
+        const std::vector<uint8_t> bytes = seal(body, "", "join/" + std::to_string(key_rank));
         ProcessInfo p;
         const std::string problem = decodeJoin(bytes, key_rank, &p);
         if (problem.empty()) {
@@ -33,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
     }
     case 1: {
-        const int world = 1 + (selector / 3) % 8;
+        const int world = 1 + (selector / 4) % 8;
+        const std::vector<uint8_t> bytes = seal(body, "", "plan");
         PlanRecord plan;
         bool from_rank0 = false;
         const std::string problem = decodePlan(bytes, world, &plan, &from_rank0);
@@ -52,13 +57,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         break;
     }
+    case 3: {
+        // Unsealed (or sealed with another token): refused, whatever the bytes say.
+        fuzz::check(!decodeJoin(body, (selector / 4) % 8, nullptr, "a token").empty(), "decodeJoin accepted a record without its proof");
+        fuzz::check(!decodePlan(body, 1 + (selector / 4) % 8, nullptr, nullptr, "a token").empty(),
+                    "decodePlan accepted a record without its proof");
+        break;
+    }
     default: {
         // A message body read as ByteReader's callers do: values and strings until the end; a
         // short record must throw std::runtime_error, never read past the end (ASan checks).
-        ByteReader r(bytes.data(), bytes.size());
+        ByteReader r(body.data(), body.size());
         try {
             for (size_t k = 1; !r.atEnd(); ++k) {
-                switch (bytes[k % bytes.size()] % 4) {
+                switch (body[k % body.size()] % 4) {
                 case 0: (void)r.get<uint8_t>(); break;
                 case 1: (void)r.get<int32_t>(); break;
                 case 2: (void)r.get<double>(); break;
