@@ -466,7 +466,10 @@ void Session::Impl::declareLost(int q, const std::string& reason) {
         message = describe(p.status.process) + " was lost " + fmt(shared ? shared->elapsedSeconds() : now_s(), 3) + " s into the run: " + reason;
         setStatus(q, ProcessState::Lost, reason);
         p.status.state = ProcessState::Lost;
-        if (recv_current && !anyExpecting()) recv_current->abort();
+        // The receive-from-any may be held by the lost rank's half-read message (a link that went
+        // down mid-message closes nothing): it is aborted, and the receiver goes on with one
+        // receive per survivor (directLoop), so that the others' messages keep arriving.
+        if (recv_current) recv_current->abort();
         if (auto it = direct_current.find(q); it != direct_current.end()) it->second->abort();
         if (q == 0)
             for (auto& w : elastic_waits) w->abort();
@@ -527,6 +530,15 @@ void Session::Impl::receiverLoop() {
         }
         if (!ok) {
             keep(work);  // aborted: it may still be registered with Gloo
+            bool any_lost = false;
+            {
+                std::lock_guard l(mutex);
+                for (const auto& p : peers) any_lost = any_lost || p->lost;
+            }
+            if (any_lost) {
+                directLoop();
+                return;
+            }
             continue;
         }
         try {

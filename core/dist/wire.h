@@ -15,7 +15,7 @@
 namespace gossiplab::dist {
 
 inline constexpr uint32_t kMagic = 0x42414c47;  // "GLAB"
-inline constexpr uint16_t kProtocolVersion = 2;  // 2: telemetry carries the alpha a process holds
+inline constexpr uint16_t kProtocolVersion = 3;  // 2: telemetry carries the alpha a process holds; 3: Bye carries the alpha sent, records sealed with the run token
 inline constexpr int kTagMessage = 7;
 inline constexpr int kTagReplyBase = 1000;  // + the asking worker's global number
 inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are split to fit

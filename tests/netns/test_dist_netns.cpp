@@ -194,10 +194,19 @@ private Q_SLOTS:
         const int code0 = zero.finish(60000);
         const double ended = std::chrono::duration<double>(Clock::now() - down).count();
         QCOMPARE(one.finish(30000), 1);
-        qInfo("host 2's link down: rank 0 ended %.2f s later (peer timeout %.0f s)", ended, timeout);
+        QString lost_line;
+        for (const QString& line : zero.output().split('\n'))
+            if (line.contains("was lost") && lost_line.isEmpty()) lost_line = line.trimmed();
+        qInfo("host 2's link down: rank 0 ended %.2f s later (peer timeout %.0f s): %s", ended, timeout, qPrintable(lost_line));
         QVERIFY2(code0 == 1, qPrintable(zero.output()));
         QVERIFY2(zero.output().contains("rank 2") && zero.output().contains("lost"), qPrintable(zero.output()));
         QVERIFY2(one.output().contains("rank 2"), qPrintable(one.output()));
+        // Only rank 2 is lost: rank 0 goes on receiving from rank 1 although its receive-from-any
+        // may have been holding rank 2's half-read message when the link went down (before, rank
+        // 1's sends then stalled, and in about a third of the runs rank 1 and rank 0 each lost
+        // the other after the wedged-link deadline).
+        QVERIFY2(!zero.output().contains("rank 1 lost") && !one.output().contains("rank 0 lost"),
+                 qPrintable(zero.output() + "\n----\n" + one.output()));
         QVERIFY2(ended < timeout + 30.0, qPrintable(QString::number(ended)));
         const QString shown = cli({"show", "1", "--db", db}, home.path());
         QVERIFY2(shown.contains("status     failed") && shown.contains("rank 2") && shown.contains("alpha lost"), qPrintable(shown));
@@ -229,6 +238,39 @@ private Q_SLOTS:
         QVERIFY2(zero.output().contains("rank 1") && zero.output().contains("has not completed"), qPrintable(zero.output()));
         const QString shown = cli({"show", "1", "--db", db}, home.path());
         QVERIFY2(shown.contains("status     failed") && shown.contains("rank 1"), qPrintable(shown));
+    }
+
+    // Bytes sent mid-run to every other port rank 0 listens on: the run goes on and finishes.
+    // (LibTorch 1.13's Gloo listens only while its connections come up: once the run trains, the
+    // store's port is usually the only one open, and this checks that nothing else listens.)
+    void garbageToAGlooPortDoesNotCrashTheRun() {
+        Hosts hosts(2);
+        QVERIFY2(hosts.ok(), qPrintable(hosts.error()));
+        QTemporaryDir home;
+        const QString db = home.filePath("history.sqlite3");
+        const QStringList budget = {"--images", "4000"};
+        Rank zero(hosts, 0, QStringList{"run"} + kTraining + budget + distFlags(2, 0, 10) + QStringList{"--db", db}, home.path());
+        Rank one(hosts, 1, QStringList{"run"} + kTraining + budget + distFlags(2, 1, 10), home.path());
+        QVERIFY2(one.waitForOutput("budget:", 40000), qPrintable(one.output() + "\n" + zero.output()));
+        QString listening;
+        sh("ip", {"netns", "exec", hosts.host(0), "ss", "-Hltn"}, &listening);
+        QStringList ports;
+        for (const QString& line : listening.split('\n', Qt::SkipEmptyParts)) {
+            const QStringList fields = line.simplified().split(' ');
+            if (fields.size() < 4) continue;
+            const QString port = fields[3].section(':', -1);
+            if (port != "29511") ports << port;
+        }
+        QVERIFY2(listening.contains(":29511"), qPrintable(listening));
+        for (const QString& port : ports)
+            for (const QString& bytes : {QString("head -c 4096 /dev/urandom"), QString("head -c 100000 /dev/zero")})
+                sh("ip", {"netns", "exec", hosts.host(1), "bash", "-c",
+                          "(" + bytes + ") > /dev/tcp/" + Hosts::address(0) + "/" + port + " ; sleep 0.2"});
+        qInfo("rank 0 listens mid-run on the store's port and on: %s", ports.isEmpty() ? "nothing else" : qPrintable(ports.join(", ")));
+        QVERIFY2(one.finish(60000) == 0, qPrintable(one.output() + "\n" + zero.output()));
+        QVERIFY2(zero.finish(20000) == 0, qPrintable(zero.output()));
+        const QString runs = cli({"runs", "--db", db}, home.path());
+        QVERIFY2(runs.contains("1 run(s)") && runs.contains("finished"), qPrintable(runs));
     }
 
     // Bytes that are not the store's protocol, sent to the rendezvous port from another host
