@@ -57,8 +57,16 @@ private Q_SLOTS:
         d.master_port = 29611;
         DistributedDialog dialog(d, config());
         QVERIFY2(dialog.errors().empty(), dialog.errors().empty() ? "" : dialog.errors().front().message.c_str());
+        // A run token is made for the run (32 hex digits) and every command carries it.
+        const std::string token = dialog.setup().token;
+        QCOMPARE(token.size(), size_t(32));
+        d.token = token;
         QCOMPARE(dialog.setup(), d);
         const QStringList lines = dialog.commandsText().split('\n');
+        for (const QString& line : lines) QVERIFY2(line.contains("--token " + QString::fromStdString(token)), qPrintable(line));
+        // A token set before is kept.
+        DistributedDialog again(d, config());
+        QCOMPARE(again.setup().token, token);
         QCOMPARE(lines.size(), 2);
         QCOMPARE(lines[0], otherRankCommand(config(), d, 1));
         QCOMPARE(lines[1], otherRankCommand(config(), d, 2));

@@ -45,6 +45,7 @@ DistributedOptions DistributedSetup::rankZeroOptions(int port) const {
     o.iface = mode == Mode::Local ? std::string() : iface;
     o.join_timeout_s = join_timeout_s;
     o.peer_timeout_s = peer_timeout_s;
+    o.token = token;
     return o;
 }
 
@@ -105,6 +106,7 @@ QStringList otherRankArguments(const RunConfig& config, const DistributedSetup& 
          << host + ":" + QString::number(o.master_port);
     if (o.join_timeout_s != defaults.join_timeout_s) args << "--join-timeout" << number(o.join_timeout_s);
     if (o.peer_timeout_s != defaults.peer_timeout_s) args << "--peer-timeout" << number(o.peer_timeout_s);
+    if (!o.token.empty()) args << "--token" << text(o.token);
     return args;
 }
 

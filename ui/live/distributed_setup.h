@@ -33,6 +33,9 @@ struct DistributedSetup {
     std::string iface;              // or Gloo's network interface here
     double join_timeout_s = 60.0;
     double peer_timeout_s = 5.0;
+    // The run token (--token): every process must give it; rank 0 refuses a process that does not
+    // know it. Made at random when the dialog first opens, remembered with the rest.
+    std::string token;
 
     bool local() const { return enabled && mode == Mode::Local; }
     // Where the others reach rank 0: 127.0.0.1 for Local.

@@ -1,5 +1,7 @@
 #include "ui/settings/distributed_dialog.h"
 
+#include "core/dist/hmac.h"
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -36,6 +38,8 @@ QString shortNumber(double v) { return QString::number(v, 'g', 12); }
 
 DistributedDialog::DistributedDialog(const DistributedSetup& initial, RunConfig config, QWidget* parent)
     : QDialog(parent), config_(std::move(config)), setup_(initial) {
+    // A run token of its own unless one was set before: the commands for the other machines carry it.
+    token_ = initial.token.empty() ? dist::generateToken() : initial.token;
     setWindowTitle(tr("Run over several processes"));
     setObjectName("distributedDialog");
     auto* outer = new QVBoxLayout(this);
@@ -140,6 +144,7 @@ void DistributedDialog::revalidate() {
         errors.push_back({field, std::string(field) + " is '" + value.trimmed().toStdString() + "'; allowed: " + allowed});
     };
     d.enabled = enabled_->isChecked();
+    d.token = token_;
     d.mode = mode_->currentData().toString() == "host" ? DistributedSetup::Mode::Host : DistributedSetup::Mode::Local;
     const QString world = editors_["world"]->text();
     if (auto v = wholeNumber(world)) d.world = *v;

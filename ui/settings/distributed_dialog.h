@@ -58,6 +58,7 @@ private:
     QCheckBox* enabled_ = nullptr;
     QComboBox* mode_ = nullptr;
     std::map<QString, QLineEdit*> editors_;
+    std::string token_;  // the run token the commands carry (kept across edits)
     std::map<QString, QLabel*> error_labels_;
     std::map<QString, QLabel*> labels_;
     QLabel* note_ = nullptr;

@@ -370,6 +370,7 @@ void MainWindow::restoreSettings() {
         d.iface = s.value("distributed/iface").toString().toStdString();
         d.join_timeout_s = s.value("distributed/join-timeout", d.join_timeout_s).toDouble();
         d.peer_timeout_s = s.value("distributed/peer-timeout", d.peer_timeout_s).toDouble();
+        d.token = s.value("distributed/token").toString().toStdString();
         // A remembered setup that no longer validates starts off rather than failing at Start.
         if (!validate(d, settings_->config()).empty()) d.enabled = false;
         applyDistributed(d);
@@ -463,6 +464,7 @@ void MainWindow::applyDistributed(const DistributedSetup& setup) {
     s.setValue("distributed/iface", QString::fromStdString(setup.iface));
     s.setValue("distributed/join-timeout", setup.join_timeout_s);
     s.setValue("distributed/peer-timeout", setup.peer_timeout_s);
+    s.setValue("distributed/token", QString::fromStdString(setup.token));
 }
 
 QStringList MainWindow::recentHistories() const { return QSettings().value("history/recent").toStringList(); }
