@@ -54,8 +54,9 @@ tsan() {
   # shellcheck disable=SC2086
   timed "tsan build" cmake --build "$build" -j"$jobs" --target gossiplab-cli $targets
   # OMP_NUM_THREADS=1: LibTorch's OpenMP pool is not instrumented; one thread keeps its work in
-  # the calling thread (the suppressions cover what remains).
-  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$supp/tsan.supp" \
+  # the calling thread (the suppressions cover what remains). die_after_fork=0: the tests start
+  # gossiplab-cli with QProcess (fork, then exec) from a process that has threads.
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:die_after_fork=0:suppressions=$supp/tsan.supp" \
   OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen \
     timed "tsan ctest (train, store, experiments, dist)" ctest --test-dir "$build" -R "$tsan_tests" -j"$jobs" \
       --output-on-failure
