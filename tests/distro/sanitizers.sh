@@ -40,8 +40,10 @@ asan() {
 }
 
 # The core's threaded tests: training (inbox, exchanges, invariants, lifecycle), the store,
-# the experiments and the runs over several processes.
-tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_run_lifecycle|test_store_.*|test_experiment_.*|test_dist_.*)$'
+# the experiments and the runs over several processes. Not test_store_failures: it forks without
+# exec and records (a writer thread) in the child, which TSan does not support ("dup thread with
+# used id" in the child, exit 66); its ASan run covers it.
+tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_run_lifecycle|test_store_(schema|recorder|csv|queries|experiments)|test_experiment_.*|test_dist_.*)$'
 
 tsan() {
   local build=build/tsan flags="-O1 -g1 -DNDEBUG -fsanitize=thread"
