@@ -1,5 +1,7 @@
 #include "core/train/run_config.h"
 
+#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -196,35 +198,43 @@ std::optional<TestModel> parseTestModel(const std::string& t) {
 std::optional<std::vector<ScheduleStep>> parseSchedule(const std::string& text, std::string* error) {
     std::vector<ScheduleStep> steps;
     if (text.empty()) return steps;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
+    auto fail = [&](const std::string& why) {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    // Every byte must belong to a number: an embedded NUL or trailing junk is refused, not cut off.
+    auto whole = [](const std::string& t, const char* end) { return !t.empty() && end == t.c_str() + t.size(); };
+    size_t start = 0;
+    while (true) {
+        const size_t comma = text.find(',', start);
+        const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item.empty()) return fail("an empty step (two commas, or one at the start or end)");
         const auto colon = item.find(':');
-        char* end = nullptr;
-        if (colon == std::string::npos) {
-            if (error) *error = "'" + item + "' is not IMAGES:VALUE (e.g. 0:0.02,30000:1)";
-            return std::nullopt;
-        }
+        if (colon == std::string::npos) return fail("'" + item + "' is not IMAGES:VALUE (e.g. 0:0.02,30000:1)");
         const std::string at = item.substr(0, colon), value = item.substr(colon + 1);
         ScheduleStep step;
+        char* end = nullptr;
+        errno = 0;
         step.at_images_per_worker = std::strtoll(at.c_str(), &end, 10);
-        if (at.empty() || *end != '\0') {
-            if (error) *error = "'" + at + "' is not a whole number of images per worker";
-            return std::nullopt;
-        }
+        if (!whole(at, end) || errno == ERANGE) return fail("'" + at + "' is not a whole number of images per worker");
         step.value = std::strtod(value.c_str(), &end);
-        if (value.empty() || *end != '\0') {
-            if (error) *error = "'" + value + "' is not a number";
-            return std::nullopt;
-        }
+        if (!whole(value, end)) return fail("'" + value + "' is not a number");
         steps.push_back(step);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
     }
     return steps;
 }
 
 std::string formatSchedule(const std::vector<ScheduleStep>& steps) {
+    // Values as the settings table writes numbers: the shortest text that reads back exactly.
     std::string out;
-    for (const auto& s : steps) out += (out.empty() ? "" : ",") + std::to_string(s.at_images_per_worker) + ":" + fmt(s.value);
+    for (const auto& s : steps) {
+        char buffer[64];
+        const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, s.value);
+        out += (out.empty() ? "" : ",") + std::to_string(s.at_images_per_worker) + ":" +
+               (ec == std::errc() ? std::string(buffer, end) : fmt(s.value));
+    }
     return out;
 }
 

@@ -165,7 +165,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("mentions");
         // Each value's message is checked in-process by tests/cli/test_cli_parsing; here the
         // process's own exit code and stderr, end to end, for a value, a flag and several at once.
-        QTest::newRow("lr text") << QStringList{"--lr", "fast"} << QStringList{"--learning-rate", "'fast'; expected a number"};
+        QTest::newRow("lr text") << QStringList{"--lr", "fast"} << QStringList{"--lr: learning-rate is 'fast'; expected a number"};
         QTest::newRow("unknown flag") << QStringList{"--wrokers", "3"} << QStringList{"--wrokers"};
         QTest::newRow("all at once") << QStringList{"--workers", "0", "--p", "-1", "--batch-size", "0"}
                                      << QStringList{"--workers", "--p", "--batch-size"};

@@ -169,6 +169,19 @@ private Q_SLOTS:
     // The table of settings: every stored setting is in the key/value form and back, every
     // bounded number outside its range is refused naming its key and the range, every flag has
     // what --help needs. A setting added to the table is covered by these without a new test.
+    // Found by fuzz/fuzz_schedule: trailing junk after a NUL, empty steps and overflowing image
+    // counts were taken; values were written with 10 digits and did not read back.
+    void schedulesAreReadStrictlyAndWrittenExactly() {
+        std::string error;
+        for (const std::string& bad : {std::string("0:0.5,"), std::string(",0:0.5"), std::string("0:0.5,,10:1"),
+                                      std::string("0:0.5\0junk", 10), std::string("99999999999999999999:1")})
+            QVERIFY2(!parseSchedule(bad, &error), bad.c_str());
+        const auto steps = parseSchedule("0:0.1234567890123,5:1e-7", &error);
+        QVERIFY(steps);
+        QCOMPARE(formatSchedule(*steps), std::string("0:0.1234567890123,5:1e-07"));
+        QCOMPARE(parseSchedule(formatSchedule(*steps), &error)->front().value, 0.1234567890123);
+    }
+
     void settingsTableCoversTheStoredForm() {
         std::set<std::string> stored;
         for (const RunSetting& s : runSettings()) {

@@ -13,7 +13,12 @@ seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 targets=${FUZZ_TARGETS:-"json schedule idx cifar10 dist_records history"}
 build=build/fuzz
-command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (Debian: clang)" >&2; exit 1; }
+# clang (libFuzzer) is not needed to build or test GossipLab itself, so ./lab does not install it.
+if ! command -v clang++ >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "fuzz: clang++ is missing (Debian: apt-get install clang)" >&2; exit 1; }
+  echo "fuzz: installing clang"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang >/dev/null
+fi
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DGOSSIPLAB_FUZZ=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null

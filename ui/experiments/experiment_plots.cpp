@@ -118,6 +118,12 @@ bool saveCustomPlot(QCustomPlot* plot, const QString& path, int width, int heigh
 // ---------------------------------------------------------------------------------------------
 // TimeToLossWidget
 
+TimeToLossWidget::~TimeToLossWidget() {
+    // Its level field's editingFinished must not reach this half-destroyed widget when ~QWidget
+    // closes a window with the field focused (see RunSettingsPanel's destructor; UBSan found it).
+    for (QObject* child : findChildren<QObject*>()) child->blockSignals(true);
+}
+
 TimeToLossWidget::TimeToLossWidget(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -38,6 +38,7 @@ class TimeToLossWidget final : public QWidget {
     Q_OBJECT
 public:
     explicit TimeToLossWidget(QWidget* parent = nullptr);
+    ~TimeToLossWidget() override;
 
     void setData(const experiments::ExperimentData& data);
     // nullopt: the default level.

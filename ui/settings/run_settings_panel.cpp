@@ -281,7 +281,12 @@ RunSettingsPanel::RunSettingsPanel(QWidget* parent) : QWidget(parent) {
     preset_->setCurrentIndex(preset_->findData("quick"));
 }
 
-RunSettingsPanel::~RunSettingsPanel() = default;
+RunSettingsPanel::~RunSettingsPanel() {
+    // ~QWidget closes the window before it deletes the children: a focused line edit then emits
+    // editingFinished, and our slots would run on this half-destroyed panel (ASan: use after free
+    // in emitLive; the heap corruption of issue 18, ui/README.md). Nothing of ours runs from here.
+    for (QObject* child : findChildren<QObject*>()) child->blockSignals(true);
+}
 
 void RunSettingsPanel::addField(QGridLayout* form, const QString& key, QLabel* label, QWidget* editor, QWidget* row_widget) {
     auto f = std::make_unique<Field>();
