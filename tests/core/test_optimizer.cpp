@@ -4,6 +4,9 @@
 // decay; a learning-rate schedule that changes the step size at its image count).
 #include <QtTest>
 
+#include <sstream>
+#include <type_traits>
+
 #include <cmath>
 
 #include "core/data/dataset.h"
@@ -15,6 +18,20 @@
 using namespace gossiplab;
 
 namespace {
+
+// The key of an optimizer's per-parameter state: LibTorch 1.13 keys it by the TensorImpl's address
+// printed as text, LibTorch 2.x by the address itself.
+template <typename StateMap>
+auto stateKey(const torch::Tensor& p) {
+    using Key = typename std::decay_t<StateMap>::key_type;
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream text;
+        text << p.unsafeGetTensorImpl();
+        return text.str();
+    } else {
+        return static_cast<Key>(p.unsafeGetTensorImpl());
+    }
+}
 
 // One worker alone: no exchange moves its weights (naive; EASGD with one worker whose only
 // elastic step, at step 0, finds it on the center).
@@ -61,7 +78,7 @@ Replay replay(const RunConfig& c, int steps, const std::function<double(int)>& l
     if (c.momentum > 0.0) {
         std::vector<torch::Tensor> buffers;
         for (const auto& p : net->parameters()) {
-            const auto& state = sgd.state().at(c10::guts::to_string(p.unsafeGetTensorImpl()));
+            const auto& state = sgd.state().at(stateKey<decltype(sgd.state())>(p));
             buffers.push_back(static_cast<torch::optim::SGDParamState&>(*state).momentum_buffer().flatten());
         }
         r.momentum_buffer = torch::cat(buffers);
