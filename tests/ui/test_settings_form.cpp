@@ -172,7 +172,7 @@ private Q_SLOTS:
         {
             auto* panel = new RunSettingsPanel;
             panel->show();
-            QApplication::setActiveWindow(panel);
+            panel->activateWindow();
             panel->setRunActive(true);
             connect(panel, &RunSettingsPanel::liveSettingRequested, this, [&] { ++asked; });
             auto* lr = panel->findChild<QLineEdit*>("field-learning-rate");
