@@ -68,11 +68,18 @@ int RunConfig::effectiveEasgdTau() const {
     return std::max(1, static_cast<int>(std::lround(1.0 / p)));
 }
 
+int RunConfig::effectiveLocalSteps() const {
+    if (local_steps > 0) return local_steps;
+    if (p <= 0.0) return 0;
+    return std::max(1, static_cast<int>(std::lround(1.0 / p)));
+}
+
 std::string RunConfig::effectiveName() const {
     if (!name.empty()) return name;
     std::string out = toString(algorithm);
     if (algorithm == Algorithm::GoSgd) out += "-p" + fmt(p);
     if (algorithm == Algorithm::Easgd) out += "-tau" + std::to_string(effectiveEasgdTau());
+    if (algorithm == Algorithm::LocalSgd) out += "-H" + std::to_string(effectiveLocalSteps());
     return out + "-M" + std::to_string(workers) + "-" + dataset;
 }
 
@@ -129,12 +136,14 @@ std::vector<ConfigError> validate(const RunConfig& c) {
     if (auto e = validateLiveSetting("learning-rate", c.learning_rate, c)) errors.push_back(*e);
     if (c.algorithm == Algorithm::Easgd && c.easgd_tau == 0 && c.p <= 0.0)
         add("easgd-tau", "easgd-tau must be given when p is 0 (its default is round(1/p)); allowed range: 1 to 1000000");
+    if (c.algorithm == Algorithm::LocalSgd && c.local_steps == 0 && c.p <= 0.0)
+        add("local-steps", "local-steps must be given when p is 0 (its default is round(1/p)); allowed range: 1 to 1000000");
     if (!validDevices(c.devices))
         add("devices", "devices is '" + c.devices + "'; allowed: " + findRunSetting("devices")->range);
     if (c.test_model == TestModel::Center && c.algorithm != Algorithm::Easgd)
         add("test-model", "test-model 'center' needs algorithm easgd; allowed here: uniform, alpha-weighted");
-    if (c.test_model == TestModel::AlphaWeighted && c.algorithm != Algorithm::GoSgd)
-        add("test-model", "test-model 'alpha-weighted' needs algorithm gosgd; allowed here: uniform" +
+    if (c.test_model == TestModel::AlphaWeighted && !hasSumWeights(c.algorithm))
+        add("test-model", "test-model 'alpha-weighted' needs algorithm gosgd or sgp; allowed here: uniform" +
                               std::string(c.algorithm == Algorithm::Easgd ? ", center" : ""));
     checkSchedule("p-schedule", c.p_schedule, c, errors);
     checkSchedule("lr-schedule", c.lr_schedule, c, errors);
@@ -152,6 +161,11 @@ std::string toString(Algorithm a) {
         case Algorithm::GoSgd: return "gosgd";
         case Algorithm::Easgd: return "easgd";
         case Algorithm::Naive: return "naive";
+        case Algorithm::AllReduce: return "allreduce";
+        case Algorithm::LocalSgd: return "local-sgd";
+        case Algorithm::DPsgd: return "dpsgd";
+        case Algorithm::AdPsgd: return "adpsgd";
+        case Algorithm::Sgp: return "sgp";
     }
     return "?";
 }
@@ -178,6 +192,11 @@ std::optional<Algorithm> parseAlgorithm(const std::string& t) {
     if (t == "gosgd") return Algorithm::GoSgd;
     if (t == "easgd" || t == "eamsgd") return Algorithm::Easgd;
     if (t == "naive") return Algorithm::Naive;
+    if (t == "allreduce" || t == "all-reduce") return Algorithm::AllReduce;
+    if (t == "local-sgd" || t == "localsgd") return Algorithm::LocalSgd;
+    if (t == "dpsgd" || t == "d-psgd") return Algorithm::DPsgd;
+    if (t == "adpsgd" || t == "ad-psgd") return Algorithm::AdPsgd;
+    if (t == "sgp") return Algorithm::Sgp;
     return std::nullopt;
 }
 

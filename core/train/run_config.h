@@ -10,7 +10,23 @@
 
 namespace gossiplab {
 
-enum class Algorithm { GoSgd, Easgd, Naive };
+// GoSGD and its baselines (the paper), then what the field used before and after it
+// (docs/algorithms.md): synchronous all-reduce SGD, local SGD (periodic averaging), D-PSGD (ring
+// gossip, synchronous), AD-PSGD (asynchronous pairwise averaging) and SGP (push-sum).
+enum class Algorithm { GoSgd, Easgd, Naive, AllReduce, LocalSgd, DPsgd, AdPsgd, Sgp };
+
+// Every algorithm, in the order the UI lists them.
+inline constexpr Algorithm kAllAlgorithms[] = {Algorithm::GoSgd,     Algorithm::Easgd, Algorithm::Naive,
+                                               Algorithm::AllReduce, Algorithm::LocalSgd, Algorithm::DPsgd,
+                                               Algorithm::AdPsgd,    Algorithm::Sgp};
+// The algorithms whose workers carry a sum weight that the exchanges conserve (total 1): GoSGD's
+// alpha, SGP's push-sum weight (divided by M). The alpha series, the sum of alphas and the
+// alpha-weighted test model exist for these only.
+constexpr bool hasSumWeights(Algorithm a) { return a == Algorithm::GoSgd || a == Algorithm::Sgp; }
+// The algorithms whose workers meet at a barrier (every step, or every H steps for local SGD).
+constexpr bool isSynchronous(Algorithm a) {
+    return a == Algorithm::AllReduce || a == Algorithm::LocalSgd || a == Algorithm::DPsgd;
+}
 enum class BudgetKind { Epochs, ImagesPerWorker, Seconds };
 enum class TestModel { Uniform, AlphaWeighted, Center };
 
@@ -33,6 +49,8 @@ struct RunConfig {
     int batch_size = 64;              // 1..65536
     double easgd_alpha = 0.0;         // EASGD moving rate, (0, 1]; 0 means the default 0.9 / M
     int easgd_tau = 0;                // EASGD period in local steps, >= 1; 0 means round(1 / p)
+    int local_steps = 0;              // local SGD: H local steps between averagings, >= 1; 0 means round(1 / p)
+    int sgp_delay = 0;                // SGP: how many steps a push may be late (0: synchronous), 0..64
     uint64_t seed = 1;
     BudgetKind budget_kind = BudgetKind::Epochs;
     double budget = 1.0;              // epochs (of the whole team), images per worker, or seconds
@@ -56,6 +74,7 @@ struct RunConfig {
     // Values after defaults are applied.
     double effectiveEasgdAlpha() const;
     int effectiveEasgdTau() const;
+    int effectiveLocalSteps() const;
     std::string effectiveName() const;
     std::string effectiveDataDir() const;
 };

@@ -83,6 +83,10 @@ struct WorkerSample {
     int64_t messages_sent = 0;
     int64_t messages_received = 0;
     double center_distance = 0.0;  // EASGD: |x_i - center| at the last elastic step; NaN otherwise
+    // Seconds per iteration this worker spent waiting for others since its previous sample: at a
+    // barrier (all-reduce, local SGD, D-PSGD), for a lock or a round trip (EASGD's center,
+    // AD-PSGD's peer), for a late message (SGP). 0 for naive; near 0 for GoSGD (it never waits).
+    double wait_per_iteration_s = 0.0;
 };
 
 // Run-level series, sampled by the monitor (every ~100 ms and at the end).
@@ -94,7 +98,7 @@ struct RunSample {
     // workers, and waiting in inboxes or in transit between processes.
     double alpha_held = std::numeric_limits<double>::quiet_NaN();
     double alpha_waiting = std::numeric_limits<double>::quiet_NaN();
-    int64_t messages = 0;          // exchanges so far (GoSGD pushes, EASGD elastic steps)
+    int64_t messages = 0;          // exchanges so far (GoSGD/SGP pushes, EASGD elastic steps, averaging rounds)
     double images_per_second = 0.0;  // all workers together, over the last interval
 };
 

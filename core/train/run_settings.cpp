@@ -147,10 +147,14 @@ std::vector<RunSetting> buildTable() {
     // ---- the algorithm ----
     add(make("algorithm", "Algorithm", "NAME",
              "GoSGD: gossip with sum weights. EASGD / EAMSGD: elastic averaging with a center variable (EAMSGD with "
-             "momentum). Naive: no communication.",
-             "gosgd, easgd (alias eamsgd), naive", K::Choice, S::Algorithm,
-             enumMember(&RunConfig::algorithm, &parseAlgorithm, "one of gosgd, easgd, naive")))
-        .choices = {{"gosgd", "GoSGD"}, {"easgd", "EASGD / EAMSGD"}, {"naive", "Naive (no exchange)"}};
+             "momentum). Naive: no communication. All-reduce: synchronous SGD on the averaged gradient. Local SGD: "
+             "models averaged every H steps. D-PSGD: each step, the model averaged with its ring neighbours. AD-PSGD: "
+             "asynchronous averaging with one random peer. SGP: push-sum over an exponential graph.",
+             "gosgd, easgd (alias eamsgd), naive, allreduce, local-sgd, dpsgd, adpsgd, sgp", K::Choice, S::Algorithm,
+             enumMember(&RunConfig::algorithm, &parseAlgorithm, "one of gosgd, easgd, naive, allreduce, local-sgd, dpsgd, adpsgd, sgp")))
+        .choices = {{"gosgd", "GoSGD"},           {"easgd", "EASGD / EAMSGD"},  {"naive", "Naive (no exchange)"},
+                    {"allreduce", "All-reduce SGD"}, {"local-sgd", "Local SGD"}, {"dpsgd", "D-PSGD (ring)"},
+                    {"adpsgd", "AD-PSGD"},           {"sgp", "SGP (push-sum)"}};
     {
         auto& s = add(make("workers", "Workers M", "M", "Number of workers, each training its own copy of the network on its own thread.",
                            "1 to 64", K::Whole, S::Algorithm, wholeMember(&RunConfig::workers)));
@@ -160,10 +164,10 @@ std::vector<RunSetting> buildTable() {
     {
         auto& s = add(make("p", "Exchange p", "P",
                            "GoSGD: the probability that a worker pushes its weights to a random peer after a step; "
-                           "live during a run. EASGD: sets tau = round(1/p) unless tau is given.",
+                           "live during a run. EASGD and local SGD: set tau and H = round(1/p) unless given.",
                            "0 to 1", K::Number, S::Algorithm, numberMember(&RunConfig::p)));
         s.bounds = closed(0, 1);
-        s.algorithms = {Algorithm::GoSgd, Algorithm::Easgd};
+        s.algorithms = {Algorithm::GoSgd, Algorithm::Easgd, Algorithm::LocalSgd};
     }
     {
         // Its range depends on allow-zero-lr: validateLiveSetting() checks it.
@@ -172,7 +176,7 @@ std::vector<RunSetting> buildTable() {
         s.aliases = {"lr"};
     }
     add(make("momentum", "Momentum", "MU",
-             "Heavy-ball momentum for GoSGD and naive; the Nesterov delta of EAMSGD (the paper: 0.99).",
+             "Heavy-ball momentum (as torch.optim.SGD) for every algorithm but EASGD; the Nesterov delta of EAMSGD (the paper: 0.99).",
              "0 to 1 (1 excluded)", K::Number, S::Algorithm, numberMember(&RunConfig::momentum)))
         .bounds = SettingBounds{0, 1, false, true};
     add(make("weight-decay", "Weight decay", "WD", "L2 penalty added to the gradient (the paper: 1e-4).", "0 to 1 (1 excluded)",
@@ -197,6 +201,23 @@ std::vector<RunSetting> buildTable() {
         s.zero_shows_empty = true;
     }
 
+    {
+        auto& s = add(make("local-steps", "Local steps H", "H",
+                           "Local SGD: the workers' models are replaced by their average every H local steps. 0 or empty: round(1/p).",
+                           "1 to 1000000 (0: round(1/p))", K::Whole, S::Algorithm, wholeMember(&RunConfig::local_steps)));
+        s.bounds = closed(0, 1000000);
+        s.algorithms = {Algorithm::LocalSgd};
+        s.zero_shows_empty = true;
+    }
+    {
+        auto& s = add(make("sgp-delay", "SGP delay", "TAU",
+                           "SGP: how many steps a worker may go on before the push-sum message of an earlier step has "
+                           "arrived (the overlap variant). 0: synchronous.",
+                           "0 to 64", K::Whole, S::Algorithm, wholeMember(&RunConfig::sgp_delay)));
+        s.bounds = closed(0, 64);
+        s.algorithms = {Algorithm::Sgp};
+    }
+
     // ---- data and model ----
     add(make("dataset", "Dataset", "NAME",
              "Fashion-MNIST and MNIST read IDX files (gzipped or not); CIFAR-10 the binary version; the synthetic sets need no files.",
@@ -218,8 +239,8 @@ std::vector<RunSetting> buildTable() {
         .per_process = true;
     add(make("test-model", "Test model", "NAME",
              "The model evaluated on the test set: the workers' uniform average (the paper), the alpha-weighted average "
-             "(GoSGD) or the EASGD center.",
-             "uniform, alpha-weighted (gosgd), center (easgd)", K::Choice, S::DataAndModel,
+             "(GoSGD, SGP) or the EASGD center.",
+             "uniform, alpha-weighted (gosgd, sgp), center (easgd)", K::Choice, S::DataAndModel,
              enumMember(&RunConfig::test_model, &parseTestModel, "one of uniform, alpha-weighted, center")))
         .choices = {{"uniform", "Uniform average"}, {"alpha-weighted", "Alpha-weighted average"}, {"center", "EASGD center"}};
 
