@@ -162,6 +162,9 @@ void RunWriter::apply(const WorkerSample& sample) {
     if (!std::isnan(sample.center_distance)) {
         addPoint(series::kCenterDistance, sample.worker, sample.at, sample.center_distance);
     }
+    if (!std::isnan(sample.wait_per_iteration_s)) {
+        addPoint(series::kWaitPerIteration, sample.worker, sample.at, sample.wait_per_iteration_s);
+    }
 }
 
 void RunWriter::apply(const RunSample& sample) {

@@ -3,12 +3,12 @@
 // thread's own connection. Internal to core/store; RunRecorder drives it.
 //
 // What is stored (see series_names.h): WorkerSample -> loss, alpha, messages_sent,
-// messages_received, center_distance per worker; RunSample -> mean_loss, alpha_sum, messages,
+// messages_received, center_distance, wait_per_iteration_s per worker; RunSample -> mean_loss, alpha_sum, messages,
 // images_per_second; EvalSample -> test_loss, test_accuracy; DistanceSnapshot ->
 // consensus_distance plus the matrix; ProgressUpdate -> the run row's progress columns (the last
 // one of a batch); SettingChange and messages -> their logs. A non-finite loss (a diverged run) is
-// stored as NULL, so the point and its iteration remain; a NaN alpha, alpha_sum or
-// center_distance means "not this algorithm" and writes no row.
+// stored as NULL, so the point and its iteration remain; a NaN alpha, alpha_sum,
+// center_distance or wait_per_iteration_s means "not this algorithm" and writes no row.
 
 #include <chrono>
 #include <cstdint>

@@ -240,6 +240,8 @@ void applyVersion3(sql::Database& db) { db.exec(kVersion3); }
 
 void applyVersion4(sql::Database& db) { insertSeries(db, 4); }
 
+void applyVersion5(sql::Database& db) { insertSeries(db, 5); }
+
 bool tableExists(sql::Database& db, const char* name) {
     auto query = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
     query.bind(1, name);
@@ -268,6 +270,7 @@ void migrate(sql::Database& db, int target_version) {
             case 2: applyVersion2(db); break;
             case 3: applyVersion3(db); break;
             case 4: applyVersion4(db); break;
+            case 5: applyVersion5(db); break;
             default: break;
         }
         auto record = db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)");

@@ -6,6 +6,7 @@
 // Version 2: setting changes and free-text messages (the dashboard's event log).
 // Version 3: experiments (named, queued sets of runs) and their queue (experiment_runs).
 // Version 4: the series alpha_held and alpha_waiting (where GoSGD's sum of alphas is).
+// Version 5: the per-worker series wait_per_iteration_s (time spent waiting for other workers).
 // Every migration step runs in the same IMMEDIATE transaction as the version check, so two
 // processes opening an old file at once cannot both upgrade it.
 
@@ -15,7 +16,7 @@
 
 namespace gossiplab::store::schema {
 
-inline constexpr int kCurrentVersion = 4;
+inline constexpr int kCurrentVersion = 5;
 // PRAGMA application_id of every history file ("GLAB"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x474c4142;
 

@@ -19,6 +19,9 @@ inline constexpr std::string_view kAlpha = "alpha";                        // Na
 inline constexpr std::string_view kMessagesSent = "messages_sent";
 inline constexpr std::string_view kMessagesReceived = "messages_received";
 inline constexpr std::string_view kCenterDistance = "center_distance";    // NaN (not EASGD): no row
+// Seconds per iteration the worker spent waiting for other workers since its previous sample
+// (barriers, locks, round trips, late messages); NaN: no row.
+inline constexpr std::string_view kWaitPerIteration = "wait_per_iteration_s";
 // Run level, from RunSample.
 inline constexpr std::string_view kMeanLoss = "mean_loss";                 // non-finite: stored as NULL
 inline constexpr std::string_view kAlphaSum = "alpha_sum";                 // NaN (not GoSGD): no row
@@ -41,7 +44,7 @@ struct Definition {
     int since_version = 1;  // the schema version that inserts it
 };
 
-inline constexpr std::array<Definition, 14> kDefinitions = {{
+inline constexpr std::array<Definition, 15> kDefinitions = {{
     {1, kLoss, true},
     {2, kAlpha, true},
     {3, kMessagesSent, true},
@@ -56,6 +59,7 @@ inline constexpr std::array<Definition, 14> kDefinitions = {{
     {12, kConsensusDistance, false},
     {13, kAlphaHeld, false, 4},
     {14, kAlphaWaiting, false, 4},
+    {15, kWaitPerIteration, true, 5},
 }};
 
 constexpr std::optional<Definition> find(std::string_view name) {

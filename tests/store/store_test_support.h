@@ -54,6 +54,8 @@ inline SamplePoint pointAt(int64_t iteration) { return {iteration, iteration * 6
 
 // The loss worker w reports at `iteration` in every synthetic run.
 inline double syntheticLoss(int worker, int64_t iteration) { return 2.0 / (1.0 + 0.01 * static_cast<double>(iteration)) + 0.001 * worker; }
+// The seconds per iteration worker w waited for the others, as reported at `iteration`.
+inline double syntheticWait(int worker, int64_t iteration) { return 1e-3 * (worker + 1) + 1e-5 * static_cast<double>(iteration % 13); }
 
 // Sends `count` sampling rounds starting at `first_iteration`: per worker a WorkerSample, then a
 // RunSample; every 10th round also a DistanceSnapshot and a ProgressUpdate.
@@ -70,6 +72,7 @@ inline void feedSamples(RunObserver& observer, int workers, int64_t first_iterat
             sample.messages_sent = iteration / 10;
             sample.messages_received = iteration / 11;
             sample.center_distance = gosgd ? nan : 0.5;
+            sample.wait_per_iteration_s = syntheticWait(w, iteration);
             observer.onWorkerSample(sample);
         }
         RunSample run_sample;

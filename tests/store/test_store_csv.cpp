@@ -127,12 +127,14 @@ private Q_SLOTS:
         const auto rows = parsed(out.str());
         const std::vector<std::string> header(csv::kSeriesColumns.begin(), csv::kSeriesColumns.end());
         QCOMPARE(rows.front(), header);
-        // 20 rounds x 2 workers x 4 per-worker series (no center distance for GoSGD), the five
-        // rows of the diverged sample (its center distance is 0, not NaN), 20 x 6 run-level rows
-        // (mean loss, alpha sum, held and waiting, messages, images/s) and 2 consensus distances.
-        QCOMPARE(rows.size() - 1, size_t{20 * 2 * 4 + 5 + 20 * 6 + 2});
+        // 20 rounds x 2 workers x 5 per-worker series (no center distance for GoSGD; the wait per
+        // iteration), the six rows of the diverged sample (its center distance and wait are 0, not
+        // NaN), 20 x 6 run-level rows (mean loss, alpha sum, held and waiting, messages, images/s)
+        // and 2 consensus distances.
+        QCOMPARE(rows.size() - 1, size_t{20 * 2 * 5 + 6 + 20 * 6 + 2});
         bool saw_null_loss = false;
         bool saw_run_level = false;
+        int wait_rows = 0;
         for (size_t i = 1; i < rows.size(); ++i) {
             const auto& row = rows[i];
             QCOMPARE(row.size(), header.size());
@@ -151,7 +153,12 @@ private Q_SLOTS:
                 QCOMPARE(row[3], std::string("-1"));
                 saw_run_level = true;
             }
+            if (row[2] == "wait_per_iteration_s") {
+                ++wait_rows;
+                if (row[3] == "1" && row[4] == "9") QCOMPARE(std::stod(row[7]), syntheticWait(1, 9));
+            }
         }
+        QCOMPARE(wait_rows, 20 * 2 + 1);
         QVERIFY(saw_null_loss);
         QVERIFY(saw_run_level);
     }

@@ -95,6 +95,12 @@ private Q_SLOTS:
             QCOMPARE(history.readSeries(run_id, "messages_sent", w).size(), size_t{100});
             QCOMPARE(history.readSeries(run_id, "messages_received", w).size(), size_t{100});
             QCOMPARE(history.readSeries(run_id, "center_distance", w).size(), size_t{0});  // NaN for GoSGD
+            const auto wait = history.readSeries(run_id, "wait_per_iteration_s", w);
+            QCOMPARE(wait.size(), size_t{100});
+            for (size_t i = 0; i < wait.size(); ++i) {
+                QCOMPARE(wait[i].iteration, int64_t(i + 1));
+                QCOMPARE(wait[i].value, syntheticWait(w, int64_t(i + 1)));
+            }
         }
         for (const char* series : {"mean_loss", "alpha_sum", "alpha_held", "alpha_waiting", "messages", "images_per_second"}) {
             QCOMPARE(history.readSeries(run_id, series, kRunLevel).size(), size_t{100});
@@ -115,7 +121,7 @@ private Q_SLOTS:
 
         // The latest values: one per series and worker, holding the last point.
         const auto latest = history.latestValues(run_id);
-        QCOMPARE(latest.size(), size_t{4 * workers + 9});
+        QCOMPARE(latest.size(), size_t{5 * workers + 9});
         int found = 0;  // both keys must be there: a loop that matches nothing would pass
         for (const LatestValue& value : latest) {
             if (value.key == SeriesKey{"loss", 1}) {

@@ -41,7 +41,7 @@ private Q_SLOTS:
                      table);
         }
         QCOMPARE(queryInt(path, "PRAGMA application_id"), int64_t{schema::kApplicationId});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{14});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{15});
         auto db = sql::Database::open(path, sql::Database::Access::ReadOnly, 1000);
         auto mode = db.prepare("PRAGMA journal_mode");
         QVERIFY(mode.step());
@@ -106,6 +106,7 @@ private Q_SLOTS:
         QVERIFY(!history->readSeries(old->id, "loss", 0).empty());
         QVERIFY(!history->readSeries(old->id, "alpha_sum", kRunLevel).empty());
         QVERIFY(history->readSeries(old->id, "alpha_held", kRunLevel).empty());  // not recorded then
+        QVERIFY(history->readSeries(old->id, "wait_per_iteration_s", 0).empty());
         const auto experiments = history->listExperiments();
         QCOMPARE(experiments.size(), size_t{1});
         QCOMPARE(experiments[0].counts.done, 2);
@@ -122,6 +123,7 @@ private Q_SLOTS:
         QVERIFY(!recorder->error());
         recorder.reset();
         QCOMPARE(history->readSeries(run_id, "alpha_held", kRunLevel).size(), size_t{10});
+        QCOMPARE(history->readSeries(run_id, "wait_per_iteration_s", 1).size(), size_t{10});
         QCOMPARE(history->listRuns().size(), size_t{4});
     }
 
@@ -225,9 +227,9 @@ private Q_SLOTS:
 
         auto history = RunHistory::open(path);
         QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
-        QCOMPARE(RunHistory::currentSchemaVersion(), 4);
-        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{4});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{4});
+        QCOMPARE(RunHistory::currentSchemaVersion(), 5);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{5});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{5});
         for (const char* table : {"experiments", "experiment_runs"}) {
             QVERIFY2(queryInt(path, std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
                                         table + "'") == 1,
@@ -249,6 +251,76 @@ private Q_SLOTS:
         QVERIFY2(id.ok(), id.ok() ? "" : id.error().message.c_str());
         QCOMPARE(history->queueOf(id.value()).size(), size_t{1});
         QCOMPARE(QString::fromStdString(integrityCheck(path)), QStringLiteral("ok"));
+    }
+
+    // Version 5 adds the per-worker series wait_per_iteration_s exactly as version 4 added
+    // alpha_held and alpha_waiting: one row in `series` (id 15), no table change. A schema-4 file
+    // keeps its runs and points, and new runs record the new series beside them.
+    void aVersion4FileIsUpgradedToVersion5AndRecordsTheWaitingSeries() {
+        const std::string path = file("v4.sqlite3");
+        int64_t old_run = 0;
+        {
+            auto db = sql::Database::open(path, sql::Database::Access::ReadWriteCreate, 1000);
+            schema::migrate(db, 4);
+            db.exec("INSERT INTO runs (uuid, name, algorithm, status, created_at, config_json, seed, workers) "
+                    "VALUES ('u4', 'version 4 run', 'gosgd', 'finished', 1700000000, '{}', 5, 2)");
+            old_run = db.queryInt("SELECT max(id) FROM runs");
+            db.exec("INSERT INTO worker_points VALUES (" + std::to_string(old_run) + ", 1, 1, 1, 10, 640, 0.5, 2.25)");
+            db.exec("INSERT INTO latest_values VALUES (" + std::to_string(old_run) + ", 1, 1, 1, 10, 640, 0.5, 2.25)");
+            db.exec("INSERT INTO run_points VALUES (" + std::to_string(old_run) + ", 13, 2, 10, 640, 0.5, 0.875)");
+        }
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{4});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{14});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series WHERE name = 'wait_per_iteration_s'"), int64_t{0});
+        // Read-only, the schema-4 file is refused as older and left as it was.
+        auto read_only = RunHistory::open(path, {OpenMode::ReadOnly});
+        QVERIFY(!read_only.ok());
+        QCOMPARE(read_only.error().kind, ErrorKind::OlderSchema);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{4});
+
+        auto history = RunHistory::open(path);
+        QVERIFY2(history.ok(), history.ok() ? "" : history.error().message.c_str());
+        QCOMPARE(RunHistory::currentSchemaVersion(), 5);
+        QCOMPARE(queryInt(path, "SELECT max(version) FROM schema_version"), int64_t{5});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{5});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{15});
+        QCOMPARE(queryInt(path, "SELECT id FROM series WHERE name = 'wait_per_iteration_s'"), int64_t{15});
+        QCOMPARE(queryInt(path, "SELECT per_worker FROM series WHERE name = 'wait_per_iteration_s'"), int64_t{1});
+        QCOMPARE(QString::fromStdString(integrityCheck(path)), QStringLiteral("ok"));
+        // The old run is as it was, and has no waiting series.
+        const auto loss = history->readSeries(old_run, "loss", 1);
+        QCOMPARE(loss.size(), size_t{1});
+        QCOMPARE(loss[0].value, 2.25);
+        const auto held = history->readSeries(old_run, "alpha_held", kRunLevel);
+        QCOMPARE(held.size(), size_t{1});
+        QCOMPARE(held[0].value, 0.875);
+        QVERIFY(history->readSeries(old_run, "wait_per_iteration_s", 1).empty());
+
+        // A new run records the series, per worker, value for value, and lists it.
+        auto opened = RunRecorder::open(path);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        auto recorder = std::move(opened).value();
+        recorder->onRunStarted(makeInfo("after the upgrade to 5", 3, Algorithm::AllReduce));
+        const int64_t run_id = recorder->runId();
+        feedSamples(*recorder, 3, 1, 12, /*gosgd=*/false);
+        recorder->onRunEnded(makeResult(RunStatus::Finished, 3));
+        QVERIFY(!recorder->error());
+        recorder.reset();
+        for (int w = 0; w < 3; ++w) {
+            const auto wait = history->readSeries(run_id, "wait_per_iteration_s", w);
+            QCOMPARE(wait.size(), size_t{12});
+            for (size_t i = 0; i < wait.size(); ++i) {
+                QCOMPARE(wait[i].iteration, int64_t(i + 1));
+                QCOMPARE(wait[i].value, syntheticWait(w, int64_t(i + 1)));
+            }
+        }
+        int listed = 0;
+        for (const SeriesKey& key : history->seriesOf(run_id))
+            if (key.series == "wait_per_iteration_s") ++listed;
+        QCOMPARE(listed, 3);
+        const auto runs = history->listRuns();
+        QCOMPARE(runs.size(), size_t{2});
+        QVERIFY(std::any_of(runs.begin(), runs.end(), [](const RunRecord& r) { return r.algorithm == "allreduce"; }));
     }
 
     void aReadOnlyOpenOfAVersion2FileDoesNotUpgrade() {
@@ -345,7 +417,7 @@ private Q_SLOTS:
         for (auto& opener : openers) opener.join();
         for (bool result : ok) QVERIFY(result);
         QCOMPARE(queryInt(path, "SELECT count(*) FROM schema_version"), int64_t{RunHistory::currentSchemaVersion()});
-        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{14});
+        QCOMPARE(queryInt(path, "SELECT count(*) FROM series"), int64_t{15});
     }
 
     void aMissingFolderIsAnErrorUnlessAskedToCreateIt() {
