@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     const QCommandLineOption out("out", "PNG file (with --every: a prefix)", "FILE", "live-run.png");
     const QCommandLineOption preset("preset", "preset to start from", "NAME", "quick");
-    const QCommandLineOption algorithm("algorithm", "gosgd, easgd or naive", "NAME");
+    const QCommandLineOption algorithm("algorithm", "gosgd, easgd, naive, allreduce, local-sgd, dpsgd, adpsgd or sgp", "NAME");
     const QCommandLineOption workers("workers", "M", "N");
     const QCommandLineOption at("at", "seconds after the start to take the screenshot", "S", "20");
     const QCommandLineOption every("every", "also one every S seconds before --at", "S", "0");
@@ -78,7 +78,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     RunConfig& c = *config;
-    if (parser.isSet(algorithm)) c.algorithm = *parseAlgorithm(parser.value(algorithm).toStdString());
+    if (parser.isSet(algorithm)) {
+        const auto parsed = parseAlgorithm(parser.value(algorithm).toStdString());
+        if (!parsed) {
+            std::fprintf(stderr, "unknown algorithm\n");
+            return 2;
+        }
+        c.algorithm = *parsed;
+    }
     if (parser.isSet(workers)) c.workers = parser.value(workers).toInt();
     if (parser.isSet(dataset)) c.dataset = parser.value(dataset).toStdString();
     if (parser.isSet(model)) c.model = parser.value(model).toStdString();
@@ -100,7 +107,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(distance_every)) c.distance_every = parser.value(distance_every).toInt();
     if (parser.isSet(data_dir)) c.data_dir = parser.value(data_dir).toStdString();
     if (parser.isSet(init_noise)) c.init_noise = parser.value(init_noise).toDouble();
-    if (c.algorithm == Algorithm::Easgd && c.test_model == TestModel::AlphaWeighted) c.test_model = TestModel::Uniform;
+    if (!hasSumWeights(c.algorithm) && c.test_model == TestModel::AlphaWeighted) c.test_model = TestModel::Uniform;
     if (c.algorithm != Algorithm::Easgd && c.test_model == TestModel::Center) c.test_model = TestModel::Uniform;
 
     MainWindow window(dir.filePath("history.sqlite3"));

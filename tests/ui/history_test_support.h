@@ -39,7 +39,7 @@ inline int64_t recordRun(const std::string& path, const RunSpec& spec, std::uniq
     info.config.learning_rate = spec.algorithm == Algorithm::Easgd ? 0.05 : 0.01;
     auto& r = **recorder;
     r.onRunStarted(info);
-    store_test::feedSamples(r, spec.workers, 1, spec.rounds, spec.algorithm == Algorithm::GoSgd);
+    store_test::feedSamples(r, spec.workers, 1, spec.rounds, hasSumWeights(spec.algorithm));  // alphas: GoSGD, SGP
     for (int64_t it = 20; it <= spec.rounds; it += 20) {
         EvalSample e;
         e.at = store_test::pointAt(it);

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "core/train/run_config.h"
+#include "core/train/run_settings.h"
 #include "ui/settings/run_settings_panel.h"
 
 using namespace gossiplab;
@@ -223,6 +224,63 @@ private Q_SLOTS:
         QVERIFY(!form.editor("data-dir")->isVisible());
         setCombo(form, "dataset", "mnist");
         QVERIFY(form.editor("data-dir")->isVisible());
+    }
+
+    // The fields follow the settings table's RunSetting::appliesTo for every algorithm: p for the
+    // algorithms it sets something for (GoSGD's exchanges, EASGD's tau, local SGD's H), H only for
+    // local SGD (its placeholder says round(1/p)), the SGP delay only for SGP.
+    void everyAlgorithmShowsTheFieldsThatApplyToIt() {
+        RunSettingsPanel form;
+        form.show();
+        auto* algorithm = qobject_cast<QComboBox*>(form.editor("algorithm"));
+        QVERIFY(algorithm);
+        for (Algorithm a : kAllAlgorithms) {
+            const QString name = QString::fromStdString(toString(a));
+            QVERIFY2(algorithm->findData(name) >= 0, qPrintable(name));  // listed
+            setCombo(form, "algorithm", name);
+            QVERIFY2(form.config().algorithm == a, qPrintable(name));
+            for (const char* key : {"p", "local-steps", "sgp-delay", "easgd-alpha", "easgd-tau", "momentum"}) {
+                const RunSetting* setting = findRunSetting(key);
+                QVERIFY2(setting && form.editor(key), key);
+                QVERIFY2(form.editor(key)->isVisible() == setting->appliesTo(a), qPrintable(name + ": " + key));
+                QVERIFY2(form.editor(key)->isEnabled(), qPrintable(name + ": " + key));
+            }
+        }
+        setCombo(form, "algorithm", "local-sgd");
+        QVERIFY(form.editor("p")->isVisible() && form.editor("p")->isEnabled());
+        setLine(form, "p", "0.02");
+        auto* h = qobject_cast<QLineEdit*>(form.editor("local-steps"));
+        QVERIFY(h);
+        QCOMPARE(h->placeholderText(), QStringLiteral("auto: round(1/p) = 50"));
+        QVERIFY(form.isValid());
+        // p = 0 with no H: validate()'s message at the H field, Start disabled.
+        setLine(form, "p", "0");
+        QVERIFY(!form.isValid());
+        RunConfig expected = form.config();
+        QCOMPARE(form.errorText("local-steps"), expectedMessage(expected, "local-steps"));
+        QVERIFY(!form.errorText("local-steps").isEmpty());
+        setLine(form, "local-steps", "8");
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config().local_steps, 8);
+        // During a local SGD run p is not live (H was fixed at the start); the learning rate is.
+        form.setRunActive(true);
+        QVERIFY(!form.editor("p")->isEnabled());
+        QVERIFY(form.editor("learning-rate")->isEnabled());
+        form.setRunActive(false);
+
+        setCombo(form, "algorithm", "sgp");
+        setLine(form, "sgp-delay", "65");
+        QVERIFY(!form.isValid());
+        QVERIFY(!form.errorText("sgp-delay").isEmpty());
+        setLine(form, "sgp-delay", "2");
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config().sgp_delay, 2);
+        // The alpha-weighted test model is allowed for SGP (push-sum weights), not for all-reduce.
+        setCombo(form, "test-model", "alpha-weighted");
+        QVERIFY(form.isValid());
+        setCombo(form, "algorithm", "allreduce");
+        QVERIFY(!form.isValid());
+        QVERIFY(!form.errorText("test-model").isEmpty());
     }
 
     void onlyPAndTheLearningRateStayEditableDuringARun() {

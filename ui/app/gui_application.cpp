@@ -29,8 +29,8 @@ Options parseArguments(int argc, char** argv, const char* version) {
     QCoreApplication::setApplicationVersion(QString::fromLatin1(version));
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        "GossipLab: train neural networks with GoSGD, EASGD/EAMSGD or naive workers and watch them reach "
-        "consensus live. Every run is recorded in a history file (SQLite).");
+        "GossipLab: train neural networks with GoSGD, EASGD/EAMSGD, naive, all-reduce, local SGD, D-PSGD, "
+        "AD-PSGD or SGP workers and watch them reach consensus live. Every run is recorded in a history file (SQLite).");
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption db({"d", "db"},

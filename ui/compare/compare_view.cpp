@@ -62,10 +62,16 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     accuracy_ = new ComparePlot(CompareMetric::TestAccuracy, plots);
     consensus_ = new ComparePlot(CompareMetric::ConsensusDistance, plots);
     alpha_ = new ComparePlot(CompareMetric::Alpha, plots);
-    grid->addWidget(loss_, 0, 0);
-    grid->addWidget(accuracy_, 0, 1);
+    wait_ = new ComparePlot(CompareMetric::WaitPerIteration, plots);
+    // The training loss wide on top beside the test accuracy; under them the consensus, the alphas
+    // (GoSGD, SGP) and the time spent waiting (where synchronous and asynchronous runs differ).
+    grid->addWidget(loss_, 0, 0, 1, 2);
+    grid->addWidget(accuracy_, 0, 2);
     grid->addWidget(consensus_, 1, 0);
     grid->addWidget(alpha_, 1, 1);
+    grid->addWidget(wait_, 1, 2);
+    for (int c = 0; c < 3; ++c) grid->setColumnStretch(c, 1);
+    for (int r = 0; r < 2; ++r) grid->setRowStretch(r, 1);
     table_ = new ConfigTable(split);
     split->addWidget(plots);
     split->addWidget(table_);
@@ -86,13 +92,14 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
 
 CompareView::~CompareView() = default;
 
-std::vector<ComparePlot*> CompareView::plots() const { return {loss_, accuracy_, consensus_, alpha_}; }
+std::vector<ComparePlot*> CompareView::plots() const { return {loss_, accuracy_, consensus_, alpha_, wait_}; }
 
 std::vector<std::pair<QString, PlotPanel*>> CompareView::namedPlots() const {
     return {{QStringLiteral("compare-loss"), loss_},
             {QStringLiteral("compare-accuracy"), accuracy_},
             {QStringLiteral("compare-distance"), consensus_},
-            {QStringLiteral("compare-alpha"), alpha_}};
+            {QStringLiteral("compare-alpha"), alpha_},
+            {QStringLiteral("compare-wait"), wait_}};
 }
 
 // Linked zoom: a change of one plot's x range (wheel, drag, reset) is applied to the others.

@@ -1,7 +1,7 @@
 #pragma once
-// The Compare tab: two or more recorded runs side by side, the paper's way. Four overlaid plots
+// The Compare tab: two or more recorded runs side by side, the paper's way. Five overlaid plots
 // (training loss with each run's min/max band over its workers, test accuracy, consensus
-// distance, alphas), one colour per run, one x axis for all (images per worker, iterations or
+// distance, alphas, time waiting per iteration), one colour per run, one x axis for all (images per worker, iterations or
 // wall time) with linked zoom: zooming one plot's x range zooms the others. Under them the
 // configuration table (differences stand out, equal rows greyed or hidden) and the final metrics.
 
@@ -51,6 +51,7 @@ public:
     ComparePlot* accuracyPlot() const { return accuracy_; }
     ComparePlot* consensusPlot() const { return consensus_; }
     ComparePlot* alphaPlot() const { return alpha_; }
+    ComparePlot* waitPlot() const { return wait_; }
     ConfigTable* configTable() const { return table_; }
     // File base names and plots, as "Export all" writes them.
     std::vector<std::pair<QString, PlotPanel*>> namedPlots() const;
@@ -80,6 +81,7 @@ private:
     ComparePlot* accuracy_ = nullptr;
     ComparePlot* consensus_ = nullptr;
     ComparePlot* alpha_ = nullptr;
+    ComparePlot* wait_ = nullptr;
     ConfigTable* table_ = nullptr;
     QLabel* legend_ = nullptr;
     QComboBox* x_axis_ = nullptr;

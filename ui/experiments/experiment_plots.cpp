@@ -30,11 +30,21 @@ using namespace gossiplab::experiments;
 
 namespace {
 
-// One colour per algorithm, from the runs' palette (an algorithm is never a worker).
+// One colour per algorithm, from the runs' palette (an algorithm is never a worker): its eight
+// colours for the eight algorithms, naive the grey one.
 QColor algorithmColor(Algorithm algorithm, int variant = 0) {
-    const QColor base = algorithm == Algorithm::GoSgd   ? palette::run(0)
-                        : algorithm == Algorithm::Easgd ? palette::run(1)
-                                                        : palette::run(7);
+    int index = 7;
+    switch (algorithm) {
+        case Algorithm::GoSgd: index = 0; break;
+        case Algorithm::Easgd: index = 1; break;
+        case Algorithm::AllReduce: index = 2; break;
+        case Algorithm::LocalSgd: index = 3; break;
+        case Algorithm::DPsgd: index = 4; break;
+        case Algorithm::AdPsgd: index = 5; break;
+        case Algorithm::Sgp: index = 6; break;
+        case Algorithm::Naive: index = 7; break;
+    }
+    const QColor base = palette::run(index);
     return variant == 0 ? base : palette::faded(base, std::min(0.6, 0.25 * variant));
 }
 

@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -14,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "core/experiments/report.h"
+#include "ui/model/algorithm_names.h"
 
 namespace gossiplab::ui {
 
@@ -21,7 +23,6 @@ using namespace gossiplab::experiments;
 
 namespace {
 
-constexpr Algorithm kAlgorithms[3] = {Algorithm::GoSgd, Algorithm::Easgd, Algorithm::Naive};
 
 QString budgetText(const RunConfig& c) {
     const QString value = QString::fromStdString(formatValue(c.budget, 8));
@@ -73,15 +74,17 @@ NewExperimentDialog::NewExperimentDialog(std::function<RunConfig()> base_config,
     form->addRow(tr("Name"), name_);
 
     auto* algorithms = new QWidget(this);
-    auto* algorithms_row = new QHBoxLayout(algorithms);
-    algorithms_row->setContentsMargins(0, 0, 0, 0);
-    const QString labels[3] = {tr("GoSGD"), tr("EASGD / EAMSGD"), tr("naive")};
-    for (int i = 0; i < 3; ++i) {
-        algorithms_[i] = new QCheckBox(labels[i], algorithms);
-        algorithms_row->addWidget(algorithms_[i]);
+    // Every algorithm (kAllAlgorithms), four to a row, named as in the settings form.
+    auto* algorithms_grid = new QGridLayout(algorithms);
+    algorithms_grid->setContentsMargins(0, 0, 0, 0);
+    algorithms_grid->setHorizontalSpacing(12);
+    for (size_t i = 0; i < kAlgorithmCount; ++i) {
+        algorithms_[i] = new QCheckBox(algorithmLabel(kAllAlgorithms[i]), algorithms);
+        algorithms_[i]->setObjectName(QStringLiteral("algorithm-") + algorithmKey(kAllAlgorithms[i]));
+        algorithms_grid->addWidget(algorithms_[i], int(i / 4), int(i % 4));
         connect(algorithms_[i], &QCheckBox::toggled, this, &NewExperimentDialog::update);
     }
-    algorithms_row->addStretch(1);
+    algorithms_grid->setColumnStretch(4, 1);
     form->addRow(tr("Algorithms"), algorithms);
     const auto axis_edit = [&](const QString& label, const QString& tip) {
         auto* edit = new QLineEdit(this);
@@ -90,7 +93,7 @@ NewExperimentDialog::NewExperimentDialog(std::function<RunConfig()> base_config,
         connect(edit, &QLineEdit::textChanged, this, &NewExperimentDialog::update);
         return edit;
     };
-    p_ = axis_edit(tr("p"), tr("GoSGD's exchange probability; EASGD uses \u03C4 = round(1/p). Comma-separated."));
+    p_ = axis_edit(tr("p"), tr("GoSGD's exchange probability; EASGD uses \u03C4 = round(1/p), local SGD H = round(1/p); the others ignore it. Comma-separated."));
     workers_ = axis_edit(tr("Workers M"), tr("Comma-separated, e.g. 2,4,8"));
     lr_ = axis_edit(tr("Learning rate"), tr("Comma-separated, e.g. 0.01,0.05"));
     seed_ = axis_edit(tr("Seeds"), tr("Comma-separated; several seeds give the spread in the sweep plot"));
@@ -154,8 +157,8 @@ QLineEdit* NewExperimentDialog::axisEdit(const QString& axis) const {
 }
 
 QCheckBox* NewExperimentDialog::algorithmBox(Algorithm algorithm) const {
-    for (int i = 0; i < 3; ++i)
-        if (kAlgorithms[i] == algorithm) return algorithms_[i];
+    for (size_t i = 0; i < kAlgorithmCount; ++i)
+        if (kAllAlgorithms[i] == algorithm) return algorithms_[i];
     return nullptr;
 }
 
@@ -177,10 +180,10 @@ void NewExperimentDialog::loadStart() {
     const QSignalBlocker b1(name_), b2(p_), b3(workers_), b4(lr_), b5(seed_), b6(budget_kind_), b7(budget_value_);
     name_->setText(QString::fromStdString(start_spec_.name));
     name_->setPlaceholderText(tr("automatic"));
-    for (int i = 0; i < 3; ++i) {
+    for (size_t i = 0; i < kAlgorithmCount; ++i) {
         const QSignalBlocker block(algorithms_[i]);
         const auto& axis = start_spec_.grid.algorithm;
-        algorithms_[i]->setChecked(std::find(axis.begin(), axis.end(), kAlgorithms[i]) != axis.end());
+        algorithms_[i]->setChecked(std::find(axis.begin(), axis.end(), kAllAlgorithms[i]) != axis.end());
     }
     p_->setText(QString::fromStdString(axisText(start_spec_.grid, "p")));
     workers_->setText(QString::fromStdString(axisText(start_spec_.grid, "workers")));
@@ -203,8 +206,8 @@ void NewExperimentDialog::update() {
     spec.name = name_->text().trimmed().toStdString();
     std::vector<GridError> errors;
     spec.grid.algorithm.clear();
-    for (int i = 0; i < 3; ++i)
-        if (algorithms_[i]->isChecked()) spec.grid.algorithm.push_back(kAlgorithms[i]);
+    for (size_t i = 0; i < kAlgorithmCount; ++i)
+        if (algorithms_[i]->isChecked()) spec.grid.algorithm.push_back(kAllAlgorithms[i]);
     const std::pair<const char*, QLineEdit*> axes[] = {{"p", p_}, {"workers", workers_}, {"learning-rate", lr_}, {"seed", seed_}};
     for (const auto& [axis, edit] : axes) {
         auto more = setAxis(spec.grid, axis, edit->text().trimmed().toStdString());

@@ -6,6 +6,7 @@
 // there is a problem.
 
 #include <functional>
+#include <iterator>
 #include <optional>
 
 #include <QDialog>
@@ -53,7 +54,8 @@ private:
     int planned_ = 0;
     QComboBox* start_ = nullptr;
     QLineEdit* name_ = nullptr;
-    QCheckBox* algorithms_[3] = {nullptr, nullptr, nullptr};
+    static constexpr size_t kAlgorithmCount = std::size(kAllAlgorithms);
+    QCheckBox* algorithms_[kAlgorithmCount] = {};  // in kAllAlgorithms' order
     QLineEdit* p_ = nullptr;
     QLineEdit* workers_ = nullptr;
     QLineEdit* lr_ = nullptr;

@@ -23,6 +23,7 @@ std::unique_ptr<PlotPanel> singleRunPanel(const std::string& plot, const RunData
     std::unique_ptr<PlotPanel> panel;
     if (plot == "loss") panel = std::make_unique<WorkerSeriesPanel>(specs::loss());
     else if (plot == "alpha") panel = std::make_unique<WorkerSeriesPanel>(specs::exchangeFor(data.algorithm()));
+    else if (plot == "wait") panel = std::make_unique<WorkerSeriesPanel>(specs::waitPerIteration());
     else if (plot == "distance") panel = std::make_unique<DistancePanel>();
     else panel = std::make_unique<EvalPanel>();
     panel->setRunData(&data);
@@ -32,6 +33,7 @@ std::unique_ptr<PlotPanel> singleRunPanel(const std::string& plot, const RunData
 CompareMetric metricOf(const std::string& plot) {
     if (plot == "loss") return CompareMetric::Loss;
     if (plot == "alpha") return CompareMetric::Alpha;
+    if (plot == "wait") return CompareMetric::WaitPerIteration;
     if (plot == "distance") return CompareMetric::ConsensusDistance;
     return CompareMetric::TestAccuracy;
 }

@@ -134,7 +134,7 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     if (role == Qt::ToolTipRole) {
         switch (Column(section)) {
             case Workers: return tr("Workers M");
-            case P: return tr("Exchange probability p (GoSGD; EASGD: 1/\u03C4)");
+            case P: return tr("Exchange probability p (GoSGD; EASGD: 1/\u03C4; local SGD: 1/H)");
             case LearningRate: return tr("Learning rate");
             case MeanLoss: return tr("Final training loss, mean over the workers");
             case TestAccuracy: return tr("Final test accuracy of the test model");

@@ -40,12 +40,15 @@ RunViewer::RunViewer(QWidget* parent) : QWidget(parent) {
 
     loss_ = new WorkerSeriesPanel(specs::loss(), this);
     exchange_ = new WorkerSeriesPanel(specs::alpha(), this);
+    wait_ = new WorkerSeriesPanel(specs::waitPerIteration(), this);
+    wait_->setObjectName("waitPanel");
     distances_ = new DistancePanel(this);
     eval_ = new EvalPanel(this);
     auto* grid = new QGridLayout;
     grid->setSpacing(6);
     grid->addWidget(loss_, 0, 0);
     grid->addWidget(exchange_, 0, 1);
+    grid->addWidget(wait_, 0, 2);
     auto* distance_box = new QVBoxLayout;
     distance_box->setSpacing(2);
     distance_box->addWidget(distances_, 1);
@@ -59,16 +62,15 @@ RunViewer::RunViewer(QWidget* parent) : QWidget(parent) {
     slider_label_->setMinimumWidth(150);
     slider_row->addWidget(slider_label_);
     distance_box->addLayout(slider_row);
-    grid->addLayout(distance_box, 1, 0);
-    grid->addWidget(eval_, 1, 1);
-    // Four equal panels, whatever their minimum sizes or the slider under the heat map.
-    for (int i = 0; i < 2; ++i) {
-        grid->setRowStretch(i, 1);
-        grid->setColumnStretch(i, 1);
-    }
+    // As in the Live tab: three panels over two, the distances (heat map, consensus line) wide.
+    grid->addLayout(distance_box, 1, 0, 1, 2);
+    grid->addWidget(eval_, 1, 2);
+    // Equal rows and columns, whatever the panels' minimum sizes or the slider under the heat map.
+    for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);
+    for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
     layout->addLayout(grid, 1);
 
-    for (PlotPanel* p : {static_cast<PlotPanel*>(loss_), static_cast<PlotPanel*>(exchange_),
+    for (PlotPanel* p : {static_cast<PlotPanel*>(loss_), static_cast<PlotPanel*>(exchange_), static_cast<PlotPanel*>(wait_),
                          static_cast<PlotPanel*>(distances_), static_cast<PlotPanel*>(eval_)}) {
         p->setRunData(&data_);
         p->setPlaceholder(tr("Select a run in the table"));
@@ -85,6 +87,7 @@ RunViewer::~RunViewer() = default;
 std::vector<std::pair<QString, PlotPanel*>> RunViewer::namedPanels() const {
     return {{QStringLiteral("loss"), loss_},
             {data_.algorithm() == Algorithm::Easgd ? QStringLiteral("center-distance") : QStringLiteral("alpha"), exchange_},
+            {QStringLiteral("wait"), wait_},
             {QStringLiteral("distance"), distances_},
             {QStringLiteral("accuracy"), eval_}};
 }

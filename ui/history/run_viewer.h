@@ -1,5 +1,5 @@
 #pragma once
-// A recorded run, shown with the Live tab's four panels (read from the store through
+// A recorded run, shown with the Live tab's five panels (read from the store through
 // loadRunData), a one-line summary, the x-axis choice and a slider over the run's distance-matrix
 // snapshots under the heat map. A run still being recorded is re-read when asked (reload()).
 
@@ -45,6 +45,7 @@ public:
 
     WorkerSeriesPanel* lossPanel() const { return loss_; }
     WorkerSeriesPanel* exchangePanel() const { return exchange_; }
+    WorkerSeriesPanel* waitPanel() const { return wait_; }
     DistancePanel* distancePanel() const { return distances_; }
     EvalPanel* evalPanel() const { return eval_; }
     // File base names and panels, as "Export all" writes them.
@@ -63,6 +64,7 @@ private:
     QComboBox* x_axis_ = nullptr;
     WorkerSeriesPanel* loss_ = nullptr;
     WorkerSeriesPanel* exchange_ = nullptr;
+    WorkerSeriesPanel* wait_ = nullptr;
     DistancePanel* distances_ = nullptr;
     EvalPanel* eval_ = nullptr;
     QSlider* slider_ = nullptr;

@@ -45,6 +45,8 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     loss_->setObjectName("lossPanel");
     exchange_ = new WorkerSeriesPanel(specs::alpha(), this);
     exchange_->setObjectName("exchangePanel");
+    wait_ = new WorkerSeriesPanel(specs::waitPerIteration(), this);
+    wait_->setObjectName("waitPanel");
     distances_ = new DistancePanel(this);
     distances_->setObjectName("distancePanel");
     eval_ = new EvalPanel(this);
@@ -96,7 +98,7 @@ LiveView::LiveView(QWidget* parent) : QWidget(parent) {
     controls->addWidget(new QLabel(tr("layout"), this));
     layout_ = new QComboBox(this);
     layout_->setObjectName("plotLayout");
-    layout_->addItem(tr("2 \u00D7 2 grid"), int(PlotLayout::Grid));
+    layout_->addItem(tr("grid"), int(PlotLayout::Grid));
     layout_->addItem(tr("one column"), int(PlotLayout::Column));
     layout_->addItem(tr("one row"), int(PlotLayout::Row));
     controls->addWidget(layout_);
@@ -183,7 +185,7 @@ void LiveView::updateProcesses() {
 
 LiveView::~LiveView() = default;
 
-std::vector<PlotPanel*> LiveView::panels() const { return {loss_, exchange_, distances_, eval_}; }
+std::vector<PlotPanel*> LiveView::panels() const { return {loss_, exchange_, wait_, distances_, eval_}; }
 
 void LiveView::setRunData(const RunData* data) {
     data_ = data;
@@ -208,6 +210,7 @@ void LiveView::setRunPlaceholders(const RunConfig* running) {
     loss_->setPlaceholder(tr("Loading the data; the first samples come after %n iteration(s) per worker.", nullptr,
                              running->metrics_every));
     exchange_->setPlaceholder(tr("Waiting for the first samples ..."));
+    wait_->setPlaceholder(tr("How long each worker waits for the others comes with the first samples."));
     distances_->setPlaceholder(tr("The first distance matrix comes after %n iteration(s) per worker.", nullptr,
                                   running->distance_every));
     eval_->setPlaceholder(running->eval_every_images > 0
@@ -252,20 +255,32 @@ int LiveView::refreshIntervalMs() const {
 
 void LiveView::relayout() {
     for (PlotPanel* p : panels()) grid_->removeWidget(p);
-    const auto ps = panels();
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 5; ++i) {
         grid_->setRowStretch(i, 0);
         grid_->setColumnStretch(i, 0);
     }
-    for (int i = 0; i < int(ps.size()); ++i) {
-        switch (layout_mode_) {
-            case PlotLayout::Grid: grid_->addWidget(ps[size_t(i)], i / 2, i % 2); break;
-            case PlotLayout::Column: grid_->addWidget(ps[size_t(i)], i, 0); break;
-            case PlotLayout::Row: grid_->addWidget(ps[size_t(i)], 0, i); break;
-        }
+    const auto ps = panels();
+    switch (layout_mode_) {
+        case PlotLayout::Grid:
+            // Three over two: the training loss, the exchanges and the waiting on top; the
+            // pairwise distances (heat map and consensus line, which like width) and the test
+            // model under them.
+            grid_->addWidget(loss_, 0, 0);
+            grid_->addWidget(exchange_, 0, 1);
+            grid_->addWidget(wait_, 0, 2);
+            grid_->addWidget(distances_, 1, 0, 1, 2);
+            grid_->addWidget(eval_, 1, 2);
+            break;
+        case PlotLayout::Column:
+            for (int i = 0; i < int(ps.size()); ++i) grid_->addWidget(ps[size_t(i)], i, 0);
+            break;
+        case PlotLayout::Row:
+            for (int i = 0; i < int(ps.size()); ++i) grid_->addWidget(ps[size_t(i)], 0, i);
+            break;
     }
-    const int rows = layout_mode_ == PlotLayout::Grid ? 2 : layout_mode_ == PlotLayout::Column ? 4 : 1;
-    const int cols = layout_mode_ == PlotLayout::Grid ? 2 : layout_mode_ == PlotLayout::Column ? 1 : 4;
+    const int n = int(ps.size());
+    const int rows = layout_mode_ == PlotLayout::Grid ? 2 : layout_mode_ == PlotLayout::Column ? n : 1;
+    const int cols = layout_mode_ == PlotLayout::Grid ? 3 : layout_mode_ == PlotLayout::Column ? 1 : n;
     for (int r = 0; r < rows; ++r) grid_->setRowStretch(r, 1);
     for (int c = 0; c < cols; ++c) grid_->setColumnStretch(c, 1);
 }
@@ -304,6 +319,7 @@ QVariantMap LiveView::viewState() const {
     s["layout"] = int(layout_mode_);
     s["log-y/loss"] = loss_->logY();
     s["log-y/exchange"] = exchange_->logY();
+    s["log-y/wait"] = wait_->logY();
     s["log-y/distances"] = distances_->logY();
     s["log-y/eval"] = eval_->logY();
     return s;
@@ -316,6 +332,7 @@ void LiveView::restoreViewState(const QVariantMap& s) {
     if (s.contains("layout")) setPlotLayout(static_cast<PlotLayout>(std::clamp(s["layout"].toInt(), 0, 2)));
     if (s.contains("log-y/loss")) loss_->setLogY(s["log-y/loss"].toBool());
     if (s.contains("log-y/exchange")) exchange_->setLogY(s["log-y/exchange"].toBool());
+    if (s.contains("log-y/wait")) wait_->setLogY(s["log-y/wait"].toBool());
     if (s.contains("log-y/distances")) distances_->setLogY(s["log-y/distances"].toBool());
     if (s.contains("log-y/eval")) eval_->setLogY(s["log-y/eval"].toBool());
     refreshNow(true);

@@ -1,6 +1,7 @@
 #pragma once
-// The Live tab: the run's status header, a banner for what went wrong, four plot panels (training
-// loss, alphas or distances to the center, pairwise distances, test model) and the view controls
+// The Live tab: the run's status header, a banner for what went wrong, five plot panels (training
+// loss, alphas or distances to the center, the time spent waiting for other workers, pairwise
+// distances, test model) and the view controls
 // (x axis, smoothing, raw curve, layout). A ~30 Hz timer redraws what changed while a run goes,
 // so redraws are coalesced however fast the events come.
 
@@ -41,7 +42,9 @@ public:
     ~LiveView() override;
 
     void setRunData(const RunData* data);
-    // Alphas (GoSGD), distances to the center (EASGD) or a note (naive) in the second panel.
+    // Alphas (GoSGD), push-sum weights (SGP), distances to the center (EASGD) or a note saying
+    // that the algorithm has neither (naive, all-reduce, local SGD, D-PSGD, AD-PSGD) in the
+    // second panel.
     void configureFor(Algorithm algorithm);
     // What empty panels say: how to start (null), or what they wait for in this run.
     void setRunPlaceholders(const RunConfig* running);
@@ -67,6 +70,7 @@ public:
     MessageBanner* banner() const { return banner_; }
     WorkerSeriesPanel* lossPanel() const { return loss_; }
     WorkerSeriesPanel* exchangePanel() const { return exchange_; }
+    WorkerSeriesPanel* waitPanel() const { return wait_; }
     DistancePanel* distancePanel() const { return distances_; }
     EvalPanel* evalPanel() const { return eval_; }
     std::vector<PlotPanel*> panels() const;
@@ -99,6 +103,7 @@ private:
     RunController* controller_ = nullptr;
     WorkerSeriesPanel* loss_ = nullptr;
     WorkerSeriesPanel* exchange_ = nullptr;
+    WorkerSeriesPanel* wait_ = nullptr;
     DistancePanel* distances_ = nullptr;
     EvalPanel* eval_ = nullptr;
     QGridLayout* grid_ = nullptr;

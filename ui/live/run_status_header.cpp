@@ -128,7 +128,7 @@ void RunStatusHeader::showStartFailed(const QString& name) {
 
 void RunStatusHeader::showStarted(const RunInfo& info) {
     info_ = info;
-    gossip_ = info.config.algorithm == Algorithm::GoSgd;
+    sum_weights_ = hasSumWeights(info.config.algorithm);  // GoSGD, SGP: the sum of the weights is shown
     name_->setText(QString::fromStdString(info.config.name));
     name_->setToolTip(QString::fromStdString(info.model_description + "\n" + info.dataset_description));
     setStatus(tr("RUNNING"), statusColor(RunStatus::Running));
@@ -152,7 +152,7 @@ void RunStatusHeader::showProgress(const ProgressUpdate& p) {
     QStringList parts;
     parts << tr("elapsed %1").arg(formatDuration(p.elapsed_s));
     parts << tr("messages %1").arg(formatCount(double(p.messages)));
-    if (gossip_ && std::isfinite(p.alpha_sum)) parts << tr("\u03A3\u03B1 %1").arg(p.alpha_sum, 0, 'f', 6);
+    if (sum_weights_ && std::isfinite(p.alpha_sum)) parts << tr("\u03A3\u03B1 %1").arg(p.alpha_sum, 0, 'f', 6);
     parts << tr("%n worker(s)", nullptr, info_.config.workers);
     if (!info_.worker_devices.empty()) {
         QString devices = QString::fromStdString(info_.config.devices);
@@ -173,7 +173,7 @@ void RunStatusHeader::showEnded(const RunResult& r) {
     parts << tr("messages %1").arg(formatCount(double(r.messages)));
     if (std::isfinite(r.final_mean_loss)) parts << tr("final loss %1").arg(r.final_mean_loss, 0, 'g', 4);
     if (std::isfinite(r.final_test_accuracy)) parts << tr("test accuracy %1%").arg(r.final_test_accuracy * 100, 0, 'f', 2);
-    if (gossip_ && std::isfinite(r.alpha_sum)) parts << tr("\u03A3\u03B1 %1").arg(r.alpha_sum, 0, 'f', 6);
+    if (sum_weights_ && std::isfinite(r.alpha_sum)) parts << tr("\u03A3\u03B1 %1").arg(r.alpha_sum, 0, 'f', 6);
     details_->setText(parts.join(QStringLiteral("   \u00B7   ")));
 }
 

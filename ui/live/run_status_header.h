@@ -45,7 +45,7 @@ private:
     QLabel* eta_ = nullptr;
     QLabel* details_ = nullptr;
     RunInfo info_;
-    bool gossip_ = false;
+    bool sum_weights_ = false;  // the run's workers carry sum weights (hasSumWeights)
 };
 
 }  // namespace gossiplab::ui

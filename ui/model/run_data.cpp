@@ -52,6 +52,7 @@ void RunData::add(const WorkerSample& s) {
     if (std::isfinite(s.alpha)) appendWorker(WorkerSeries::Alpha, s.worker, s.at, s.alpha);
     if (std::isfinite(s.center_distance)) appendWorker(WorkerSeries::CenterDistance, s.worker, s.at, s.center_distance);
     appendWorker(WorkerSeries::MessagesSent, s.worker, s.at, static_cast<double>(s.messages_sent));
+    if (!std::isnan(s.wait_per_iteration_s)) appendWorker(WorkerSeries::WaitPerIteration, s.worker, s.at, s.wait_per_iteration_s);
 }
 
 void RunData::add(const RunSample& s) {

@@ -14,7 +14,9 @@
 
 namespace gossiplab::ui {
 
-enum class WorkerSeries { Loss = 0, Alpha, CenterDistance, MessagesSent, Count };
+// WaitPerIteration: seconds per iteration a worker spent waiting for the others (barriers, locks,
+// round trips, late messages), as WorkerSample::wait_per_iteration_s reports it.
+enum class WorkerSeries { Loss = 0, Alpha, CenterDistance, MessagesSent, WaitPerIteration, Count };
 enum class RunSeries { MeanLoss = 0, AlphaSum, Messages, ImagesPerSecond, TestLoss, TestAccuracy, ConsensusDistance, AlphaHeld, AlphaWaiting, Count };
 
 struct DistanceGrid {

@@ -65,6 +65,7 @@ bool loadRunData(const store::RunHistory& history, int64_t run_id, RunData& data
             else if (key.series == store::series::kAlpha) target = WorkerSeries::Alpha;
             else if (key.series == store::series::kCenterDistance) target = WorkerSeries::CenterDistance;
             else if (key.series == store::series::kMessagesSent) target = WorkerSeries::MessagesSent;
+            else if (key.series == store::series::kWaitPerIteration) target = WorkerSeries::WaitPerIteration;
             else continue;
             for (const auto& p : points) data.appendWorker(target, key.worker, pointOf(p), p.value);
         }

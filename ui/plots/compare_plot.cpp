@@ -28,11 +28,35 @@ QString ComparePlot::metricTitle(CompareMetric metric) {
         case CompareMetric::TestAccuracy: return tr("Test accuracy of the test model");
         case CompareMetric::ConsensusDistance: return tr("Consensus distance (mean distance of the workers to their average)");
         case CompareMetric::Alpha: return tr("Alpha per worker: mean, band = min/max over the workers");
+        case CompareMetric::WaitPerIteration:
+            return tr("Waiting for the other workers per iteration: mean, band = min/max over the workers");
     }
     return {};
 }
 
-bool ComparePlot::hasBand(CompareMetric metric) { return metric == CompareMetric::Loss || metric == CompareMetric::Alpha; }
+bool ComparePlot::hasBand(CompareMetric metric) {
+    return metric == CompareMetric::Loss || metric == CompareMetric::Alpha || metric == CompareMetric::WaitPerIteration;
+}
+
+namespace {
+
+WorkerSeries workerSeriesOf(CompareMetric metric) {
+    switch (metric) {
+        case CompareMetric::Alpha: return WorkerSeries::Alpha;
+        case CompareMetric::WaitPerIteration: return WorkerSeries::WaitPerIteration;
+        default: return WorkerSeries::Loss;
+    }
+}
+
+// Shown values = stored values x this (the waits are recorded in seconds and drawn in ms).
+double yScaleOf(CompareMetric metric) { return metric == CompareMetric::WaitPerIteration ? 1000.0 : 1.0; }
+
+void scale(std::vector<double>& values, double factor) {
+    if (factor == 1.0) return;
+    for (double& v : values) v *= factor;
+}
+
+}  // namespace
 
 ComparePlot::ComparePlot(CompareMetric metric, QWidget* parent) : PlotPanel(metricTitle(metric), parent), metric_(metric) {
     styleAxisRect(plot_->axisRect());
@@ -41,6 +65,7 @@ ComparePlot::ComparePlot(CompareMetric metric, QWidget* parent) : PlotPanel(metr
         case CompareMetric::TestAccuracy: plot_->yAxis->setLabel(tr("test accuracy (%)")); break;
         case CompareMetric::ConsensusDistance: plot_->yAxis->setLabel(tr("consensus distance")); break;
         case CompareMetric::Alpha: plot_->yAxis->setLabel(tr("\u03B1 (sum weight)")); break;
+        case CompareMetric::WaitPerIteration: plot_->yAxis->setLabel(tr("ms waiting / iteration")); break;
     }
     // The colour key above the plots names the runs: no legend over the data on screen. Exports
     // (a file on its own) draw it: plot_export shows a legend marked "legendInExports".
@@ -85,6 +110,7 @@ uint64_t ComparePlot::signature() const {
         h = mix(h, r.data->runRevision(RunSeries::ConsensusDistance));
         h = mix(h, r.data->workerRevision(WorkerSeries::Loss));
         h = mix(h, r.data->workerRevision(WorkerSeries::Alpha));
+        h = mix(h, r.data->workerRevision(WorkerSeries::WaitPerIteration));
     }
     return h;
 }
@@ -98,14 +124,20 @@ void ComparePlot::rebuild() {
     plot_->xAxis->setLabel(xAxisLabel());
     QCPAxis* x = plot_->xAxis;
     QCPAxis* y = plot_->yAxis;
-    const WorkerSeries worker_series = metric_ == CompareMetric::Alpha ? WorkerSeries::Alpha : WorkerSeries::Loss;
+    const WorkerSeries worker_series = workerSeriesOf(metric_);
+    const double y_scale = yScaleOf(metric_);
     const bool positive = log_y_;
 
     for (const CompareRun& run : runs_) {
         if (!run.data) continue;
         const RunData& d = *run.data;
         WorkerBand band;
-        if (hasBand(metric_)) band = workerBand(d, worker_series, x_axis_);
+        if (hasBand(metric_)) {
+            band = workerBand(d, worker_series, x_axis_);
+            scale(band.lo, y_scale);
+            scale(band.hi, y_scale);
+            scale(band.mean, y_scale);
+        }
 
         // Behind: every worker (switch) or the band, faint, in the run's colour.
         if (hasBand(metric_) && show_workers_) {
@@ -116,6 +148,7 @@ void ComparePlot::rebuild() {
                 g->setPen(QPen(palette::faded(run.color, 0.45), 1.0));
                 g->setAdaptiveSampling(true);
                 buffer.means(x_axis_, xs_, ys_);
+                scale(ys_, y_scale);
                 setGraphData(g, xs_, ys_, positive);
                 g->removeFromLegend();
                 workers_.push_back(g);
@@ -151,6 +184,7 @@ void ComparePlot::rebuild() {
                 break;
             case CompareMetric::ConsensusDistance: d.run(RunSeries::ConsensusDistance).means(x_axis_, xs_, ys_); break;
             case CompareMetric::Alpha:
+            case CompareMetric::WaitPerIteration:
                 xs_ = band.xs;
                 ys_ = band.mean;
                 break;

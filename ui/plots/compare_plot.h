@@ -16,7 +16,9 @@
 
 namespace gossiplab::ui {
 
-enum class CompareMetric { Loss, TestAccuracy, ConsensusDistance, Alpha };
+// WaitPerIteration: the time the workers waited for each other per iteration (ms), where
+// synchronous and asynchronous algorithms differ most.
+enum class CompareMetric { Loss, TestAccuracy, ConsensusDistance, Alpha, WaitPerIteration };
 
 struct CompareRun {
     const RunData* data = nullptr;  // not owned
@@ -32,7 +34,7 @@ public:
 
     CompareMetric metric() const { return metric_; }
     static QString metricTitle(CompareMetric metric);
-    // Whether the metric has a band over the workers (the losses and the alphas do).
+    // Whether the metric has a band over the workers (the losses, the alphas and the waits do).
     static bool hasBand(CompareMetric metric);
 
     void setRuns(std::vector<CompareRun> runs);

@@ -140,6 +140,12 @@ void WorkerSeriesPanel::rebuild() {
 
     const bool smoothing = spec_.smoothable && smoothing_ > 0.0;
     const XAxis axis = x_axis_;
+    const double scale = spec_.y_scale;
+    auto scaled = [scale](std::vector<double>& values) -> std::vector<double>& {
+        if (scale != 1.0)
+            for (double& v : values) v *= scale;
+        return values;
+    };
     // Worker lines are 1 px (QPainter's fast cosmetic path) and draw the min/max envelope of a
     // decimated series; a bold line draws its buckets' means (a wide pen over a zigzag of
     // thousands of points is what makes a plot slow).
@@ -155,7 +161,7 @@ void WorkerSeriesPanel::rebuild() {
             raw->setPen(QPen(palette::faded(color, 0.7), 1.0, style));
             if (bold) buffer.means(axis, xs_, ys_);
             else buffer.envelope(axis, xs_, ys_);
-            setGraphData(raw, xs_, ys_, log_y_);
+            setGraphData(raw, xs_, scaled(ys_), log_y_);
             buffer.means(axis, xs_, ys_, &ws_);
             // The typical x distance between two raw points: the series' span over its points.
             const auto& b = buffer.buckets();
@@ -163,12 +169,12 @@ void WorkerSeriesPanel::rebuild() {
             const double step = buffer.pointsAppended() > 1 ? span / double(buffer.pointsAppended() - 1) : 0.0;
             smoothDebiased(ys_, smoothing_, smoothed_, &ws_, &xs_, step);
             smooth->setPen(QPen(color, width, style));
-            setGraphData(smooth, xs_, smoothed_, log_y_);
+            setGraphData(smooth, xs_, scaled(smoothed_), log_y_);
         } else {
             raw->setPen(QPen(color, width, style));
             if (bold) buffer.means(axis, xs_, ys_);
             else buffer.envelope(axis, xs_, ys_);
-            setGraphData(raw, xs_, ys_, log_y_);
+            setGraphData(raw, xs_, scaled(ys_), log_y_);
             smooth->data()->clear();
         }
     };
@@ -219,6 +225,8 @@ void WorkerSeriesPanel::onLegendClick(QCPLegend*, QCPAbstractLegendItem* item) {
     refresh(true);
     Q_EMIT workerVisibilityToggled(worker, visible);
 }
+
+QString WorkerSeriesPanel::noteText() const { return note_ && note_->visible() ? note_->text() : QString(); }
 
 std::vector<QCPAxis*> WorkerSeriesPanel::logAxes() const { return {plot_->yAxis}; }
 

@@ -37,6 +37,7 @@ struct WorkerPanelSpec {
     std::vector<RunLineSpec> run_lines;  // drawn 1.5 px, listed in the legend, not hideable
     bool smoothable = false;  // follows the smoothing control
     bool log_y = false;       // the default
+    double y_scale = 1.0;     // shown values = stored values x y_scale (e.g. 1000: seconds drawn as ms)
     bool legend = false;      // a clickable legend (hides and shows workers)
     // Extra text after the title (e.g. the sum of the alphas); empty: none.
     std::function<QString(const RunData&)> subtitle;
@@ -52,6 +53,8 @@ public:
 
     void setSpec(WorkerPanelSpec spec);
     const WorkerPanelSpec& spec() const { return spec_; }
+    // The note shown instead of the plot (spec().not_applicable) as last drawn; "" when none.
+    QString noteText() const;
 
 protected:
     uint64_t signature() const override;

@@ -487,6 +487,8 @@ void RunSettingsPanel::revalidate() {
         alpha->setPlaceholderText(tr("auto: 0.9 / M = %1").arg(0.9 / std::max(1, c.workers), 0, 'g', 4));
     if (auto* tau = qobject_cast<QLineEdit*>(editor("easgd-tau")))
         tau->setPlaceholderText(c.p > 0 ? tr("auto: round(1/p) = %1").arg(c.effectiveEasgdTau()) : tr("required when p is 0"));
+    if (auto* h = qobject_cast<QLineEdit*>(editor("local-steps")))
+        h->setPlaceholderText(c.p > 0 ? tr("auto: round(1/p) = %1").arg(c.effectiveLocalSteps()) : tr("required when p is 0"));
     if (Field* m = field("momentum")) m->label->setText(c.algorithm == Algorithm::Easgd ? tr("Momentum \u03B4") : tr("Momentum"));
 
     updateVisibility();
@@ -602,15 +604,17 @@ void RunSettingsPanel::showLiveResult(const QString& key, const QString& message
 
 void RunSettingsPanel::setRunActive(bool active) {
     run_active_ = active;
-    const bool gossip = config_.algorithm == Algorithm::GoSgd;
+    // p is live only where it is an exchange probability (GoSGD). EASGD's tau and local SGD's H are
+    // round(1/p) fixed at the start; the other algorithms have no p.
+    const bool p_live = config_.algorithm == Algorithm::GoSgd;
     for (auto& f : fields_) {
         bool enabled = !active;
         if (active && f->key == "learning-rate") enabled = live_edits_allowed_;
-        if (active && f->key == "p") enabled = gossip && live_edits_allowed_;
+        if (active && f->key == "p") enabled = p_live && live_edits_allowed_;
         f->editor->setEnabled(enabled);
         f->label->setEnabled(enabled || !active);
     }
-    p_slider_->setEnabled(!active || (gossip && live_edits_allowed_));
+    p_slider_->setEnabled(!active || (p_live && live_edits_allowed_));
     budget_kind_->setEnabled(!active);
     preset_->setEnabled(!active);
     if (Field* d = field("data-dir")) d->row->setEnabled(!active);

@@ -27,6 +27,7 @@
 #include "ui/history/run_table_model.h"
 #include "ui/history/run_viewer.h"
 #include "ui/log.h"
+#include "ui/model/algorithm_names.h"
 
 namespace gossiplab::ui {
 
@@ -60,7 +61,10 @@ HistoryView::HistoryView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(status_);
     algorithm_ = new QComboBox(this);
     algorithm_->addItem(tr("Any algorithm"));
-    for (const char* a : {"gosgd", "easgd", "naive"}) algorithm_->addItem(QString::fromLatin1(a), QString::fromLatin1(a));
+    // Every algorithm the core knows (kAllAlgorithms), shown by its name in the settings form and
+    // matched on the key the history stores ("allreduce", "sgp", ...).
+    algorithm_->setObjectName("algorithmFilter");
+    for (Algorithm a : kAllAlgorithms) algorithm_->addItem(algorithmLabel(a), algorithmKey(a));
     filters->addWidget(algorithm_);
     tag_ = new QComboBox(this);
     tag_->addItem(tr("Any tag"));
@@ -527,7 +531,7 @@ void HistoryView::sizeColumns() {
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(RunTableModel::Name, QHeaderView::Stretch);
     fit(RunTableModel::Id, "9999");
-    fit(RunTableModel::Algorithm, "gosgd");
+    fit(RunTableModel::Algorithm, "local-sgd");
     fit(RunTableModel::Workers, "64");
     fit(RunTableModel::P, "0.0001");
     fit(RunTableModel::LearningRate, "0.0001");

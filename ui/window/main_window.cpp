@@ -305,8 +305,8 @@ void MainWindow::buildMenus() {
     help->addSeparator();
     help->addAction(tr("&About GossipLab"), this, [this] {
         QMessageBox::about(this, tr("About GossipLab"),
-                           tr("<b>GossipLab %1</b><p>A desktop lab for decentralized deep learning: GoSGD, EASGD/EAMSGD and "
-                              "naive SGD workers, live.</p><p>Runs are recorded in<br><tt>%2</tt></p>")
+                           tr("<b>GossipLab %1</b><p>A desktop lab for decentralized deep learning: GoSGD, EASGD/EAMSGD, "
+                              "naive, all-reduce, local SGD, D-PSGD, AD-PSGD and SGP workers, live.</p><p>Runs are recorded in<br><tt>%2</tt></p>")
                                .arg(QApplication::applicationVersion(), history_path_.toHtmlEscaped()));
     });
 }
