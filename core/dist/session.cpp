@@ -113,6 +113,10 @@ struct Session::Impl {
     Rendezvous rendezvous;
     Plan plan;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+    // The synchronous algorithms' all-reduce (allReduceSum), on a group of its own so that its
+    // collectives never mix with the messages' sends and receives. Its timeout is what a round
+    // waits at most for a process that failed without closing its connections.
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> collectives;
     RunShared* shared = nullptr;
     torch::Tensor initial;  // CPU
     int64_t P = 0;
@@ -1249,20 +1253,27 @@ void Session::connect(torch::Tensor& initial_weights) {
         std::condition_variable cv;
         bool done = false;
         std::string error;
-        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg, collectives;
     };
     auto state = std::make_shared<State>();
+    const bool synchronous = isSynchronous(s.plan.config.algorithm);
+    const auto collective_timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(1000.0 * std::max(60.0, 4.0 * s.options.peer_timeout_s)));
     std::thread([state, store = s.rendezvous.store(), bind = s.rendezvous.bindAddress(), iface = s.rendezvous.bindIsInterface(),
-                 rank = s.rank(), world = s.world(), weights = initial_weights]() mutable {
+                 rank = s.rank(), world = s.world(), weights = initial_weights, synchronous, collective_timeout]() mutable {
         std::string error;
-        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+        c10::intrusive_ptr<c10d::ProcessGroupGloo> pg, collectives;
         try {
-            auto options = c10d::ProcessGroupGloo::Options::create(kGlooTimeout);
-            options->devices.push_back(iface ? c10d::ProcessGroupGloo::createDeviceForInterface(bind)
-                                             : c10d::ProcessGroupGloo::createDeviceForHostname(bind));
-            options->threads = 1;
-            auto prefix = c10::make_intrusive<c10d::PrefixStore>("gossiplab/pg", store);
-            pg = c10::make_intrusive<c10d::ProcessGroupGloo>(prefix, rank, world, options);
+            auto group = [&](const char* name, std::chrono::milliseconds timeout) {
+                auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+                options->devices.push_back(iface ? c10d::ProcessGroupGloo::createDeviceForInterface(bind)
+                                                 : c10d::ProcessGroupGloo::createDeviceForHostname(bind));
+                options->threads = 1;
+                auto prefix = c10::make_intrusive<c10d::PrefixStore>(name, store);
+                return c10::make_intrusive<c10d::ProcessGroupGloo>(prefix, rank, world, options);
+            };
+            pg = group("gossiplab/pg", kGlooTimeout);
+            if (synchronous) collectives = group("gossiplab/collectives", collective_timeout);
             std::vector<at::Tensor> tensors{weights};
             c10d::BroadcastOptions broadcast;
             broadcast.rootRank = 0;
@@ -1272,6 +1283,7 @@ void Session::connect(torch::Tensor& initial_weights) {
         }
         std::lock_guard l(state->m);
         state->pg = pg;
+        state->collectives = collectives;
         state->error = error;
         state->done = true;
         state->cv.notify_all();
@@ -1294,6 +1306,18 @@ void Session::connect(torch::Tensor& initial_weights) {
     if (!state->error.empty())
         throw std::runtime_error("the Gloo process group failed (Gloo on " + s.rendezvous.bindAddress() + "): " + state->error);
     s.pg = state->pg;
+    s.collectives = state->collectives;
+}
+
+void Session::allReduceSum(torch::Tensor& buffer) {
+    auto& s = *impl_;
+    if (!s.collectives) throw std::runtime_error("internal: a synchronous round without the collectives' process group");
+    std::vector<at::Tensor> tensors{buffer};
+    try {
+        s.collectives->allreduce(tensors)->wait();
+    } catch (const std::exception& e) {
+        throw std::runtime_error("the all-reduce of a synchronous round failed (a process was lost?): " + errorText(e));
+    }
 }
 
 void Session::start(RunShared& shared) {
@@ -1556,6 +1580,7 @@ void Session::close() {
         }
     }
     s.pg.reset();
+    s.collectives.reset();
     {
         std::lock_guard l(s.graveyard_mutex);
         s.graveyard.clear();

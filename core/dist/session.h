@@ -24,6 +24,10 @@
 // receiver computes d = rate (x - c) under the center's mutex, applies c += d, and sends d back;
 // the worker applies x -= d. The same float32 d on both sides: x + c is conserved to rounding.
 //
+// Synchronous algorithms (all-reduce SGD, local SGD, D-PSGD). Each round, the last local worker
+// to arrive sums this process's part and calls allReduceSum: one c10d all-reduce over a second
+// Gloo group (never mixed with the messages above), in the same order on every process.
+//
 // Metrics. Ranks other than 0 send rank 0 their workers' samples, counters and messages every
 // ~100 ms (Events), weight snapshots for the distance matrix (Snapshot: the newest, at most every
 // 50 ms and 20 MB/s per worker; at once when rank 0 asks for them to evaluate the test model),
@@ -114,6 +118,7 @@ public:
     void snapshotRequested(int64_t request) override;
     void settingChanged(const std::string& field, double value) override;
     AlphaLedger alphaElsewhere() override;
+    void allReduceSum(torch::Tensor& buffer) override;
     void runEnding(RunStatus status, const std::string& message) override;
 
     struct Impl;

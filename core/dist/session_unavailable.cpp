@@ -43,6 +43,7 @@ void Session::elasticStep(WorkerState&, torch::Tensor&, double) { noSession(); }
 void Session::snapshotRequested(int64_t) { noSession(); }
 void Session::settingChanged(const std::string&, double) { noSession(); }
 AlphaLedger Session::alphaElsewhere() { noSession(); }
+void Session::allReduceSum(torch::Tensor&) { noSession(); }
 void Session::runEnding(RunStatus, const std::string&) { noSession(); }
 
 }  // namespace gossiplab::dist

@@ -70,18 +70,11 @@ size_t axisSize(const GridAxes& grid, const std::string& axis) {
 std::string canonicalKey(const RunConfig& config) {
     auto values = toKeyValues(config);
     values.erase("name");
-    if (config.algorithm != Algorithm::Easgd) {
-        values.erase("easgd-alpha");
-        values.erase("easgd-tau");
-    }
-    if (config.algorithm == Algorithm::Naive) {
+    for (const RunSetting& s : runSettings())
+        if (!s.appliesTo(config.algorithm)) values.erase(s.key);
+    // p only sets EASGD's tau and local SGD's H when they are not given.
+    if ((config.algorithm == Algorithm::Easgd && config.easgd_tau > 0) || (config.algorithm == Algorithm::LocalSgd && config.local_steps > 0))
         values.erase("p");
-        values.erase("p-schedule");
-    }
-    if (config.algorithm == Algorithm::Easgd && config.easgd_tau > 0) {
-        values.erase("p");
-        values.erase("p-schedule");
-    }
     std::string key;
     for (const auto& [k, v] : values) key += k + "=" + v + "\n";
     return key;
@@ -115,6 +108,15 @@ double effectiveP(const RunConfig& config) {
             return tau > 0 ? 1.0 / tau : 0.0;
         }
         case Algorithm::Naive: return 0.0;
+        case Algorithm::LocalSgd: {
+            const int h = config.effectiveLocalSteps();
+            return h > 0 ? 1.0 / h : 0.0;
+        }
+        // Every step.
+        case Algorithm::AllReduce:
+        case Algorithm::DPsgd:
+        case Algorithm::AdPsgd:
+        case Algorithm::Sgp: return 1.0;
     }
     return config.p;
 }
@@ -125,6 +127,11 @@ std::string algorithmLabel(const RunConfig& config) {
         case Algorithm::Easgd:
             return std::string(config.momentum > 0.0 ? "eamsgd" : "easgd") + " tau=" + std::to_string(config.effectiveEasgdTau());
         case Algorithm::Naive: return "naive";
+        case Algorithm::AllReduce: return "allreduce";
+        case Algorithm::LocalSgd: return "local-sgd H=" + std::to_string(config.effectiveLocalSteps());
+        case Algorithm::DPsgd: return "dpsgd";
+        case Algorithm::AdPsgd: return "adpsgd";
+        case Algorithm::Sgp: return config.sgp_delay > 0 ? "sgp delay=" + std::to_string(config.sgp_delay) : "sgp";
     }
     return "?";
 }

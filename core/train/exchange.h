@@ -28,6 +28,10 @@ public:
     // x <- x - d, c <- c + d (atomic with respect to other workers). `scratch` is like x.
     virtual void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) = 0;
 
+    // The synchronous algorithms' rounds (synchronous_rounds.h): sums `buffer` (CPU float32)
+    // over every process, in place. In one process there is nothing to add.
+    virtual void allReduceSum(torch::Tensor& /*buffer*/) {}
+
     // Hooks for the monitor and the run; no-ops in one process.
     virtual void snapshotRequested(int64_t /*request*/) {}
     virtual void settingChanged(const std::string& /*field*/, double /*value*/) {}

@@ -35,6 +35,13 @@ void MergingInbox::merge(const torch::Tensor& y, double b) {
     else weighted_sum_.add_(local, b);
     weight_ += b;
     ++messages_;
+    merged_.notify_all();
+}
+
+void MergingInbox::waitForMessage(std::chrono::microseconds at_most) {
+    std::unique_lock lock(mutex_);
+    const int64_t seen = messages_;
+    merged_.wait_for(lock, at_most, [&] { return messages_ != seen; });
 }
 
 int64_t MergingInbox::drainInto(torch::Tensor& x, double& a) {

@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 namespace gossiplab {
@@ -31,11 +33,14 @@ public:
     // must exclude concurrent merges and drains themselves (see RunShared::ledger).
     double pendingWeight() const;
     int64_t pendingMessages() const;
+    // Returns when a message is merged, or after `at_most` (SGP's wait for a late push).
+    void waitForMessage(std::chrono::microseconds at_most);
     // S = sum_k b_k y_k of the pending messages, for invariant checks.
     torch::Tensor pendingWeightedSum() const;
 
 private:
     mutable std::mutex mutex_;
+    std::condition_variable merged_;
     torch::Tensor weighted_sum_;  // S
     double weight_ = 0.0;         // B
     int64_t messages_ = 0;

@@ -80,7 +80,7 @@ void Monitor::deliverPending() {
         messages.swap(shared_.pending_messages);
     }
     if (!observer_) return;
-    const bool gossip = shared_.config.algorithm == Algorithm::GoSgd;
+    const bool gossip = hasSumWeights(shared_.config.algorithm);
     // The exact total at delivery time travels with every alpha sample.
     const double alpha_sum = gossip && !samples.empty() ? shared_.alphaSum() : std::nan("");
     for (auto& s : samples) {
@@ -125,7 +125,7 @@ void Monitor::sampleRun(const SamplePoint& at) {
         last_sample_images_ = images;
     }
     if (!observer_) return;
-    const bool gossip = shared_.config.algorithm == Algorithm::GoSgd;
+    const bool gossip = hasSumWeights(shared_.config.algorithm);
     RunSample s;
     s.at = at;
     s.mean_loss = meanLoss();
@@ -290,7 +290,8 @@ void Monitor::finish(RunResult& result) {
     if (result.status != RunStatus::Failed && result.status != RunStatus::Diverged && shared_.coordinator)
         emitEvaluation(testModelWeights(weights, alphas), at, &final_eval);
     static const char* kPhaseNames[] = {"inbox drain", "elastic step", "data sampling", "forward/backward",
-                                        "optimizer step", "push", "metrics"};
+                                        "rounds and pairs", "optimizer step", "push", "metrics"};
+    static_assert(std::size(kPhaseNames) == WorkerState::PhaseCount);
     for (int phase = 0; phase < WorkerState::PhaseCount; ++phase) {
         int64_t ns = 0;
         for (const auto& w : shared_.workers) ns += w->phase_ns[static_cast<size_t>(phase)].load();
@@ -304,7 +305,7 @@ void Monitor::finish(RunResult& result) {
     result.final_test_accuracy = final_eval.test_accuracy;
     result.consensus_distance = last_consensus_;
     // After the final drain the tracked workers hold all of it (on rank 0: every worker's final alpha).
-    result.alpha_sum = shared_.config.algorithm == Algorithm::GoSgd ? shared_.finalAlphaSum() : std::nan("");
+    result.alpha_sum = hasSumWeights(shared_.config.algorithm) ? shared_.finalAlphaSum() : std::nan("");
     result.images_per_second = at.wall_s > 0 ? static_cast<double>(result.images_done) / at.wall_s : 0.0;
 }
 

@@ -144,17 +144,19 @@ void Run::Impl::buildWorkers(const RunConfig& effective, const std::vector<Proce
                 auto& on_device = shared.training_sets[w->device.str()];
                 if (!on_device) on_device = std::make_unique<TrainingSetOnDevice>(uploadTrainingSet(data, w->device));
                 w->flat.weights.copy_(start);
-                if (effective.algorithm == Algorithm::GoSgd) w->inbox = std::make_unique<MergingInbox>(w->flat.weights);
+                if (hasSumWeights(effective.algorithm)) w->inbox = std::make_unique<MergingInbox>(w->flat.weights);
+                if (effective.algorithm == Algorithm::AdPsgd) w->public_weights = w->flat.weights.clone();
                 info.worker_devices.push_back(isDistributed() ? w->device.str() + "@" + process.host : w->device.str());
             } else {
                 info.worker_devices.push_back(deviceName(process.devices, k) + "@" + process.host);
             }
-            if (effective.algorithm == Algorithm::GoSgd) w->alpha.store(1.0 / m);
+            if (hasSumWeights(effective.algorithm)) w->alpha.store(1.0 / m);
             shared.by_index[static_cast<size_t>(i)] = w.get();
             shared.workers.push_back(std::move(w));
         }
     }
     initial_mean.div_(static_cast<double>(shared.workers.size()));
+    if (isSynchronous(effective.algorithm)) shared.rounds = std::make_unique<SynchronousRounds>(shared, me.workers);
     if (effective.algorithm == Algorithm::Easgd && shared.coordinator) shared.center = initial_weights.to(devices[0]).clone();
 
     const int64_t train = data.train.size();
@@ -207,6 +209,11 @@ bool Run::Impl::distributedSetup() {
     };
     callbacks.cancelled = [this] { return shared.stop.load(); };
     callbacks.prepare = [this](const RunConfig& plan_config, int64_t* count) -> std::string {
+        // Its pairwise averaging needs both models locked at once: a round trip with a lock held
+        // across processes, not built yet (docs/algorithms.md).
+        if (plan_config.algorithm == Algorithm::AdPsgd)
+            return "algorithm adpsgd runs in one process only (its atomic pairwise averaging is not implemented across "
+                   "processes); run it without --world, or choose gosgd, sgp, dpsgd, local-sgd or allreduce";
         if (distributed.check_settings) {
             const std::string conflict = distributed.check_settings(plan_config);
             if (!conflict.empty()) return conflict;
@@ -289,6 +296,9 @@ void Run::Impl::runThreadBody() {
             if (remote_rank && !fan_out.failure().empty()) shared.endWith(RunStatus::Failed, fan_out.failure());
         }
         for (auto& t : workers) t.join();
+        // AD-PSGD: a worker's model is the one its peers averaged with, until the last of them stopped.
+        for (auto& w : shared.workers)
+            if (w->public_weights.defined()) w->flat.weights.copy_(w->public_weights);
 
         if (session) {
             session->tick(observer);  // the workers' last counters
@@ -322,7 +332,7 @@ void Run::Impl::runThreadBody() {
             monitor.finish(result);
             if (session) {
                 result.lost_ranks = session->lostRanks();
-                if (!result.lost_ranks.empty() && shared.config.algorithm == Algorithm::GoSgd) {
+                if (!result.lost_ranks.empty() && hasSumWeights(shared.config.algorithm)) {
                     result.alpha_lost = 1.0 - result.alpha_sum;
                     std::ostringstream out;
                     out.precision(7);

@@ -20,6 +20,7 @@
 #include "core/train/inbox.h"
 #include "core/train/run_config.h"
 #include "core/train/run_events.h"
+#include "core/train/synchronous_rounds.h"
 
 namespace gossiplab {
 
@@ -32,10 +33,15 @@ struct WorkerState {
     torch::Device device{torch::kCPU};
     std::shared_ptr<Network> net;
     FlatParameters flat;
-    std::unique_ptr<MergingInbox> inbox;  // GoSGD only
+    std::unique_ptr<MergingInbox> inbox;  // GoSGD and SGP
+    // AD-PSGD: the model that peers average with, under model_mutex. The network trains on a
+    // copy of it read at the start of each step (a peer may average into it meanwhile, as the
+    // paper allows: the gradient is taken at a possibly stale read).
+    std::mutex model_mutex;
+    torch::Tensor public_weights;
 
     // Written by the owner thread, read by the monitor.
-    std::atomic<double> alpha{0.0};           // GoSGD sum weight
+    std::atomic<double> alpha{0.0};           // GoSGD sum weight; SGP push-sum weight / M
     std::atomic<int64_t> iteration{0};
     std::atomic<int64_t> images{0};
     std::atomic<int64_t> sent{0};
@@ -45,8 +51,10 @@ struct WorkerState {
     std::atomic<bool> done{false};
 
     // Time spent in each phase of the iteration (nanoseconds), for the profile in RunResult.
-    enum Phase { Drain, Elastic, Sample, ForwardBackward, Update, Push, Metrics, PhaseCount };
+    enum Phase { Drain, Elastic, Sample, ForwardBackward, Synchronise, Update, Push, Metrics, PhaseCount };
     std::array<std::atomic<int64_t>, PhaseCount> phase_ns{};
+    // Time spent waiting for other workers (barriers, locks, round trips, late messages).
+    std::atomic<int64_t> wait_ns{0};
 
     // Weight snapshot taken at an iteration boundary, for distances and the test model.
     std::mutex snapshot_mutex;
@@ -94,6 +102,9 @@ struct RunShared {
     std::atomic<double> alpha_out{0.0};
     std::atomic<double> alpha_in{0.0};
 
+    // The synchronous algorithms' rounds (all-reduce, local SGD, D-PSGD); null for the others.
+    std::unique_ptr<SynchronousRounds> rounds;
+
     // EASGD center variable.
     std::mutex center_mutex;
     torch::Tensor center;
@@ -140,6 +151,9 @@ struct RunShared {
             }
         }
         stop.store(true);
+        // A stop is decided at a round (every worker finishes the same rounds); a failure or a
+        // divergence releases the workers waiting at one, whose peer will never arrive.
+        if (rounds && (status == RunStatus::Failed || status == RunStatus::Diverged)) rounds->abort();
         wake_monitor.notify_all();
         if (Exchange* e = exchange.load(); first && propagate && e) e->runEnding(status, message);
     }

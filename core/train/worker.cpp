@@ -1,4 +1,13 @@
-// One worker: drain the inbox (GoSGD), elastic step (EASGD), local SGD step, maybe push (GoSGD).
+// One worker's iteration, for every algorithm (docs/algorithms.md):
+//   GoSGD:      drain the inbox, SGD step, push to a random peer with probability p
+//   EASGD:      elastic step against the center every tau steps, SGD step (EAMSGD: Nesterov)
+//   naive:      SGD step
+//   all-reduce: gradient, round (mean gradient of all workers), SGD step
+//   local SGD:  SGD step, and every H steps a round (mean model of all workers)
+//   D-PSGD:     gradient at x, round (x <- mean of x and its ring neighbours), step with that gradient
+//   AD-PSGD:    read the model, gradient; even workers average with a random odd one; step
+//   SGP:        wait for late pushes (sgp-delay), drain, step on the de-biased model, push to the
+//               peer 2^(k mod log2 M) ahead
 
 #include <array>
 #include <chrono>
@@ -51,18 +60,27 @@ public:
           gossip_rng_(mixSeed(config_.seed, 2 * static_cast<uint64_t>(self.index) + 1)),
           exchange_(shared.exchange.load()),
           nesterov_(config_.algorithm == Algorithm::Easgd && config_.momentum > 0.0),
-          tau_(config_.effectiveEasgdTau()), easgd_alpha_(config_.effectiveEasgdAlpha()) {
+          tau_(config_.effectiveEasgdTau()), easgd_alpha_(config_.effectiveEasgdAlpha()),
+          local_steps_(config_.effectiveLocalSteps()) {
         if (config_.momentum > 0.0) velocity_ = torch::zeros_like(self_.flat.weights);
         if (config_.algorithm == Algorithm::Easgd) elastic_diff_ = torch::empty_like(self_.flat.weights);
+        if (config_.algorithm == Algorithm::AdPsgd) read_weights_ = torch::empty_like(self_.flat.weights);
+        // SGP's exponential graph: peers 1, 2, 4, ... hops ahead, all below M.
+        while ((int64_t{1} << sgp_shifts_) < shared.global_workers) ++sgp_shifts_;
     }
 
     void run() {
         at::set_num_threads(shared_.intra_op_threads);  // per thread under OpenMP
         self_.net->train();
         int64_t step = 0;
-        while (!shared_.stop.load(std::memory_order_relaxed) && !budgetReached()) {
-            iterate(step);
-            ++step;
+        if (isSynchronous(config_.algorithm)) {
+            // The rounds decide when to stop, together (round_barrier.h).
+            while (iterate(step)) ++step;
+        } else {
+            while (!shared_.stop.load(std::memory_order_relaxed) && !budgetReached()) {
+                if (!iterate(step)) break;
+                ++step;
+            }
         }
         readLosses();
         takeSnapshot();  // the last word for the monitor's distances and test model
@@ -74,6 +92,13 @@ private:
         return shared_.elapsedSeconds() >= shared_.seconds_budget;
     }
 
+    // Adds the time since `since` to this worker's waiting time.
+    void addWait(std::chrono::steady_clock::time_point since) {
+        self_.wait_ns.fetch_add(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count(),
+            std::memory_order_relaxed);
+    }
+
     // Adds the time since the previous mark to `phase`.
     void mark(WorkerState::Phase phase) {
         const auto now = std::chrono::steady_clock::now();
@@ -82,13 +107,19 @@ private:
         last_mark_ = now;
     }
 
-    void iterate(int64_t step) {
+    // One step; false when the worker must stop (a synchronous round said so, or it diverged).
+    bool iterate(int64_t step) {
         last_mark_ = std::chrono::steady_clock::now();
-        const double lr = shared_.learning_rate.load(std::memory_order_relaxed);
-        if (config_.algorithm == Algorithm::GoSgd) drainInbox();
+        const Algorithm algorithm = config_.algorithm;
+        double lr = shared_.learning_rate.load(std::memory_order_relaxed);
+        if (algorithm == Algorithm::Sgp) waitForLatePushes(step);
+        mark(WorkerState::Synchronise);
+        if (hasSumWeights(algorithm)) drainInbox();
         mark(WorkerState::Drain);
-        if (config_.algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
+        if (algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
         mark(WorkerState::Elastic);
+        if (algorithm == Algorithm::AdPsgd) readPublicModel();
+        mark(WorkerState::Synchronise);
 
         auto [input, labels] = sampler_.next(config_.batch_size);
         mark(WorkerState::Sample);
@@ -100,8 +131,34 @@ private:
         if (nesterov_) x.sub_(velocity_, config_.momentum);
         recordLoss(loss, step);
         mark(WorkerState::ForwardBackward);
-        applyUpdate(lr);
-        mark(WorkerState::Update);
+
+        bool go_on = true;
+        const bool last_step = shared_.images_budget_per_worker > 0 &&
+                               self_.images.load() + config_.batch_size >= shared_.images_budget_per_worker;
+        if (algorithm == Algorithm::AllReduce) go_on = round(&SynchronousRounds::averageGradients, last_step);
+        if (algorithm == Algorithm::DPsgd) go_on = round(&SynchronousRounds::mixWithRingNeighbours, last_step);
+        if (round_aborted_) return false;
+        mark(WorkerState::Synchronise);
+        // SGP trains the de-biased model z = x / w: its step on x is lr, so on z it is lr / w.
+        if (algorithm == Algorithm::Sgp) lr /= shared_.global_workers * self_.alpha.load(std::memory_order_relaxed);
+        if (algorithm == Algorithm::AdPsgd) {
+            applyUpdate(lr);
+            mark(WorkerState::Update);
+            averageWithPeerAndStep();
+            mark(WorkerState::Synchronise);
+        } else {
+            applyUpdate(lr);
+            mark(WorkerState::Update);
+        }
+        if (algorithm == Algorithm::LocalSgd) {
+            // Every H steps, at the last step of an images budget, and at once when a stop was
+            // asked or the time is up (the round is where every worker stops together).
+            const bool time_up = shared_.images_budget_per_worker == 0 && shared_.elapsedSeconds() >= shared_.seconds_budget;
+            if ((step + 1) % std::max(1, local_steps_) == 0 || last_step || time_up || shared_.stop.load())
+                go_on = round(&SynchronousRounds::averageModels, last_step);
+            if (round_aborted_) return false;
+            mark(WorkerState::Synchronise);
+        }
 
         self_.iteration.store(step + 1, std::memory_order_relaxed);
         const int64_t images = self_.images.fetch_add(config_.batch_size, std::memory_order_relaxed) + config_.batch_size;
@@ -112,15 +169,90 @@ private:
 
         const bool metrics_due = (step + 1) % config_.metrics_every == 0;
         if (metrics_due || losses_pending_ == kLossLogSize) {
-            if (!readLosses()) return;
+            if (!readLosses()) return false;
         }
-        if (config_.algorithm == Algorithm::GoSgd) maybePush();
+        if (algorithm == Algorithm::GoSgd) maybePush();
+        if (algorithm == Algorithm::Sgp) pushToExponentialPeer(step);
         mark(WorkerState::Push);
         if ((step + 1) % config_.distance_every == 0 ||
             self_.served_snapshot_request.load() < shared_.snapshot_request.load())
             takeSnapshot();
         if (metrics_due) postSample();
         mark(WorkerState::Metrics);
+        return go_on;
+    }
+
+    // A synchronous round. This worker wants to stop when the budget ends with this step, or a
+    // stop was asked; the round decides for every worker. Counts as waiting, and as one message.
+    bool round(RoundBarrier::Outcome (SynchronousRounds::*kind)(bool), bool last_step) {
+        const bool wants_stop = last_step || shared_.stop.load() ||
+                                (shared_.images_budget_per_worker == 0 && shared_.elapsedSeconds() >= shared_.seconds_budget);
+        const auto since = std::chrono::steady_clock::now();
+        const RoundBarrier::Outcome outcome = (shared_.rounds.get()->*kind)(wants_stop);
+        addWait(since);
+        round_aborted_ = outcome == RoundBarrier::Outcome::Aborted;
+        if (!round_aborted_) {
+            self_.sent.fetch_add(1, std::memory_order_relaxed);
+            self_.received.fetch_add(1, std::memory_order_relaxed);
+        }
+        return outcome == RoundBarrier::Outcome::GoOn;
+    }
+
+    // SGP: before step k, the pushes of steps before k - delay must have arrived (each worker
+    // receives one push per step: the graph is a permutation at every step). Counted by messages:
+    // the ones merged so far and the ones waiting in the inbox.
+    void waitForLatePushes(int64_t step) {
+        const int64_t needed = step - config_.sgp_delay;
+        if (shared_.global_workers < 2 || needed <= 0) return;
+        const auto since = std::chrono::steady_clock::now();
+        while (self_.received.load() + self_.inbox->pendingMessages() < needed) {
+            if (shared_.stop.load() || budgetReached()) break;  // the sender has stopped for good
+            self_.inbox->waitForMessage(std::chrono::milliseconds(5));
+        }
+        addWait(since);
+    }
+
+    void pushToExponentialPeer(int64_t step) {
+        const int m = shared_.global_workers;
+        if (m < 2 || !readLosses()) return;
+        const int shift = 1 << (step % sgp_shifts_);
+        if (exchange_->push(self_, (self_.index + shift) % m)) self_.sent.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    // AD-PSGD: the model to take the gradient at, as it is now.
+    void readPublicModel() {
+        const auto since = std::chrono::steady_clock::now();
+        std::lock_guard lock(self_.model_mutex);
+        addWait(since);
+        read_weights_.copy_(self_.public_weights);
+        self_.flat.weights.copy_(read_weights_);
+    }
+
+    // AD-PSGD (Lian et al. 2018, Alg. 1 on the bipartite graph): an even ("active") worker
+    // averages its model with a random odd ("passive") one, atomically for both, then applies its
+    // update, the change applyUpdate made to the read copy. Passive workers only apply theirs.
+    // Pairs are always even-odd and both locks are taken by std::scoped_lock (deadlock-free).
+    void averageWithPeerAndStep() {
+        torch::NoGradGuard no_grad;
+        auto& x = self_.public_weights;
+        read_weights_.sub_(self_.flat.weights);  // the step d: x <- x - d
+        const int m = shared_.global_workers;
+        const auto since = std::chrono::steady_clock::now();
+        if (self_.index % 2 == 0 && m >= 2) {
+            const int peer = 2 * std::uniform_int_distribution<int>(0, m / 2 - 1)(gossip_rng_) + 1;
+            WorkerState& other = *shared_.by_index[static_cast<size_t>(peer)];
+            std::scoped_lock both(self_.model_mutex, other.model_mutex);
+            addWait(since);
+            x.add_(other.public_weights.to(x.device())).mul_(0.5);
+            other.public_weights.copy_(x);
+            x.sub_(read_weights_);
+            self_.sent.fetch_add(1, std::memory_order_relaxed);
+            other.received.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            std::lock_guard lock(self_.model_mutex);
+            addWait(since);
+            x.sub_(read_weights_);
+        }
     }
 
     // Applies the schedule's steps that this worker's image count has reached (each step once,
@@ -219,7 +351,9 @@ private:
 
     void elasticStep() {
         if (!readLosses()) return;
+        const auto since = std::chrono::steady_clock::now();  // the center's lock, or its round trip
         exchange_->elasticStep(self_, elastic_diff_, easgd_alpha_);
+        addWait(since);
         self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -227,7 +361,12 @@ private:
         const int64_t request = shared_.snapshot_request.load();
         std::lock_guard lock(self_.snapshot_mutex);
         if (!self_.snapshot.defined()) self_.snapshot = torch::empty_like(self_.flat.weights);
-        self_.snapshot.copy_(self_.flat.weights);
+        if (self_.public_weights.defined()) {
+            std::lock_guard model(self_.model_mutex);
+            self_.snapshot.copy_(self_.public_weights);
+        } else {
+            self_.snapshot.copy_(self_.flat.weights);
+        }
         self_.snapshot_alpha = self_.alpha.load();
         self_.snapshot_seq.fetch_add(1);
         self_.served_snapshot_request.store(request);
@@ -240,10 +379,14 @@ private:
         s.at.images = self_.images.load();
         s.at.wall_s = shared_.elapsedSeconds();
         s.loss = window_.mean();
-        s.alpha = config_.algorithm == Algorithm::GoSgd ? self_.alpha.load() : std::nan("");
+        s.alpha = hasSumWeights(config_.algorithm) ? self_.alpha.load() : std::nan("");
         s.messages_sent = self_.sent.load();
         s.messages_received = self_.received.load();
         s.center_distance = self_.center_distance.load();
+        const int64_t wait_ns = self_.wait_ns.load(), iterations = s.at.iteration - sampled_iteration_;
+        s.wait_per_iteration_s = iterations > 0 ? static_cast<double>(wait_ns - sampled_wait_ns_) * 1e-9 / static_cast<double>(iterations) : 0.0;
+        sampled_wait_ns_ = wait_ns;
+        sampled_iteration_ = s.at.iteration;
         std::lock_guard lock(shared_.events_mutex);
         shared_.pending_samples.push_back(s);
     }
@@ -257,7 +400,12 @@ private:
     const bool nesterov_;
     const int tau_;
     const double easgd_alpha_;
+    const int local_steps_;
+    int sgp_shifts_ = 0;
+    bool round_aborted_ = false;
+    int64_t sampled_wait_ns_ = 0, sampled_iteration_ = 0;  // at the previous sample
     torch::Tensor velocity_, elastic_diff_;
+    torch::Tensor read_weights_;  // AD-PSGD: the model read at the start of the step, then the step
     LossWindow window_;
     static constexpr int64_t kLossLogSize = 16;
     torch::Tensor loss_log_;  // the last steps' losses, on the worker's device

@@ -32,6 +32,30 @@ private Q_SLOTS:
         qInfo("Fashion-MNIST: loss %.3f -> %.3f, test accuracy %.1f%%, %.0f images/s", first, r.final_mean_loss,
               100 * r.final_test_accuracy, r.images_per_second);
     }
+
+    // The algorithms beside GoSGD and EASGD learn too (LeNet, 2 workers, 6,000 images each).
+    void everyOtherAlgorithmLearnsFashionMnist_data() {
+        QTest::addColumn<int>("algorithm");
+        for (Algorithm a : {Algorithm::AllReduce, Algorithm::LocalSgd, Algorithm::DPsgd, Algorithm::AdPsgd, Algorithm::Sgp})
+            QTest::newRow(toString(a).c_str()) << int(a);
+    }
+    void everyOtherAlgorithmLearnsFashionMnist() {
+        QFETCH(int, algorithm);
+        RunConfig c;
+        c.algorithm = Algorithm(algorithm);
+        c.workers = 2;
+        c.local_steps = 10;
+        c.learning_rate = 0.1;
+        c.batch_size = 32;
+        c.budget_kind = BudgetKind::ImagesPerWorker;
+        c.budget = 6000;
+        c.eval_max_images = 2000;
+        const RunResult r = runToCompletion(c);
+        QCOMPARE_NAMES(r.status, RunStatus::Finished);
+        QVERIFY2(r.final_test_accuracy >= 0.60, qPrintable(QString::number(r.final_test_accuracy)));  // chance: 0.10
+        qInfo("%s: loss %.3f, test accuracy %.1f%%, %.0f images/s", toString(c.algorithm).c_str(), r.final_mean_loss,
+              100 * r.final_test_accuracy, r.images_per_second);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestFashionMnistRun)
