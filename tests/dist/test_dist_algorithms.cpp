@@ -1,0 +1,156 @@
+// The algorithms beside GoSGD and EASGD over two processes on loopback: rank 0 runs in this test,
+// rank 1 is a gossiplab-cli process with rank 0's settings. With the learning rate at 0 only the
+// communication moves the weights (the invariants of tests/core/test_algorithms, now across a
+// c10d all-reduce or across the push transport); with it on, LeNet learns Fashion-MNIST.
+#include <algorithm>
+#include <cmath>
+
+#include "dist_support.h"
+
+using namespace gossiplab;
+
+namespace {
+
+constexpr int kSteps = 100;
+
+RunConfig consensusConfig(Algorithm algorithm, int workers) {
+    RunConfig c;
+    c.algorithm = algorithm;
+    c.workers = workers;
+    c.dataset = "synthetic";
+    c.model = "mlp";
+    c.batch_size = 16;
+    c.budget_kind = BudgetKind::ImagesPerWorker;
+    c.budget = 16 * kSteps;
+    c.learning_rate = 0.0;
+    c.allow_zero_learning_rate = true;
+    c.init_noise = 0.1;
+    c.local_steps = 7;
+    c.metrics_every = 1;
+    c.distance_every = 5;
+    c.eval_max_images = 256;
+    c.intra_op_threads = 1;
+    return c;
+}
+
+double maxDifference(const std::vector<float>& a, const std::vector<float>& b) {
+    double worst = 0.0;
+    for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(double(a[k]) - double(b[k])));
+    return worst;
+}
+
+double driftOfTheMean(const FinalState& s, const std::vector<double>& weights = {}) {
+    double worst = 0.0;
+    for (size_t k = 0; k < s.initial_mean.size(); ++k) {
+        double mean = 0.0;
+        for (size_t i = 0; i < s.weights.size(); ++i)
+            mean += (weights.empty() ? 1.0 / double(s.weights.size()) : weights[i]) * s.weights[i][k];
+        worst = std::max(worst, std::abs(mean - s.initial_mean[k]));
+    }
+    return worst;
+}
+
+// Rank 0 here with `own` workers, rank 1 as gossiplab-cli with `other`: the result, rank 0's
+// final state (every worker's, numbered globally), and rank 1's output.
+struct TwoProcesses {
+    RunResult result;
+    FinalState state;
+    QString rank1;
+    int rank1_exit = 0;
+};
+
+TwoProcesses runOverTwoProcesses(const RunConfig& c, int other) {
+    const int port = test::freePort();
+    QTemporaryDir home;
+    test::DistLog log;
+    Run run(c, &log, test::rankZero(2, port));
+    run.start();
+    test::CliProcess one(QStringList{"run"} + test::distFlags(2, 1, port, other) + QStringList{"--threads", "1", "--quiet"}, home.path());
+    TwoProcesses out;
+    out.result = run.wait();
+    if (out.result.status == RunStatus::Finished) out.state = run.finalState();
+    out.rank1_exit = one.finish(60000);
+    out.rank1 = one.output();
+    return out;
+}
+
+}  // namespace
+
+class TestDistAlgorithms : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void allReduceAcrossProcessesMovesNothingAtLearningRateZero() {
+        RunConfig c = consensusConfig(Algorithm::AllReduce, 2);
+        c.init_noise = 0.0;
+        const TwoProcesses r = runOverTwoProcesses(c, 1);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        QCOMPARE(r.rank1_exit, 0);
+        QCOMPARE(r.state.weights.size(), size_t(3));
+        for (const auto& w : r.state.weights) QCOMPARE(maxDifference(w, r.state.initial_weights), 0.0);
+        QCOMPARE(r.result.iterations, int64_t(3 * kSteps));
+    }
+
+    void localSgdAcrossProcessesAveragesToTheMean() {
+        const TwoProcesses r = runOverTwoProcesses(consensusConfig(Algorithm::LocalSgd, 2), 2);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        QCOMPARE(r.state.weights.size(), size_t(4));
+        // Rank 1's workers' final weights came by message: the same model as rank 0's.
+        for (size_t i = 1; i < r.state.weights.size(); ++i)
+            QVERIFY2(maxDifference(r.state.weights[i], r.state.weights[0]) < 1e-6, qPrintable(QString::number(i)));
+        QVERIFY2(driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(driftOfTheMean(r.state))));
+    }
+
+    void dpsgdAcrossProcessesConservesTheSumAndReachesConsensus() {
+        const TwoProcesses r = runOverTwoProcesses(consensusConfig(Algorithm::DPsgd, 2), 3);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        QCOMPARE(r.state.weights.size(), size_t(5));
+        QVERIFY2(driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(driftOfTheMean(r.state))));
+        QVERIFY2(r.result.consensus_distance < 1e-2, qPrintable(QString::number(r.result.consensus_distance)));
+    }
+
+    void sgpAcrossProcessesKeepsItsWeightsAndReachesTheAverage() {
+        const TwoProcesses r = runOverTwoProcesses(consensusConfig(Algorithm::Sgp, 2), 2);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        double sum = 0.0;
+        for (double a : r.state.alphas) sum += a;
+        QVERIFY2(std::abs(sum - 1.0) < 1e-9, qPrintable(QString::number(sum, 'g', 17)));
+        QVERIFY(driftOfTheMean(r.state, r.state.alphas) < 1e-5);
+        for (const auto& w : r.state.weights) QVERIFY2(maxDifference(w, r.state.initial_mean) < 1e-3, qPrintable(QString::number(maxDifference(w, r.state.initial_mean))));
+    }
+
+    void adPsgdAcrossProcessesIsRefusedWithAReason() {
+        const TwoProcesses r = runOverTwoProcesses(consensusConfig(Algorithm::AdPsgd, 1), 1);
+        QCOMPARE_NAMES(r.result.status, RunStatus::Failed);
+        QVERIFY2(QString::fromStdString(r.result.message).contains("adpsgd runs in one process only"),
+                 qPrintable(QString::fromStdString(r.result.message)));
+        QVERIFY(r.rank1_exit != 0);
+    }
+
+    // Learning over two processes (LeNet, Fashion-MNIST, one worker each).
+    void everyAlgorithmLearnsOverTwoProcesses_data() {
+        QTest::addColumn<int>("algorithm");
+        for (Algorithm a : {Algorithm::AllReduce, Algorithm::LocalSgd, Algorithm::DPsgd, Algorithm::Sgp})
+            QTest::newRow(toString(a).c_str()) << int(a);
+    }
+    void everyAlgorithmLearnsOverTwoProcesses() {
+        QFETCH(int, algorithm);
+        RunConfig c;
+        c.algorithm = Algorithm(algorithm);
+        c.workers = 1;
+        c.local_steps = 10;
+        c.learning_rate = 0.1;
+        c.batch_size = 32;
+        c.budget_kind = BudgetKind::ImagesPerWorker;
+        c.budget = 6000;
+        c.eval_max_images = 2000;
+        c.intra_op_threads = 1;
+        const TwoProcesses r = runOverTwoProcesses(c, 1);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        QVERIFY2(r.result.final_test_accuracy >= 0.60, qPrintable(QString::number(r.result.final_test_accuracy)));
+        qInfo("%s over 2 processes: test accuracy %.1f%%, %.0f images/s", toString(c.algorithm).c_str(),
+              100 * r.result.final_test_accuracy, r.result.images_per_second);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistAlgorithms)
+#include "test_dist_algorithms.moc"
