@@ -21,6 +21,7 @@
 #include "ui/model/algorithm_names.h"
 #include "ui/model/run_data.h"
 #include "ui/plots/compare_plot.h"
+#include "ui/plots/distance_panel.h"
 #include "ui/plots/panel_specs.h"
 #include "ui/plots/qcp.h"
 #include "ui/plots/worker_series_panel.h"
@@ -134,6 +135,23 @@ private Q_SLOTS:
         QVERIFY(panel->noteText().contains("no alphas, no center"));
         QVERIFY(!panel->hasData());
         QVERIFY(!panel->title().contains(QStringLiteral("\u03A3\u03B1")));
+        QVERIFY(!panel->customPlot()->legend->visible());  // no "w0 ... Σα" legend under a note
+
+        // Identical replicas: a consensus distance of 0, which the log axis cannot draw, is said.
+        for (int i = 1; i <= 3; ++i) {
+            DistanceSnapshot d;
+            d.at = {i * 50, i * 800, i * 0.5};
+            d.workers = kWorkers;
+            d.distances.assign(size_t(kWorkers * kWorkers), 0.0);
+            d.consensus_distance = 0.0;
+            data.add(d);
+        }
+        view.refreshNow(true);
+        QString said;
+        QCustomPlot* distances = view.distancePanel()->customPlot();
+        for (int i = 0; i < distances->itemCount(); ++i)
+            if (auto* text = qobject_cast<QCPItemText*>(distances->item(i)); text && text->visible()) said += text->text();
+        QVERIFY2(said.contains("models are identical"), qPrintable(said));
 
         // The same view going back to a GoSGD run draws the alphas, without the note.
         RunData gosgd;
@@ -143,6 +161,8 @@ private Q_SLOTS:
         QCOMPARE(panel->noteText(), QString());
         QVERIFY(panel->hasData());
         QVERIFY(panel->title().startsWith("Alpha per worker"));
+        QVERIFY(panel->customPlot()->legend->visible());
+        QCOMPARE(panel->customPlot()->legend->itemCount(), kWorkers + 3);  // w0..w3, Σα, held, waiting
     }
 
     void everyAlgorithmHasItsSecondPanel() {
@@ -199,6 +219,69 @@ private Q_SLOTS:
             QVERIFY(wait->refresh());
             QCOMPARE(drawnWorkerLines(*wait).at("w2"), 20.0);
         }
+    }
+
+    // A run that never waits (naive, as the core reports it: 0) draws a flat line on a 0..1 ms
+    // axis, not a magnified nothing around 0.
+    void aRunThatNeverWaitsShowsAFlatLineAtZero() {
+        RunData data;
+        feedRun(data, Algorithm::Naive, 20);
+        for (int w = 0; w < kWorkers; ++w) {
+            WorkerSample s;
+            s.worker = w;
+            s.at = {500, 8000, 5.0};
+            s.loss = 0.5;
+            s.alpha = s.alpha_sum = s.center_distance = std::nan("");
+            s.wait_per_iteration_s = 0.0;
+            data.add(s);
+        }
+        RunData zeros;
+        zeros.reset(infoFor(Algorithm::Naive));
+        for (int i = 1; i <= 20; ++i)
+            for (int w = 0; w < kWorkers; ++w) {
+                WorkerSample s;
+                s.worker = w;
+                s.at = {i * 5, i * 80, i * 0.05};
+                s.loss = 1.0;
+                s.alpha = s.alpha_sum = s.center_distance = std::nan("");
+                s.wait_per_iteration_s = 0.0;
+                zeros.add(s);
+            }
+        LiveView view;
+        view.resize(1400, 800);
+        view.show();
+        view.configureFor(Algorithm::Naive);
+        view.setRunData(&zeros);
+        QVERIFY(view.waitPanel()->hasData());
+        const QCPRange range = view.waitPanel()->customPlot()->yAxis->range();
+        QCOMPARE(range.lower, 0.0);
+        QVERIFY2(range.upper > 0.99 && range.upper < 1.2, qPrintable(QString::number(range.upper)));
+        QVERIFY(view.waitPanel()->title().contains("mean 0 ms"));
+        // A waiting run scales to its data, still from 0.
+        view.setRunData(&data);
+        const QCPRange waiting = view.waitPanel()->customPlot()->yAxis->range();
+        QCOMPARE(waiting.lower, 0.0);
+        QVERIFY2(waiting.upper >= 4.0 && waiting.upper < 5.0, qPrintable(QString::number(waiting.upper)));
+    }
+
+    // Three panels in a row are narrow: a title with details puts them on a second line rather
+    // than cutting them off; title() still gives it on one line.
+    void aLongTitleWrapsInANarrowPanel() {
+        RunData data;
+        feedRun(data, Algorithm::Sgp, 20);
+        LiveView view;
+        view.resize(900, 700);
+        view.show();
+        view.configureFor(Algorithm::Sgp);
+        view.setRunData(&data);
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto* shown = qobject_cast<QCPTextElement*>(view.exchangePanel()->customPlot()->plotLayout()->element(0, 0));
+        QVERIFY(shown);
+        QVERIFY2(shown->text().contains('\n'), qPrintable(shown->text()));
+        QVERIFY(!view.exchangePanel()->title().contains('\n'));
+        QVERIFY(view.exchangePanel()->title().contains("1.000000"));
+        view.setPlotLayout(LiveView::PlotLayout::Column);  // one wide column: one line
+        QTRY_VERIFY2(!shown->text().contains('\n'), qPrintable(shown->text()));
     }
 
     void theAlgorithmFilterListsAndFiltersEveryAlgorithm() {

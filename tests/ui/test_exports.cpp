@@ -183,7 +183,7 @@ private Q_SLOTS:
         view.setOverwriteQuestion(neverOverwrite());
         ExportAllResult result = view.exportAllTo(folder);
         QVERIFY2(result.ok(), qPrintable(result.errors.join('\n')));
-        QCOMPARE(result.written.size(), 2 + 4 * 3);
+        QCOMPARE(result.written.size(), 2 + 5 * 3);  // two CSVs; five plots (loss, accuracy, consensus, alpha, wait) x PNG, PDF, SVG
         for (const QString& f : result.written) QVERIFY2(QFileInfo(f).size() > 0, qPrintable(f));
         QVERIFY(QFileInfo::exists(folder + "/compare-loss.svg"));
         // A marker in place of one file: a declined export must leave it byte for byte (a time
@@ -205,7 +205,8 @@ private Q_SLOTS:
         view.setOverwriteQuestion([&](const QStringList& existing) { asked = existing; return true; });
         result = view.exportAllTo(folder);
         QVERIFY(result.ok());
-        QCOMPARE(asked.size(), 14);
+        QCOMPARE(asked.size(), 17);
+        QVERIFY(QFileInfo::exists(folder + "/compare-wait.png"));
     }
 
     // Issue #20, 2: an export draws into files only. The widgets on screen (axes, tick labels,

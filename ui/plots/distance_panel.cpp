@@ -159,12 +159,29 @@ void DistancePanel::rebuild() {
         heat_rect_->axis(QCPAxis::atLeft)->setRange(-0.5, 3.5);
         setTitleText(tr("Pairwise distances"));
     }
+    bool all_zero = false;
     if (data_) {
         data_->run(RunSeries::ConsensusDistance).means(x_axis_, xs_, ys_);  // a bold line: means, no zigzag
         setGraphData(consensus_, xs_, ys_, log_y_);
+        all_zero = !ys_.empty() && std::all_of(ys_.begin(), ys_.end(), [](double v) { return v == 0.0; });
     } else {
         consensus_->data()->clear();
     }
+    // Identical replicas (all-reduce, right after a local SGD averaging) have a consensus distance
+    // of exactly 0, which a log axis cannot draw: say it instead of showing empty axes.
+    if (all_zero && log_y_ && !zero_note_) {
+        zero_note_ = new QCPItemText(plot_);
+        zero_note_->setClipToAxisRect(false);
+        zero_note_->position->setType(QCPItemPosition::ptAxisRectRatio);
+        zero_note_->position->setAxisRect(line_rect_);
+        zero_note_->position->setCoords(0.5, 0.5);
+        zero_note_->setPositionAlignment(Qt::AlignCenter);
+        zero_note_->setColor(QColor(0x8A8A8A));
+        zero_note_->setFont(style::placeholderFont());
+        zero_note_->setSelectable(false);
+        zero_note_->setText(tr("consensus distance 0 at every snapshot:\nthe workers' models are identical"));
+    }
+    if (zero_note_) zero_note_->setVisible(all_zero && log_y_);
     updatePlaceholder(!has && consensus_->data()->isEmpty());
     keepHeatMapSquare();
 }

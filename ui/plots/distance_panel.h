@@ -6,6 +6,7 @@
 
 class QCPColorMap;
 class QCPColorScale;
+class QCPItemText;
 
 namespace gossiplab::ui {
 
@@ -33,6 +34,7 @@ private:
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
     QCPGraph* consensus_ = nullptr;
+    QCPItemText* zero_note_ = nullptr;  // over the consensus line when every value is 0 (log y draws none)
     int matrix_size_ = 0;
     std::vector<double> xs_, ys_;
 };

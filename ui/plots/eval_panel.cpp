@@ -93,7 +93,16 @@ void EvalPanel::adjustRanges() {
     // Accuracy reads best on a fixed scale until the curve has a shape of its own.
     const QCPRange acc = plot_->yAxis->range();
     if (accuracy_->data()->size() < 2) plot_->yAxis->setRange(0, 100);
-    else plot_->yAxis->setRange(std::max(0.0, acc.lower), std::min(100.0, acc.upper));
+    else {
+        // At least one percentage point: a flat curve (100 % on an easy set) gets readable ticks
+        // instead of "100 100 100".
+        double lower = std::max(0.0, acc.lower), upper = std::min(100.0, acc.upper);
+        if (upper - lower < 1.0) {
+            upper = std::min(100.0, std::max(upper, lower + 1.0));
+            lower = std::max(0.0, upper - 1.0);
+        }
+        plot_->yAxis->setRange(lower, upper);
+    }
     if (loss_->data()->size() == 1 && plot_->yAxis2->scaleType() == QCPAxis::stLinear) {
         const double v = loss_->data()->constBegin()->value;
         if (std::isfinite(v)) plot_->yAxis2->setRange(0, std::max(v * 1.5, 1e-6));

@@ -104,6 +104,8 @@ WorkerPanelSpec waitPerIteration() {
     s.y_label = QObject::tr("ms waiting / iteration");
     s.series = WorkerSeries::WaitPerIteration;
     s.y_scale = 1000.0;  // recorded in seconds, drawn in ms
+    s.y_from_zero = true;
+    s.y_min_span = 1.0;  // ms: a run that never waits shows a flat line at 0, not a magnified nothing
     s.legend = true;
     // The workers' mean of their latest values: how long an iteration waits right now.
     s.subtitle = [](const RunData& d) {

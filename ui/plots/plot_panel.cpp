@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QMenu>
 #include <QPainter>
 #include <QRegularExpression>
@@ -36,7 +37,7 @@ QString formatValue(double v) {
 
 }  // namespace
 
-PlotPanel::PlotPanel(const QString& title, QWidget* parent) : QWidget(parent), title_text_(title) {
+PlotPanel::PlotPanel(const QString& title, QWidget* parent) : QWidget(parent), title_text_(title), full_title_(title) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     plot_ = new QCustomPlot(this);
@@ -183,10 +184,32 @@ void PlotPanel::rescaleToData() {
     adjustRanges();
 }
 
-QString PlotPanel::title() const { return title_->text(); }
+QString PlotPanel::title() const { return full_title_; }
 
 void PlotPanel::setTitleText(const QString& text) {
-    if (title_->text() != text) title_->setText(text);
+    full_title_ = text;
+    applyTitle();
+}
+
+void PlotPanel::applyTitle() {
+    // The details after the first "   ·   " go to a second line when the whole does not fit: a
+    // narrow panel (three in a row) keeps every figure readable instead of cutting it off.
+    static const QString separator = QStringLiteral("   \u00B7   ");
+    QString shown = full_title_;
+    const QMargins margins = title_->margins();
+    const int available = width() - margins.left() - margins.right();  // the plot fills the panel
+    const int split = shown.indexOf(separator);
+    if (split > 0 && available > 0 && QFontMetrics(title_->font()).horizontalAdvance(shown) > available)
+        shown = shown.left(split) + QLatin1Char('\n') + shown.mid(split + separator.size());
+    if (title_->text() != shown) {
+        title_->setText(shown);
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+void PlotPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    applyTitle();
 }
 
 QString PlotPanel::xAxisLabel() const {

@@ -62,7 +62,7 @@ public:
     // The user zoomed or panned: the view no longer follows the data.
     bool followsData() const { return !user_view_; }
 
-    QString title() const;  // as shown, with its live details
+    QString title() const;  // with its live details, on one line (the panel may wrap it)
     // For tests and benchmarks: data points held by the visible graphs, and whether any is drawn.
     int64_t plottedPointCount() const;
     bool hasData() const { return plottedPointCount() > 0; }
@@ -93,6 +93,8 @@ protected:
     // After the automatic ranges are set: a panel may correct them (e.g. a single point).
     virtual void adjustRanges() {}
     void showEvent(QShowEvent* event) override;
+    // A title too wide for the panel puts its details ("   ·   ...") on a second line.
+    void resizeEvent(QResizeEvent* event) override;
 
     uint64_t baseSignature() const;  // settings every panel shares (x axis, smoothing, ...)
     void setTitleText(const QString& text);
@@ -119,8 +121,10 @@ protected:
 private:
     void showContextMenu(const QPoint& pos);
     void saveImageDialog();
+    void applyTitle();
 
     QString title_text_;
+    QString full_title_;  // as set; title_ may show it on two lines (applyTitle)
     QString placeholder_text_;
     QCPItemText* placeholder_ = nullptr;
     std::vector<QCPAbstractItem*> marker_items_;

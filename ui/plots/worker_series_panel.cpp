@@ -1,5 +1,7 @@
 #include "ui/plots/worker_series_panel.h"
 
+#include <algorithm>
+
 #include "ui/model/smoothing.h"
 #include "ui/plots/palette.h"
 #include "ui/plots/plot_style.h"
@@ -40,8 +42,8 @@ void WorkerSeriesPanel::setSpec(WorkerPanelSpec spec) {
 
     // The legend sits under the axis rect, in rows of up to six entries.
     QCPLayoutGrid* layout = plot_->plotLayout();
-    if (spec_.legend && !plot_->legend->visible()) {
-        plot_->legend->setVisible(true);
+    if (spec_.legend && !legend_installed_) {
+        legend_installed_ = true;
         plot_->axisRect()->insetLayout()->take(plot_->legend);
         auto* holder = new QCPLayoutGrid;
         layout->addElement(2, 0, holder);
@@ -51,6 +53,10 @@ void WorkerSeriesPanel::setSpec(WorkerPanelSpec spec) {
         plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
         plot_->legend->setWrap(9);
     }
+    // A panel switched to a spec without a legend (a note instead of alphas) shows none; the graphs
+    // and legend entries are made again for the new spec.
+    plot_->legend->setVisible(spec_.legend);
+    aggregate_raw_ = nullptr;
     ++settings_generation_;
 }
 
@@ -87,6 +93,7 @@ void WorkerSeriesPanel::ensureGraphs(int workers) {
     }
     // The legend lists one entry per worker and one for the aggregate.
     plot_->legend->clearItems();
+    if (!spec_.legend) return;
     for (int w = 0; w < workers; ++w) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth_[size_t(w)]));
     if (spec_.aggregate) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, aggregate_smooth_));
     for (const auto& [raw, smooth] : run_line_graphs_) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth));
@@ -231,5 +238,35 @@ QString WorkerSeriesPanel::noteText() const { return note_ && note_->visible() ?
 std::vector<QCPAxis*> WorkerSeriesPanel::logAxes() const { return {plot_->yAxis}; }
 
 std::vector<QCPAxisRect*> WorkerSeriesPanel::timeRects() const { return {plot_->axisRect()}; }
+
+void WorkerSeriesPanel::adjustRanges() {
+    if (log_y_ || (!spec_.y_from_zero && spec_.y_min_span <= 0.0)) return;
+    bool any = false;
+    QCPRange values;
+    for (int i = 0; i < plot_->graphCount(); ++i) {
+        QCPGraph* g = plot_->graph(i);
+        if (!g->visible() || g->data()->isEmpty()) continue;
+        bool found = false;
+        const QCPRange r = g->getValueRange(found);
+        if (!found) continue;
+        values = any ? QCPRange(std::min(values.lower, r.lower), std::max(values.upper, r.upper)) : r;
+        any = true;
+    }
+    if (!any) return;
+    const bool from_zero = spec_.y_from_zero && values.lower >= 0.0;
+    double lower = from_zero ? 0.0 : values.lower;
+    double upper = values.upper;
+    if (upper - lower < spec_.y_min_span) {
+        if (from_zero) {
+            upper = lower + spec_.y_min_span;
+        } else {
+            const double center = 0.5 * (lower + upper);
+            lower = center - 0.5 * spec_.y_min_span;
+            upper = center + 0.5 * spec_.y_min_span;
+        }
+    }
+    const double pad = 0.05 * (upper - lower);
+    plot_->yAxis->setRange(from_zero ? lower : lower - pad, upper + pad);
+}
 
 }  // namespace gossiplab::ui

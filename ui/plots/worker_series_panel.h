@@ -38,6 +38,10 @@ struct WorkerPanelSpec {
     bool smoothable = false;  // follows the smoothing control
     bool log_y = false;       // the default
     double y_scale = 1.0;     // shown values = stored values x y_scale (e.g. 1000: seconds drawn as ms)
+    // Linear y only: start the axis at 0 when no value is below it, and show at least this span
+    // (a flat line of zeros, e.g. a run that never waits, gets [0, y_min_span] and not +-1e9).
+    bool y_from_zero = false;
+    double y_min_span = 0.0;
     bool legend = false;      // a clickable legend (hides and shows workers)
     // Extra text after the title (e.g. the sum of the alphas); empty: none.
     std::function<QString(const RunData&)> subtitle;
@@ -61,6 +65,7 @@ protected:
     void rebuild() override;
     std::vector<QCPAxis*> logAxes() const override;
     std::vector<QCPAxisRect*> timeRects() const override;
+    void adjustRanges() override;
 
 private:
     void ensureGraphs(int workers);
@@ -73,6 +78,7 @@ private:
     QCPGraph* aggregate_smooth_ = nullptr;
     std::vector<std::pair<QCPGraph*, QCPGraph*>> run_line_graphs_;  // per run line: raw, smooth
     QCPItemText* note_ = nullptr;
+    bool legend_installed_ = false;  // moved under the axis rect (once, by the first spec with a legend)
     std::vector<double> xs_, ys_, ws_, smoothed_;
 };
 
