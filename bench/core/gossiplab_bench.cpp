@@ -43,6 +43,8 @@ struct Options {
     bool throughput = true;
     bool recording = true;
     bool blas = true;
+    bool algorithms = true;
+    bool exchange = true;
     std::vector<std::string> workloads = {"lenet", "cifar"};
 };
 
@@ -168,6 +170,44 @@ void throughput(const Options& o, const std::string& workload, std::map<std::str
             if (rate < 0) std::printf(" %20s", "-");
             else std::printf(" %11.0f (%5.2fx)", rate, rate / rates[0]);
         }
+        std::printf("\n");
+        std::fflush(stdout);
+    }
+}
+
+// Issue #17: every algorithm next to naive at the same M, and how long a worker waits for the
+// others per iteration (barriers, locks, round trips, late pushes): where synchronous and
+// asynchronous methods differ.
+void algorithms(const Options& o) {
+    struct Kind {
+        std::string label;
+        Algorithm algorithm;
+    };
+    const std::vector<Kind> kinds = {{"naive", Algorithm::Naive},       {"gosgd p=1", Algorithm::GoSgd},
+                                     {"eamsgd tau=1", Algorithm::Easgd}, {"allreduce", Algorithm::AllReduce},
+                                     {"local-sgd H=8", Algorithm::LocalSgd}, {"dpsgd", Algorithm::DPsgd},
+                                     {"adpsgd", Algorithm::AdPsgd},     {"sgp", Algorithm::Sgp}};
+    std::printf("\n2b. Every algorithm, LeNet on Fashion-MNIST, batch 64 (images/s, all workers, ratio to naive at the same M;\n"
+                "   then the wait per iteration and worker in microseconds; %.0f s per cell)\n", o.seconds);
+    std::printf("   %-3s", "M");
+    for (const auto& k : kinds) std::printf(" %22s", k.label.c_str());
+    std::printf("\n");
+    for (int m = 1; m <= o.max_workers; m *= 2) {
+        std::vector<RunResult> results;
+        for (const auto& k : kinds) {
+            RunConfig c = workloadConfig("lenet", o.devices);
+            c.workers = m;
+            c.algorithm = k.algorithm;
+            c.p = 1.0;
+            c.local_steps = 8;
+            if (k.algorithm == Algorithm::Easgd) c.momentum = 0.99;
+            results.push_back(timedRun(c, o.seconds));
+        }
+        std::printf("   %-3d", m);
+        for (const auto& r : results) std::printf(" %13.0f (%5.2fx)", r.images_per_second, r.images_per_second / results[0].images_per_second);
+        std::printf("\n   %-3s", "");
+        for (const auto& r : results)
+            std::printf(" %16.0f us/it", r.iterations ? 1e6 * r.wait_s / static_cast<double>(r.iterations) : 0.0);
         std::printf("\n");
         std::fflush(stdout);
     }
@@ -388,10 +428,13 @@ int main(int argc, char** argv) {
         else if (a == "--no-throughput") o.throughput = false;
         else if (a == "--no-recording") o.recording = false;
         else if (a == "--no-blas") o.blas = false;
+        else if (a == "--no-algorithms") o.algorithms = false;
+        else if (a == "--only-algorithms") o.blas = o.throughput = o.memory = o.recording = o.exchange = false;
         else if (a == "--workload") o.workloads = {next()};
         else {
             std::fprintf(stderr, "usage: gossiplab-bench [--seconds S] [--max-workers M] [--devices LIST] [--workload lenet|cifar]\n"
-                                 "                       [--no-memory] [--no-throughput] [--no-recording] [--no-blas]\n");
+                                 "                       [--no-memory] [--no-throughput] [--no-recording] [--no-blas]\n"
+                                 "                       [--no-algorithms] [--only-algorithms]\n");
             return 2;
         }
     }
@@ -399,10 +442,11 @@ int main(int argc, char** argv) {
                 o.devices.c_str(), TORCH_VERSION, blasSummary().c_str());
     if (const std::string warning = referenceBlasWarning(); !warning.empty()) std::fprintf(stderr, "gossiplab-bench: %s\n", warning.c_str());
     if (o.blas && o.throughput) blasAndLayout(o);
-    exchangeCost(o.devices);
+    if (o.exchange) exchangeCost(o.devices);
     std::map<std::string, RunResult> profiles;
     if (o.throughput)
         for (const auto& w : o.workloads) throughput(o, w, profiles);
+    if (o.algorithms) algorithms(o);
     if (o.memory) memory(o);
     profileTable(profiles);
     if (o.recording) recordingCost(o);

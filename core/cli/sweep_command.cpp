@@ -43,7 +43,11 @@ const char* kSweepHelp =
     "  --preset NAME            paper-fig1: the GoSGD paper's Fig. 1 (GoSGD p=1 vs EAMSGD tau=1 vs naive, GoSGD\n"
     "                           p=0.02 vs EAMSGD tau=50; M=8, batch 128, lr 0.01, wd 1e-4; Fashion-MNIST + LeNet,\n"
     "                           or CIFAR-10 + the EASGD net when its files are present)\n"
+    "                           paper-fig1-long: Fig. 1 to the end of convergence (10 epochs per worker, 2 seeds,\n"
+    "                           both readings of EAMSGD's moving rate)\n"
     "                           consensus-vs-p: GoSGD at p = 0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1\n"
+    "                           algorithms: every algorithm (GoSGD and EAMSGD at two rates, naive, all-reduce,\n"
+    "                           local SGD, D-PSGD, AD-PSGD, SGP) at the same budget and seeds; M=4, Fashion-MNIST\n"
     "  --file SPEC.json         a spec file: {\"name\", \"preset\", \"base\": {settings}, \"grid\": {\"p\": [0, 1], ...},\n"
     "                           \"per-algorithm\": {\"easgd\": {\"momentum\": 0.99}}}; flat keys (\"grid.p\": \"0,1\") work too\n"
     "  --name TEXT              the experiment's name (default: made from the preset or the axes)\n"
@@ -602,6 +606,7 @@ int experimentCommand(const std::vector<std::string>& raw) {
             std::printf("\n%s", timeToLossText(table, style).c_str());
             std::printf("\n%s", timeToLossBySettingText(table, style).c_str());
         }
+        std::printf("\n%s", finalMetricsBySettingText(loaded->data, style).c_str());
         const auto parameter = metric_vs ? metric_vs : defaultSweepParameter(loaded->data);
         if (parameter) std::printf("\n%s", metricsText(loaded->data, *parameter, style).c_str());
         if (const ConsensusFit fit = fitConsensus(loaded->data); fit.valid)

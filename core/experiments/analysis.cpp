@@ -421,9 +421,10 @@ MetricVsParameter metricVsParameter(const ExperimentData& data, Metric metric, S
         const double value = metricValue(run, metric);
         if (!std::isfinite(value)) continue;
         std::string label = algorithmName(run.config);
-        if (p_varies && run.config.algorithm != Algorithm::Naive) {
-            label += run.config.algorithm == Algorithm::Easgd ? " tau=" + std::to_string(run.config.effectiveEasgdTau())
-                                                              : " p=" + fmt(run.config.p);
+        if (p_varies) {  // the algorithms whose communication p sets
+            if (run.config.algorithm == Algorithm::GoSgd) label += " p=" + fmt(run.config.p);
+            if (run.config.algorithm == Algorithm::Easgd) label += " tau=" + std::to_string(run.config.effectiveEasgdTau());
+            if (run.config.algorithm == Algorithm::LocalSgd) label += " H=" + std::to_string(run.config.effectiveLocalSteps());
         }
         if (workers_vary) label += " M=" + std::to_string(run.config.workers);
         if (lr_vary) label += " lr=" + fmt(run.config.learning_rate);

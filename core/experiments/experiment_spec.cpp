@@ -508,14 +508,42 @@ ExperimentSpec consensusVsPSpec() {
     return spec;
 }
 
+ExperimentSpec algorithmsSpec() {
+    ExperimentSpec spec;
+    spec.kind = ExperimentKind::Grid;
+    spec.name = "Every algorithm, same budget (fashion-mnist, lenet)";
+    spec.base = paperPreset();  // M = 8, weight decay 1e-4
+    spec.base.dataset = "fashion-mnist";
+    spec.base.model = "lenet";
+    spec.base.data_dir.clear();
+    spec.base.workers = 4;
+    // The consensus preset's batch and learning rate: every algorithm leaves the plateau within
+    // the budget, so the comparison is about how they learn, not who escapes first.
+    spec.base.batch_size = 32;
+    spec.base.learning_rate = 0.05;
+    spec.base.budget_kind = BudgetKind::ImagesPerWorker;
+    spec.base.budget = 15000;
+    spec.base.eval_every_images = 5000;
+    spec.base.eval_max_images = 0;
+    spec.grid.algorithm.assign(std::begin(kAllAlgorithms), std::end(kAllAlgorithms));
+    spec.grid.p = {1.0, 0.02};  // GoSGD's p; EASGD's tau = 1 and 50; the others ignore it
+    spec.grid.seed = {1, 2};
+    // EAMSGD: Nesterov delta 0.9 at lr 0.005 takes steps of lr / (1 - delta) = 0.05, the others' size
+    // (delta 0.99 at lr 0.05 diverges); the center is its test model.
+    spec.per_algorithm[Algorithm::Easgd] = {{"momentum", "0.9"}, {"learning-rate", "0.005"}, {"test-model", "center"}};
+    spec.per_algorithm[Algorithm::LocalSgd] = {{"local-steps", "8"}};
+    return spec;
+}
+
 std::optional<ExperimentSpec> experimentPresetByName(const std::string& name, const std::string& cifar_dir) {
     if (name == "paper-fig1") return paperFig1Spec(cifar_dir);
     if (name == "paper-fig1-long") return paperFig1LongSpec();
     if (name == "consensus-vs-p") return consensusVsPSpec();
+    if (name == "algorithms") return algorithmsSpec();
     return std::nullopt;
 }
 
-std::vector<std::string> experimentPresetNames() { return {"paper-fig1", "paper-fig1-long", "consensus-vs-p"}; }
+std::vector<std::string> experimentPresetNames() { return {"paper-fig1", "paper-fig1-long", "consensus-vs-p", "algorithms"}; }
 
 // ---- JSON ----
 

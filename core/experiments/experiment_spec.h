@@ -130,6 +130,9 @@ ExperimentSpec paperFig1Spec(const std::string& cifar_dir = {});
 // budget, for M = 4, 8 and 16 (Fashion-MNIST, LeNet, 15,000 images per worker, batch 32, lr 0.05, weight decay
 // 1e-4: the loss falls well within the budget, so consensus is measured under gradient noise).
 ExperimentSpec consensusVsPSpec();
+// Every algorithm at the same budget and seeds (GoSGD and EASGD at two rates of communication):
+// time to loss, final test accuracy and consensus distance side by side.
+ExperimentSpec algorithmsSpec();
 std::optional<ExperimentSpec> experimentPresetByName(const std::string& name, const std::string& cifar_dir = {});
 std::vector<std::string> experimentPresetNames();
 // True when the CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin) are in the folder

@@ -219,4 +219,43 @@ std::string metricsText(const ExperimentData& data, SweepParameter parameter, Te
     return out + render(header, rows, style);
 }
 
+std::string finalMetricsBySettingText(const ExperimentData& data, TextStyle style) {
+    const std::vector<Metric> metrics = {Metric::TestAccuracy, Metric::ConsensusDistance, Metric::FinalLoss,
+                                         Metric::ImagesPerSecond, Metric::WallTime};
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<const RunData*>> by_setting;
+    for (const RunData& run : data.runs) {
+        if (run.run_id == 0 || run.status != RunStatus::Finished) continue;
+        const std::string label = labelWithoutSeed(run.label);
+        if (by_setting[label].empty()) order.push_back(label);
+        by_setting[label].push_back(&run);
+    }
+    Row header = {"setting", "runs"};
+    for (Metric metric : metrics) header.push_back(describe(metric));
+    std::vector<Row> rows;
+    for (const auto& label : order) {
+        const auto& runs = by_setting[label];
+        Row row = {label, std::to_string(runs.size())};
+        for (Metric metric : metrics) {
+            double sum = 0.0, lo = kNaN, hi = kNaN;
+            int count = 0;
+            for (const RunData* run : runs) {
+                const double v = metricValue(*run, metric);
+                if (!std::isfinite(v)) continue;
+                sum += v;
+                lo = count == 0 ? v : std::min(lo, v);
+                hi = count == 0 ? v : std::max(hi, v);
+                ++count;
+            }
+            std::string cell = count ? formatMetric(metric, sum / count) : "-";
+            if (count > 1 && lo != hi) cell += " [" + formatMetric(metric, lo) + ".." + formatMetric(metric, hi) + "]";
+            row.push_back(cell);
+        }
+        rows.push_back(row);
+    }
+    std::string out = "Final metrics by setting (finished runs; mean [min..max] over seeds)\n";
+    if (style == TextStyle::Markdown) out += "\n";
+    return out + render(header, rows, style);
+}
+
 }  // namespace gossiplab::experiments

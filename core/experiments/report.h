@@ -22,6 +22,10 @@ std::string timeToLossBySettingText(const TimeToLossTable& table, TextStyle styl
 // there are several).
 std::string metricsText(const ExperimentData& data, SweepParameter parameter, TextStyle style);
 
+// One row per setting (its runs over the seeds, by label without the seed): the final test
+// accuracy, consensus distance, training loss, throughput and wall time, mean [min..max].
+std::string finalMetricsBySettingText(const ExperimentData& data, TextStyle style);
+
 // Numbers as the tables print them ("-" for NaN).
 std::string formatValue(double value, int significant = 4);
 

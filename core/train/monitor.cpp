@@ -297,7 +297,10 @@ void Monitor::finish(RunResult& result) {
         for (const auto& w : shared_.workers) ns += w->phase_ns[static_cast<size_t>(phase)].load();
         result.phase_seconds.emplace_back(kPhaseNames[phase], static_cast<double>(ns) * 1e-9);
     }
-    for (const auto& w : shared_.workers) result.iterations += w->iteration.load();
+    for (const auto& w : shared_.workers) {
+        result.iterations += w->iteration.load();
+        result.wait_s += static_cast<double>(w->wait_ns.load()) * 1e-9;
+    }
     result.images_done = totalImages();
     result.messages = totalMessages();
     result.final_mean_loss = meanLoss();

@@ -168,6 +168,9 @@ struct RunResult {
     // (inbox drain, elastic step, data sampling, forward/backward, optimizer step, push, metrics).
     std::vector<std::pair<std::string, double>> phase_seconds;
     int64_t iterations = 0;  // summed over workers
+    // Time this process's workers spent waiting for others, summed over them (the samples'
+    // wait_per_iteration_s over the whole run).
+    double wait_s = 0.0;
     // Multi-process runs: the ranks lost during the run, the alpha (GoSGD) that was lost with
     // them (1 - what the survivors hold after the final drain), and the traffic between processes.
     std::vector<int> lost_ranks;
