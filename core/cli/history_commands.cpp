@@ -11,6 +11,7 @@
 #include "core/cli/command_line.h"
 #include "core/cli/progress_printer.h"
 #include "core/store/history.h"
+#include "core/train/run_settings.h"
 
 namespace gossiplab::cli {
 
@@ -109,7 +110,7 @@ int runsCommand(const std::vector<std::string>& raw) {
         filter.statuses.push_back(status);
     }
     if (auto a = args.option("algorithm")) {
-        if (!parseAlgorithm(*a)) return usage("runs", "--algorithm is '" + *a + "'; allowed: gosgd, easgd, naive", kUsage);
+        if (!parseAlgorithm(*a)) return usage("runs", "--algorithm is '" + *a + "'; allowed: " + findRunSetting("algorithm")->range, kUsage);
         filter.algorithms.push_back(toString(*parseAlgorithm(*a)));
     }
     if (auto t = args.option("search")) filter.text = *t;

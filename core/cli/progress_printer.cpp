@@ -42,6 +42,8 @@ void ProgressPrinter::onRunStarted(const RunInfo& info) {
     if (c.algorithm == Algorithm::GoSgd) std::fprintf(out_, ", p = %g", c.p);
     if (c.algorithm == Algorithm::Easgd)
         std::fprintf(out_, ", tau = %d, alpha = %g, delta = %g", c.easgd_tau, c.easgd_alpha, c.momentum);
+    if (c.algorithm == Algorithm::LocalSgd) std::fprintf(out_, ", H = %d", c.effectiveLocalSteps());
+    if (c.algorithm == Algorithm::Sgp) std::fprintf(out_, ", delay = %d", c.sgp_delay);
     std::fprintf(out_, ", lr = %g, batch %d\n", c.learning_rate, c.batch_size);
     std::fprintf(out_, "  data:    %s\n  model:   %s\n", info.dataset_description.c_str(), info.model_description.c_str());
     std::fprintf(out_, "  devices: %s", info.worker_devices.empty() ? "?" : info.worker_devices[0].c_str());
@@ -125,7 +127,11 @@ void ProgressPrinter::onRunEnded(const RunResult& r) {
         std::fprintf(out_, "  test model        loss %.4f, accuracy %.2f%%\n", r.final_test_loss, 100.0 * r.final_test_accuracy);
     std::fprintf(out_, "  consensus dist.   %.6g (mean distance of the workers to their average)\n", r.consensus_distance);
     std::fprintf(out_, "  messages          %s\n", withThousands(r.messages).c_str());
-    if (std::isfinite(r.alpha_sum)) std::fprintf(out_, "  sum of alphas     %.9f\n", r.alpha_sum);
+    if (r.iterations > 0 && r.wait_s > 0.0)
+        std::fprintf(out_, "  waiting           %.3f ms per iteration and worker (barriers, locks, round trips, late pushes)\n",
+                     1e3 * r.wait_s / static_cast<double>(r.iterations));
+    if (std::isfinite(r.alpha_sum))
+        std::fprintf(out_, "  sum of alphas     %.9f%s\n", r.alpha_sum, info_.config.algorithm == Algorithm::Sgp ? " (push-sum weights / M)" : "");
     if (ledger_samples_ > 0)
         std::fprintf(out_, "  alpha held        %.4f by the workers, %.4f waiting in inboxes or in transit (means over %lld samples)\n",
                      held_sum_ / ledger_samples_, waiting_sum_ / ledger_samples_, static_cast<long long>(ledger_samples_));
