@@ -147,6 +147,19 @@ private Q_SLOTS:
         const TwoProcesses r = runOverTwoProcesses(c, 1);
         QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
         QVERIFY2(r.result.final_test_accuracy >= 0.60, qPrintable(QString::number(r.result.final_test_accuracy)));
+        if (isSynchronous(c.algorithm)) {
+            // Deterministic: the same two workers in one process end with the same weights, so the
+            // cross-process all-reduce computed exactly what the in-process round does.
+            RunConfig one_process = c;
+            one_process.workers = 2;
+            Run run(one_process, nullptr);
+            run.start();
+            const RunResult local = run.wait();
+            QCOMPARE_NAMES(local.status, RunStatus::Finished);
+            const FinalState s = run.finalState();
+            for (size_t i = 0; i < 2; ++i) QCOMPARE(maxDifference(s.weights[i], r.state.weights[i]), 0.0);
+            QCOMPARE(local.final_test_accuracy, r.result.final_test_accuracy);
+        }
         qInfo("%s over 2 processes: test accuracy %.1f%%, %.0f images/s", toString(c.algorithm).c_str(),
               100 * r.result.final_test_accuracy, r.result.images_per_second);
     }
