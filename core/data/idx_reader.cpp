@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "core/data/readers.h"
 
@@ -40,6 +41,27 @@ public:
             done += static_cast<size_t>(got);
         }
     }
+    // Reads exactly n bytes into a new buffer that grows with what the file actually holds, so a
+    // header that claims terabytes costs a "truncated" error, not an allocation of that size.
+    std::vector<uint8_t> readGrowing(size_t n, const std::string& what) {
+        std::vector<uint8_t> out;
+        constexpr size_t kChunk = size_t(1) << 24;
+        out.reserve(std::min(n, kChunk));
+        while (out.size() < n) {
+            const size_t done = out.size(), take = std::min(n - done, kChunk);
+            out.resize(done + take);
+            const int got = gzread(file_, out.data() + done, static_cast<unsigned>(take));
+            if (got < 0) {
+                int code = 0;
+                throw DataError(path_ + ": cannot read " + what + " (" + gzerror(file_, &code) + ")");
+            }
+            out.resize(done + static_cast<size_t>(got));
+            if (got == 0)
+                throw DataError(path_ + ": file is truncated: expected " + std::to_string(n) + " bytes of " + what +
+                                ", found " + std::to_string(done));
+        }
+        return out;
+    }
     uint32_t readBigEndian32(const std::string& what) {
         unsigned char b[4];
         read(b, 4, what);
@@ -77,9 +99,8 @@ torch::Tensor readIdxImages(const std::string& path) {
     if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096 || count > 100000000)
         throw DataError(path + ": implausible shape " + std::to_string(count) + " x " + std::to_string(rows) + " x " +
                         std::to_string(cols));
-    auto images = torch::empty({int64_t(count), 1, int64_t(rows), int64_t(cols)}, torch::kUInt8);
-    file.read(images.data_ptr<uint8_t>(), size_t(count) * rows * cols, std::to_string(count) + " images");
-    return images;
+    std::vector<uint8_t> bytes = file.readGrowing(size_t(count) * rows * cols, std::to_string(count) + " images");
+    return torch::from_blob(bytes.data(), {int64_t(count), 1, int64_t(rows), int64_t(cols)}, torch::kUInt8).clone();
 }
 
 torch::Tensor readIdxLabels(const std::string& path) {
@@ -90,9 +111,8 @@ torch::Tensor readIdxLabels(const std::string& path) {
                         std::to_string(kLabelMagic) + ")");
     const uint32_t count = file.readBigEndian32("the header");
     if (count > 100000000) throw DataError(path + ": implausible label count " + std::to_string(count));
-    auto bytes = torch::empty({int64_t(count)}, torch::kUInt8);
-    file.read(bytes.data_ptr<uint8_t>(), count, std::to_string(count) + " labels");
-    return bytes.to(torch::kInt64);
+    std::vector<uint8_t> bytes = file.readGrowing(count, std::to_string(count) + " labels");
+    return torch::from_blob(bytes.data(), {int64_t(count)}, torch::kUInt8).to(torch::kInt64);
 }
 
 Dataset loadIdxDataset(const std::string& name, const std::string& folder) {

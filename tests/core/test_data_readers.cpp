@@ -2,6 +2,8 @@
 // binary batches), and the sampler's crops, flips and normalisation checked image by image.
 #include <QtTest>
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -95,6 +97,29 @@ private Q_SLOTS:
         } catch (const DataError& e) {
             QVERIFY2(QString(e.what()).contains("short-idx3-ubyte"), e.what());
         }
+    }
+
+    void aHeaderClaimingTerabytesIsRefusedWithoutAllocatingThem() {
+        // 100,000,000 images of 4096 x 4096 (1.6 PB) announced, 64 bytes present: the reader
+        // allocates as the bytes arrive, so it fails with "truncated" and the process stays small.
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/huge-idx3-ubyte").toStdString();
+        {
+            std::ofstream out(path, std::ios::binary);
+            for (uint32_t v : {2051u, 100000000u, 4096u, 4096u}) writeBigEndian(out, v);
+            for (int k = 0; k < 64; ++k) out.put(char(k));
+        }
+        rusage before{};
+        getrusage(RUSAGE_SELF, &before);
+        try {
+            readIdxImages(path);
+            QFAIL("a file announcing 1.6 PB of images was read");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("truncated") && QString(e.what()).contains("found 64"), e.what());
+        }
+        rusage after{};
+        getrusage(RUSAGE_SELF, &after);
+        QVERIFY2(after.ru_maxrss - before.ru_maxrss < 200 * 1024, qPrintable(QString("peak RSS grew by %1 KB").arg(after.ru_maxrss - before.ru_maxrss)));
     }
 
     void cifarRecordsArePlanarRgbInChwOrder() {
