@@ -254,13 +254,13 @@ private Q_SLOTS:
         view.setRunData(&zeros);
         QVERIFY(view.waitPanel()->hasData());
         const QCPRange range = view.waitPanel()->customPlot()->yAxis->range();
-        QCOMPARE(range.lower, 0.0);
+        QVERIFY2(range.lower < 0.0 && range.lower > -0.05, qPrintable(QString::number(range.lower)));  // 0 above the axis
         QVERIFY2(range.upper > 0.99 && range.upper < 1.2, qPrintable(QString::number(range.upper)));
         QVERIFY(view.waitPanel()->title().contains("mean 0 ms"));
         // A waiting run scales to its data, still from 0.
         view.setRunData(&data);
         const QCPRange waiting = view.waitPanel()->customPlot()->yAxis->range();
-        QCOMPARE(waiting.lower, 0.0);
+        QVERIFY2(waiting.lower <= 0.0 && waiting.lower > -0.2, qPrintable(QString::number(waiting.lower)));
         QVERIFY2(waiting.upper >= 4.0 && waiting.upper < 5.0, qPrintable(QString::number(waiting.upper)));
     }
 

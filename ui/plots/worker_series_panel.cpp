@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <QFontMetrics>
+
 #include "ui/model/smoothing.h"
 #include "ui/plots/palette.h"
 #include "ui/plots/plot_style.h"
@@ -53,6 +55,7 @@ void WorkerSeriesPanel::setSpec(WorkerPanelSpec spec) {
         plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
         plot_->legend->setWrap(9);
     }
+    updateLegendWrap();
     // A panel switched to a spec without a legend (a note instead of alphas) shows none; the graphs
     // and legend entries are made again for the new spec.
     plot_->legend->setVisible(spec_.legend);
@@ -97,6 +100,30 @@ void WorkerSeriesPanel::ensureGraphs(int workers) {
     for (int w = 0; w < workers; ++w) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth_[size_t(w)]));
     if (spec_.aggregate) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, aggregate_smooth_));
     for (const auto& [raw, smooth] : run_line_graphs_) plot_->legend->addItem(new QCPPlottableLegendItem(plot_->legend, smooth));
+    updateLegendWrap();
+}
+
+void WorkerSeriesPanel::updateLegendWrap() {
+    if (!spec_.legend) return;
+    // The widest entry: its icon, the gap to its text, its text, the column spacing, its margins.
+    const QFontMetrics metrics(plot_->legend->font());
+    int text = metrics.horizontalAdvance(QStringLiteral("w00"));
+    for (int i = 0; i < plot_->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(plot_->legend->item(i)))
+            text = std::max(text, metrics.horizontalAdvance(item->plottable()->name()));
+    const int entry = plot_->legend->iconSize().width() + plot_->legend->iconTextPadding() + text +
+                      plot_->legend->columnSpacing() + 4;
+    const int available = width() - 24;
+    const int wrap = std::clamp(available / std::max(1, entry), 2, 9);
+    if (plot_->legend->wrap() != wrap) {
+        plot_->legend->setWrap(wrap);
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+void WorkerSeriesPanel::resizeEvent(QResizeEvent* event) {
+    PlotPanel::resizeEvent(event);
+    updateLegendWrap();
 }
 
 uint64_t WorkerSeriesPanel::signature() const {
@@ -265,8 +292,10 @@ void WorkerSeriesPanel::adjustRanges() {
             upper = center + 0.5 * spec_.y_min_span;
         }
     }
+    // A little room under 0 too: a line of zeros (a run that never waits) is drawn above the
+    // axis, not hidden in it.
     const double pad = 0.05 * (upper - lower);
-    plot_->yAxis->setRange(from_zero ? lower : lower - pad, upper + pad);
+    plot_->yAxis->setRange(lower - (from_zero ? 0.5 * pad : pad), upper + pad);
 }
 
 }  // namespace gossiplab::ui

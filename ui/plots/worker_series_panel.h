@@ -66,8 +66,12 @@ protected:
     std::vector<QCPAxis*> logAxes() const override;
     std::vector<QCPAxisRect*> timeRects() const override;
     void adjustRanges() override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    // Legend entries per row: as many as fit the panel's width (9 workers and a mean do not fit
+    // a third of the window).
+    void updateLegendWrap();
     void ensureGraphs(int workers);
     void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item);
 
