@@ -200,6 +200,8 @@ private Q_SLOTS:
         c.name = "a \"quoted\" name, with commas";
         c.algorithm = Algorithm::Easgd;
         c.easgd_tau = 7;
+        c.local_steps = 12;
+        c.sgp_delay = 3;
         c.seed = 18446744073709551615ull;
         c.budget_kind = BudgetKind::Seconds;
         c.budget = 12.5;
