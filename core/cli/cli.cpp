@@ -42,7 +42,7 @@ const char* kUsage =
     "  show RUN         one run: status, config, latest values, setting changes\n"
     "  export RUN... --csv FILE [--runs-csv FILE]\n"
     "                   every recorded point (long format) and/or one row per run\n"
-    "  export RUN... --plot loss|alpha|distance|accuracy --png|--pdf|--svg FILE\n"
+    "  export RUN... --plot loss|alpha|distance|accuracy|wait --png|--pdf|--svg FILE\n"
     "                   a run's plot, or several runs overlaid (--width, --height, --scale, --x-axis)\n"
     "  delete RUN...    delete runs and all their rows\n"
     "  import FILE      copy every run of another history file into this one\n"

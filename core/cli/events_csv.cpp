@@ -33,6 +33,7 @@ void EventsCsvWriter::onWorkerSample(const WorkerSample& s) {
     row("worker", s.worker, s.at, "messages_sent", static_cast<double>(s.messages_sent));
     row("worker", s.worker, s.at, "messages_received", static_cast<double>(s.messages_received));
     row("worker", s.worker, s.at, "center_distance", s.center_distance);
+    row("worker", s.worker, s.at, "wait_per_iteration_s", s.wait_per_iteration_s);
 }
 
 void EventsCsvWriter::onRunSample(const RunSample& s) {

@@ -205,7 +205,7 @@ bool hasPlotExporter() { return static_cast<bool>(plotExporter()); }
 int exportCommand(const std::vector<std::string>& raw) {
     const char* kUsage =
         "export RUN... [--csv FILE] [--runs-csv FILE] [--db FILE]\n"
-        "       gossiplab-cli export RUN... --plot loss|alpha|distance|accuracy --png|--pdf|--svg FILE\n"
+        "       gossiplab-cli export RUN... --plot loss|alpha|distance|accuracy|wait --png|--pdf|--svg FILE\n"
         "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time]\n"
         "                     [--x-range LO:HI] [--y-range LO:HI] [--force]";
     auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis", "x-range", "y-range"}, {"force"});
@@ -226,8 +226,8 @@ int exportCommand(const std::vector<std::string>& raw) {
 
     PlotExportRequest request;
     if (plot) {
-        if (*plot != "loss" && *plot != "alpha" && *plot != "distance" && *plot != "accuracy")
-            return usage("export", "--plot is '" + *plot + "'; allowed: loss, alpha, distance, accuracy", kUsage);
+        if (*plot != "loss" && *plot != "alpha" && *plot != "distance" && *plot != "accuracy" && *plot != "wait")
+            return usage("export", "--plot is '" + *plot + "'; allowed: loss, alpha, distance, accuracy, wait", kUsage);
         request.plot = *plot;
         int files = 0;
         for (const char* f : {"png", "pdf", "svg"}) {

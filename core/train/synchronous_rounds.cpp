@@ -12,6 +12,7 @@ bool SynchronousRounds::reduceAcrossProcesses(torch::Tensor& buffer, bool wants_
     buffer[buffer.numel() - 1] = wants_stop ? 1.0f : 0.0f;
     if (Exchange* e = shared_.exchange.load()) e->allReduceSum(buffer);
     rounds_.fetch_add(1, std::memory_order_relaxed);
+    snapshot_request_.store(shared_.snapshot_request.load());
     return buffer[buffer.numel() - 1].item<float>() == 0.0f;
 }
 

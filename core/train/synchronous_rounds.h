@@ -30,6 +30,8 @@ public:
     // A worker failed or diverged: the others stop waiting.
     void abort() { barrier_.abort(); }
     int64_t rounds() const { return rounds_.load(); }
+    // The monitor's snapshot request as the last round read it (see Worker::snapshotRequest).
+    int64_t snapshotRequestAtLastRound() const { return snapshot_request_.load(); }
 
 private:
     // Sums `sum` (the local workers' part, with one extra element for this process's wish to
@@ -40,6 +42,7 @@ private:
     RoundBarrier barrier_;
     torch::Tensor buffer_;  // CPU float32: the sum (or every model, for D-PSGD) and the stop flag
     std::atomic<int64_t> rounds_{0};
+    std::atomic<int64_t> snapshot_request_{0};
 };
 
 }  // namespace gossiplab

@@ -174,8 +174,7 @@ private:
         if (algorithm == Algorithm::GoSgd) maybePush();
         if (algorithm == Algorithm::Sgp) pushToExponentialPeer(step);
         mark(WorkerState::Push);
-        if ((step + 1) % config_.distance_every == 0 ||
-            self_.served_snapshot_request.load() < shared_.snapshot_request.load())
+        if ((step + 1) % config_.distance_every == 0 || self_.served_snapshot_request.load() < snapshotRequest())
             takeSnapshot();
         if (metrics_due) postSample();
         mark(WorkerState::Metrics);
@@ -357,8 +356,15 @@ private:
         self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
+    // The monitor's latest request for snapshots (for the test model). The synchronous
+    // algorithms take it as their last round saw it, so that every worker answers after the same
+    // round (an answer one step apart would show replicas as apart).
+    int64_t snapshotRequest() const {
+        return shared_.rounds ? shared_.rounds->snapshotRequestAtLastRound() : shared_.snapshot_request.load();
+    }
+
     void takeSnapshot() {
-        const int64_t request = shared_.snapshot_request.load();
+        const int64_t request = snapshotRequest();
         std::lock_guard lock(self_.snapshot_mutex);
         if (!self_.snapshot.defined()) self_.snapshot = torch::empty_like(self_.flat.weights);
         if (self_.public_weights.defined()) {
