@@ -245,6 +245,18 @@ private Q_SLOTS:
         QCOMPARE(dialog.plannedRuns(), int(expansion.runs.size()));
     }
 
+    void theAlgorithmsPresetIsOffered() {
+        // Every algorithm in the grid, and the dialog plans what the CLI's --preset algorithms plans.
+        NewExperimentDialog dialog([] { return RunConfig{}; });
+        dialog.setStart(NewExperimentDialog::Start::Algorithms);
+        const auto spec = dialog.spec();
+        QVERIFY(spec);
+        QCOMPARE(spec->grid.algorithm.size(), std::size(kAllAlgorithms));
+        const auto expansion = experiments::expand(experiments::algorithmsSpec());
+        QCOMPARE(dialog.plannedRuns(), int(expansion.runs.size()));
+        QCOMPARE(dialog.plannedRuns(), 20);  // 8 algorithms, GoSGD and EAMSGD at two rates, 2 seeds
+    }
+
     void aSweepOfOneAlgorithmIsNotOneColour() {
         // GoSGD at three values of p, two seeds each: one colour per p, the seeds of a p dashed apart.
         ExperimentData d;

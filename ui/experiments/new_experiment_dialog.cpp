@@ -65,6 +65,10 @@ NewExperimentDialog::NewExperimentDialog(std::function<RunConfig()> base_config,
                               "EAMSGD \u03C4 = 1 and 50 with \u03B1 = 0.887 and with \u03B2 = 0.9, and GoSGD p = 1 at lr 0.0125 "
                               "(the waiting-alpha control). Hours on a laptop's CPU: see README, Experiments."),
                         Qt::ToolTipRole);
+    start_->addItem(tr("Preset: every algorithm at the same budget"));
+    start_->setItemData(4, tr("GoSGD (p = 1 and 0.02), EAMSGD (τ = 1 and 50), naive, all-reduce, local SGD (H = 8), D-PSGD, "
+                              "AD-PSGD and SGP; M = 4, batch 32, lr 0.05, 15,000 images per worker, seeds 1 and 2."),
+                        Qt::ToolTipRole);
     form->addRow(tr("Start from"), start_);
     base_summary_ = new QLabel(this);
     base_summary_->setWordWrap(true);
@@ -176,6 +180,7 @@ void NewExperimentDialog::loadStart() {
         case Start::PaperFig1: start_spec_ = paperFig1Spec(); break;
         case Start::ConsensusVsP: start_spec_ = consensusVsPSpec(); break;
         case Start::PaperFig1Long: start_spec_ = paperFig1LongSpec(); break;
+        case Start::Algorithms: start_spec_ = algorithmsSpec(); break;
     }
     const QSignalBlocker b1(name_), b2(p_), b3(workers_), b4(lr_), b5(seed_), b6(budget_kind_), b7(budget_value_);
     name_->setText(QString::fromStdString(start_spec_.name));

@@ -25,7 +25,7 @@ namespace gossiplab::ui {
 class NewExperimentDialog final : public QDialog {
     Q_OBJECT
 public:
-    enum class Start { CurrentSettings = 0, PaperFig1 = 1, ConsensusVsP = 2, PaperFig1Long = 3 };
+    enum class Start { CurrentSettings = 0, PaperFig1 = 1, ConsensusVsP = 2, PaperFig1Long = 3, Algorithms = 4 };
 
     // `base_config`: the settings panel's current config (may be empty: RunConfig's defaults).
     explicit NewExperimentDialog(std::function<RunConfig()> base_config, QWidget* parent = nullptr);
