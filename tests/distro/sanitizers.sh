@@ -48,9 +48,9 @@ asan() {
 # quiet machine: gosgd, easgd, lifecycle, failures, records); open (issue 18): test_dist_learning
 # (rank 1 ends 0.5 s into the run, "connection reset", its report not in the test's output) and
 # test_dist_netns (ranks lost after 3 s without a heartbeat).
-tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_run_lifecycle|test_store_(schema|recorder|csv|queries|experiments)|test_experiment_.*)$'
+tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_algorithms|test_run_lifecycle|test_store_(schema|recorder|csv|queries|experiments)|test_experiment_.*)$'
 if [ "${TSAN_WITH_DIST:-0}" = 1 ]; then
-  tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_run_lifecycle|test_store_(schema|recorder|csv|queries|experiments)|test_experiment_.*|test_dist_(gosgd|easgd|lifecycle|failures|records))$'
+  tsan_tests='^(test_merging_inbox|test_gosgd_invariants|test_easgd_invariants|test_algorithms|test_run_lifecycle|test_store_(schema|recorder|csv|queries|experiments)|test_experiment_.*|test_dist_(gosgd|easgd|lifecycle|failures|records))$'
 fi
 
 tsan() {
