@@ -313,6 +313,8 @@ struct Session::Impl {
     void receiverLoop();
     void directLoop();
     void handle(const torch::Tensor& buffer, int src);
+    // What is wrong with an exchange's sender (a = its worker) and step tag (b), or "".
+    std::string badExchangeTag(const WireHeader& h, int src) const;
     void handleEvents(const WireHeader& h, const uint8_t* payload, int src);
     void handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src);
     void serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src);  // the reply slot is taken
@@ -616,6 +618,28 @@ void Session::Impl::directLoop() {
         }
 }
 
+std::string Session::Impl::badExchangeTag(const WireHeader& h, int src) const {
+    // The sender speaks for its own workers only.
+    const int m = shared->global_workers;
+    if (h.a < 0 || h.a >= static_cast<int64_t>(rank_of_worker.size()) || rank_of_worker[static_cast<size_t>(h.a)] != src)
+        return "an exchange from worker " + std::to_string(h.a) + ", which it does not run";
+    if (shared->config.algorithm == Algorithm::Sgp) {
+        // A push of the sender's step j goes to the worker 2^(j mod L) ahead (worker.cpp).
+        if (h.b < 0) return "an SGP exchange without a step (tag " + std::to_string(h.b) + ")";
+        int shifts = 0;
+        while ((int64_t{1} << shifts) < m) ++shifts;
+        const int64_t peer = shifts == 0 ? h.a : (h.a + (int64_t{1} << (h.b % shifts))) % m;
+        if (peer != h.worker)
+            return "an SGP exchange of step " + std::to_string(h.b) + " from worker " + std::to_string(h.a) + " to worker " +
+                   std::to_string(h.worker) + " (that step pushes to worker " + std::to_string(peer) + ")";
+    } else if (h.b != MergingInbox::kNow) {
+        return "a GoSGD exchange tagged with step " + std::to_string(h.b) + " (GoSGD's are untagged)";
+    } else if (h.a == h.worker) {
+        return "an exchange from worker " + std::to_string(h.a) + " to itself";
+    }
+    return {};
+}
+
 void Session::Impl::handle(const torch::Tensor& buffer, int src) {
     const uint8_t* data = buffer.data_ptr<uint8_t>();
     const WireHeader h = readHeader(data);
@@ -650,6 +674,10 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
     switch (type) {
         case MessageType::Gossip: {
             if (badModelMessage("an exchange")) return;
+            if (auto problem = badExchangeTag(h, src); !problem.empty()) {
+                declareLost(src, "it sent " + problem);
+                return;
+            }
             WorkerState* target = h.worker >= 0 && h.worker < static_cast<int>(shared->by_index.size())
                                       ? shared->by_index[static_cast<size_t>(h.worker)]
                                       : nullptr;
@@ -661,7 +689,7 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
             const auto y = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
             {
                 std::shared_lock ledger(shared->ledger);
-                target->inbox->merge(y, h.value);
+                target->inbox->merge(y, h.value, h.b);
                 shared->alpha_in.fetch_add(h.value);
             }
             std::lock_guard l(mutex);
@@ -1599,11 +1627,11 @@ int64_t Session::bytesSent() const { return impl_->bytes_sent.load(); }
 
 // --- Exchange ----------------------------------------------------------------------------------
 
-bool Session::push(WorkerState& from, int peer) {
+bool Session::push(WorkerState& from, int peer, int64_t step) {
     auto& s = *impl_;
     RunShared& shared = *s.shared;
     if (WorkerState* to = shared.by_index[static_cast<size_t>(peer)]; to && to->local) {
-        pushInProcess(shared, from, *to);
+        pushInProcess(shared, from, *to, step);
         return true;
     }
     const int r = s.rank_of_worker[static_cast<size_t>(peer)];
@@ -1631,6 +1659,7 @@ bool Session::push(WorkerState& from, int peer) {
     h.sender = s.rank();
     h.worker = peer;
     h.a = from.index;
+    h.b = step;  // SGP: the receiver merges it before its step + 1; GoSGD: MergingInbox::kNow
     h.payload_bytes = static_cast<uint64_t>(s.P) * 4;
     {
         std::shared_lock ledger(shared.ledger);

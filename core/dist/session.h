@@ -113,7 +113,7 @@ public:
     int64_t bytesSent() const;
 
     // Exchange.
-    bool push(WorkerState& from, int peer) override;
+    bool push(WorkerState& from, int peer, int64_t step) override;
     void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
     void snapshotRequested(int64_t request) override;
     void settingChanged(const std::string& field, double value) override;

@@ -21,7 +21,8 @@ inline constexpr int kTagReplyBase = 1000;  // + the asking worker's global numb
 inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are split to fit
 
 enum class MessageType : uint16_t {
-    Gossip = 1,       // any -> any: worker = receiver, value = alpha (float64), payload = x (float32[P])
+    Gossip = 1,       // any -> any: worker = receiver, a = the sending worker, b = its step (SGP) or -1 (GoSGD),
+                      // value = alpha (float64), payload = x (float32[P])
     ElasticRequest,   // rank r -> 0: worker = asker, payload = x
     ElasticReply,     // 0 -> rank r on the asker's tag: value = |x - c|, payload = d = rate (x - c)
     Events,           // rank r -> 0: counters, worker samples, messages (ByteWriter)

@@ -4,11 +4,11 @@
 
 namespace gossiplab {
 
-void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to) {
+void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to, int64_t step) {
     std::shared_lock ledger(shared.ledger);
     const double half = from.alpha.load(std::memory_order_relaxed) / 2.0;
     from.alpha.store(half);
-    to.inbox->merge(from.flat.weights, half);
+    to.inbox->merge(from.flat.weights, half, step);
 }
 
 void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scratch, double rate) {
@@ -27,8 +27,8 @@ void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scrat
     shared.elastic_steps.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool InProcessExchange::push(WorkerState& from, int peer) {
-    pushInProcess(shared_, from, *shared_.by_index[static_cast<size_t>(peer)]);
+bool InProcessExchange::push(WorkerState& from, int peer, int64_t step) {
+    pushInProcess(shared_, from, *shared_.by_index[static_cast<size_t>(peer)], step);
     return true;
 }
 

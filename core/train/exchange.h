@@ -20,10 +20,12 @@ class Exchange {
 public:
     virtual ~Exchange() = default;
 
-    // GoSGD push: halves from.alpha and delivers (x_from, alpha / 2) into the inbox of the worker
-    // with global number `peer`. The sender does not wait for the receiver. Returns false when the
-    // push was skipped (its peer's process is gone or the run is ending): nothing changed then.
-    virtual bool push(WorkerState& from, int peer) = 0;
+    // GoSGD and SGP push: halves from.alpha and delivers (x_from, alpha / 2) into the inbox of the
+    // worker with global number `peer`, tagged with the sender's step (SGP; the receiver merges it
+    // before its own step + 1) or MergingInbox::kNow (GoSGD: merged at the next drain). The sender
+    // does not wait for the receiver. Returns false when the push was skipped (its peer's process
+    // is gone or the run is ending): nothing changed then.
+    virtual bool push(WorkerState& from, int peer, int64_t step) = 0;
     // EASGD elastic step of `self`: d = rate (x - c) from the weights before the local step,
     // x <- x - d, c <- c + d (atomic with respect to other workers). `scratch` is like x.
     virtual void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) = 0;
@@ -45,13 +47,13 @@ public:
 
 // The shared-memory exchange between two workers of this process, and the elastic step against
 // a center held in this process: what InProcessExchange does, for dist::Session to reuse.
-void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to);
+void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to, int64_t step);
 void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scratch, double rate);
 
 class InProcessExchange final : public Exchange {
 public:
     explicit InProcessExchange(RunShared& shared) : shared_(shared) {}
-    bool push(WorkerState& from, int peer) override;
+    bool push(WorkerState& from, int peer, int64_t step) override;
     void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
 
 private:

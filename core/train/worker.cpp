@@ -6,12 +6,14 @@
 //   local SGD:  SGD step, and every H steps a round (mean model of all workers)
 //   D-PSGD:     gradient at x, round (x <- mean of x and its ring neighbours), step with that gradient
 //   AD-PSGD:    read the model, gradient; even workers average with a random odd one; step
-//   SGP:        wait for late pushes (sgp-delay), drain, step on the de-biased model, push to the
-//               peer 2^(k mod log2 M) ahead
+//   SGP:        wait for late pushes (sgp-delay), drain the pushes of the steps before this one,
+//               step on the de-biased model, push (tagged with the step) to the peer 2^(k mod log2 M)
+//               ahead
 
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "core/train/run_shared.h"
@@ -114,7 +116,7 @@ private:
         double lr = shared_.learning_rate.load(std::memory_order_relaxed);
         if (algorithm == Algorithm::Sgp) waitForLatePushes(step);
         mark(WorkerState::Synchronise);
-        if (hasSumWeights(algorithm)) drainInbox();
+        if (hasSumWeights(algorithm)) drainInbox(algorithm == Algorithm::Sgp ? std::optional<int64_t>(step - 1) : std::nullopt);
         mark(WorkerState::Drain);
         if (algorithm == Algorithm::Easgd && tau_ > 0 && step % tau_ == 0) elasticStep();
         mark(WorkerState::Elastic);
@@ -140,7 +142,10 @@ private:
         if (round_aborted_) return false;
         mark(WorkerState::Synchronise);
         // SGP trains the de-biased model z = x / w: its step on x is lr, so on z it is lr / w.
-        if (algorithm == Algorithm::Sgp) lr /= shared_.global_workers * self_.alpha.load(std::memory_order_relaxed);
+        if (algorithm == Algorithm::Sgp) {
+            step_alpha_ = self_.alpha.load(std::memory_order_relaxed);
+            lr /= shared_.global_workers * step_alpha_;
+        }
         if (algorithm == Algorithm::AdPsgd) {
             applyUpdate(lr);
             mark(WorkerState::Update);
@@ -197,14 +202,14 @@ private:
         return outcome == RoundBarrier::Outcome::GoOn;
     }
 
-    // SGP: before step k, the pushes of steps before k - delay must have arrived (each worker
-    // receives one push per step: the graph is a permutation at every step). Counted by messages:
-    // the ones merged so far and the ones waiting in the inbox.
+    // SGP: before step k, the pushes tagged with the steps up to k - 1 - delay must have arrived
+    // (each worker receives one push per step: the graph is a permutation at every step), merged
+    // since or waiting in the inbox.
     void waitForLatePushes(int64_t step) {
-        const int64_t needed = step - config_.sgp_delay;
-        if (shared_.global_workers < 2 || needed <= 0) return;
+        const int64_t needed = step - 1 - config_.sgp_delay;  // the last tag that must be in
+        if (shared_.global_workers < 2 || needed < 0) return;
         const auto since = std::chrono::steady_clock::now();
-        while (self_.received.load() + self_.inbox->pendingMessages() < needed) {
+        while (self_.inbox->arrivedThrough() < needed) {
             if (shared_.stop.load() || budgetReached()) break;  // the sender has stopped for good
             self_.inbox->waitForMessage(std::chrono::milliseconds(5));
         }
@@ -215,7 +220,7 @@ private:
         const int m = shared_.global_workers;
         if (m < 2 || !readLosses()) return;
         const int shift = 1 << (step % sgp_shifts_);
-        if (exchange_->push(self_, (self_.index + shift) % m)) self_.sent.fetch_add(1, std::memory_order_relaxed);
+        if (exchange_->push(self_, (self_.index + shift) % m, step)) self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
     // AD-PSGD: the model to take the gradient at, as it is now.
@@ -325,10 +330,13 @@ private:
         }
     }
 
-    void drainInbox() {
+    // Merges the inbox: GoSGD everything; SGP the pushes tagged up to `last_step` (the steps before
+    // this one), so that every step mixes exactly its in-neighbour's push of the step before.
+    void drainInbox(std::optional<int64_t> last_step) {
         std::shared_lock ledger(shared_.ledger);
         double a = self_.alpha.load(std::memory_order_relaxed);
-        const int64_t merged = self_.inbox->drainInto(self_.flat.weights, a);
+        const int64_t merged = last_step ? self_.inbox->drainThrough(self_.flat.weights, a, *last_step)
+                                           : self_.inbox->drainInto(self_.flat.weights, a);
         if (merged > 0) {
             self_.alpha.store(a);
             self_.received.fetch_add(merged, std::memory_order_relaxed);
@@ -345,7 +353,7 @@ private:
         // over ourselves.
         int peer = std::uniform_int_distribution<int>(0, m - 2)(gossip_rng_);
         if (peer >= self_.index) ++peer;
-        if (exchange_->push(self_, peer)) self_.sent.fetch_add(1, std::memory_order_relaxed);
+        if (exchange_->push(self_, peer, MergingInbox::kNow)) self_.sent.fetch_add(1, std::memory_order_relaxed);
     }
 
     void elasticStep() {
@@ -385,7 +393,11 @@ private:
         s.at.images = self_.images.load();
         s.at.wall_s = shared_.elapsedSeconds();
         s.loss = window_.mean();
-        s.alpha = hasSumWeights(config_.algorithm) ? self_.alpha.load() : std::nan("");
+        // SGP: the push-sum weight of the step (after the merge, before the push halved it), the one
+        // its learning rate was divided by; GoSGD: the sum weight as it is now.
+        s.alpha = config_.algorithm == Algorithm::Sgp ? step_alpha_
+                  : hasSumWeights(config_.algorithm) ? self_.alpha.load()
+                                                     : std::nan("");
         s.messages_sent = self_.sent.load();
         s.messages_received = self_.received.load();
         s.center_distance = self_.center_distance.load();
@@ -408,6 +420,7 @@ private:
     const double easgd_alpha_;
     const int local_steps_;
     int sgp_shifts_ = 0;
+    double step_alpha_ = 0.0;  // SGP: the push-sum weight / M of the latest step
     bool round_aborted_ = false;
     int64_t sampled_wait_ns_ = 0, sampled_iteration_ = 0;  // at the previous sample
     torch::Tensor velocity_, elastic_diff_;

@@ -218,6 +218,43 @@ private Q_SLOTS:
         }
     }
 
+    // Synchronous SGP (delay 0) is the lock-step algorithm: before its step k a worker merges
+    // exactly the pushes of step k - 1 (a fast sender's later ones wait in the inbox), and the graph
+    // is a permutation at every step, so every push-sum weight stays 1 (alpha = 1/M) at every step,
+    // with or without gradients, and after the final drain.
+    void sgpSynchronousKeepsEveryWeightAtOne_data() {
+        QTest::addColumn<int>("workers");
+        QTest::addColumn<double>("lr");
+        QTest::newRow("M = 4, lr 0") << 4 << 0.0;
+        QTest::newRow("M = 4, lr 0.05") << 4 << 0.05;
+        QTest::newRow("M = 8, lr 0") << 8 << 0.0;
+        QTest::newRow("M = 8, lr 0.05") << 8 << 0.05;
+    }
+    void sgpSynchronousKeepsEveryWeightAtOne() {
+        QFETCH(int, workers);
+        QFETCH(double, lr);
+        RunConfig c = config(Algorithm::Sgp, workers, lr);
+        c.sgp_delay = 0;
+        test::EventLog log;
+        FinalState s;
+        const RunResult r = runIt(c, &log, &s);
+        QCOMPARE_NAMES(r.status, RunStatus::Finished);
+        QCOMPARE(log.worker_samples.size(), size_t(workers * kSteps));
+        const double expected = 1.0 / workers;
+        double lowest = 1.0, highest = 0.0;
+        for (const auto& sample : log.worker_samples) {
+            lowest = std::min(lowest, sample.alpha);
+            highest = std::max(highest, sample.alpha);
+        }
+        QVERIFY2(std::abs(lowest - expected) < 1e-12 && std::abs(highest - expected) < 1e-12,
+                 qPrintable(QString("the samples' alphas range over [%1, %2], not 1/%3").arg(lowest, 0, 'g', 17).arg(highest, 0, 'g', 17).arg(workers)));
+        QCOMPARE(s.alphas.size(), size_t(workers));
+        for (size_t i = 0; i < s.alphas.size(); ++i)
+            QVERIFY2(std::abs(s.alphas[i] - expected) < 1e-12,
+                     qPrintable(QString("worker %1 ends with alpha %2").arg(i).arg(s.alphas[i], 0, 'g', 17)));
+        QCOMPARE(r.messages, int64_t(workers * kSteps));
+    }
+
     // ---- every algorithm ----
     void everyAlgorithmStopsWhenAsked_data() {
         QTest::addColumn<int>("algorithm");

@@ -64,6 +64,91 @@ private Q_SLOTS:
         QVERIFY((x.to(torch::kFloat64) * a - before).abs().max().item<double>() < 1e-6);
     }
 
+    // SGP: pushes tagged with their sender's step are kept apart by step; drainThrough(T) merges
+    // the untagged ones and those tagged <= T (as a FIFO of just those would), and leaves the rest,
+    // whose weight still counts as pending.
+    void taggedPushesWaitForTheirStep() {
+        torch::manual_seed(5);
+        const int64_t n = 777;
+        auto x0 = torch::randn({n});
+        const double a0 = 0.125;
+        struct Message { torch::Tensor y; double b; int64_t step; };
+        std::vector<Message> arrivals;
+        for (int64_t step : {3, 0, 2, 5, 1, 2})  // out of order, step 2 twice
+            arrivals.push_back({torch::randn({n}), std::ldexp(1.0, -2 - static_cast<int>(step)), step});
+        MergingInbox inbox(x0);
+        int64_t expected_through[] = {-1, 0, 0, 0, 3, 3};
+        for (size_t k = 0; k < arrivals.size(); ++k) {
+            inbox.merge(arrivals[k].y, arrivals[k].b, arrivals[k].step);
+            QCOMPARE(inbox.arrivedThrough(), expected_through[k]);
+        }
+        double all_weight = 0.0;
+        for (const auto& m : arrivals) all_weight += m.b;
+        QCOMPARE(inbox.pendingMessages(), int64_t(arrivals.size()));
+        QVERIFY(std::abs(inbox.pendingWeight() - all_weight) < 1e-15);
+
+        auto fifo = [&](torch::Tensor x, double a, int64_t from, int64_t through) {
+            x = x.to(torch::kFloat64);
+            for (const auto& m : arrivals)
+                if (m.step >= from && m.step <= through) {
+                    x = (x * a + m.y.to(torch::kFloat64) * m.b) / (a + m.b);
+                    a += m.b;
+                }
+            return std::make_pair(x, a);
+        };
+        // Before step 3: the pushes of steps 0..2 (four of them), not those of 3 and 5.
+        auto x = x0.clone();
+        double a = a0;
+        QCOMPARE(inbox.drainThrough(x, a, 2), int64_t(4));
+        auto [want_x, want_a] = fifo(x0, a0, 0, 2);
+        QVERIFY(std::abs(a - want_a) < 1e-15);
+        QVERIFY((x.to(torch::kFloat64) - want_x).abs().max().item<double>() < 1e-5);
+        QCOMPARE(inbox.pendingMessages(), int64_t(2));
+        QVERIFY(std::abs(inbox.pendingWeight() - (arrivals[0].b + arrivals[3].b)) < 1e-15);
+        QCOMPARE(inbox.arrivedThrough(), int64_t(3));  // merged pushes still count as arrived
+        // Nothing new up to step 2: a second drain changes nothing.
+        auto before = x.clone();
+        QCOMPARE(inbox.drainThrough(x, a, 2), int64_t(0));
+        QVERIFY(torch::equal(before, x));
+        // The steps that arrive late close the gap; drainInto (the end of a run) merges every tag.
+        inbox.merge(torch::randn({n}), 0.01, 4);
+        QCOMPARE(inbox.arrivedThrough(), int64_t(5));
+        const double rest = inbox.pendingWeight();
+        const double a_before = a;
+        QCOMPARE(inbox.drainInto(x, a), int64_t(3));
+        QVERIFY(std::abs(a - (a_before + rest)) < 1e-15);
+        QCOMPARE(inbox.pendingMessages(), int64_t(0));
+        QCOMPARE(inbox.pendingWeight(), 0.0);
+    }
+
+    // Halves of 1/M meeting again: a lock-step push-sum weight stays exactly 1/M through a tag.
+    void aStepsPushRestoresTheWeightExactly() {
+        for (int m : {3, 4, 6, 8}) {
+            auto x = torch::randn({64});
+            double a = 1.0 / m / 2.0;  // after the worker's own push
+            MergingInbox inbox(x);
+            inbox.merge(torch::randn({64}), 1.0 / m / 2.0, 0);
+            inbox.merge(torch::randn({64}), 1.0 / m / 2.0, 1);  // a fast sender's next push
+            QCOMPARE(inbox.drainThrough(x, a, 0), int64_t(1));
+            QCOMPARE(a, 1.0 / m);
+            QCOMPARE(inbox.pendingWeight(), 1.0 / m / 2.0);
+        }
+    }
+
+    // Untagged (GoSGD) and tagged messages in one inbox: drainThrough takes every untagged one.
+    void untaggedMessagesAreMergedByEveryDrain() {
+        auto x = torch::zeros({10});
+        double a = 0.5;
+        MergingInbox inbox(x);
+        inbox.merge(torch::ones({10}), 0.25);
+        inbox.merge(torch::ones({10}) * 3, 0.25, 7);
+        QCOMPARE(inbox.arrivedThrough(), int64_t(-1));  // step 7 alone: 0..6 are missing
+        QCOMPARE(inbox.drainThrough(x, a, 6), int64_t(1));
+        QCOMPARE(a, 0.75);
+        QVERIFY(torch::allclose(x, torch::full({10}, 1.0 / 3.0)));
+        QCOMPARE(inbox.pendingWeightedSum()[0].item<double>(), 0.75);
+    }
+
     void memoryStaysOneBufferUnderManyMessages() {
         auto x = torch::zeros({100000});
         MergingInbox inbox(x);

@@ -114,6 +114,12 @@ private Q_SLOTS:
         double sum = 0.0;
         for (double a : r.state.alphas) sum += a;
         QVERIFY2(std::abs(sum - 1.0) < 1e-9, qPrintable(QString::number(sum, 'g', 17)));
+        // Delay 0: every push is merged at the step after its own, across processes too (its step
+        // travels with it), so every push-sum weight is 1 (alpha = 1/4) at the end.
+        QCOMPARE(r.state.alphas.size(), size_t(4));
+        for (size_t i = 0; i < r.state.alphas.size(); ++i)
+            QVERIFY2(std::abs(r.state.alphas[i] - 0.25) < 1e-9,
+                     qPrintable(QString("worker %1 ends with alpha %2").arg(i).arg(r.state.alphas[i], 0, 'g', 17)));
         QVERIFY(driftOfTheMean(r.state, r.state.alphas) < 1e-5);
         for (const auto& w : r.state.weights) QVERIFY2(maxDifference(w, r.state.initial_mean) < 1e-3, qPrintable(QString::number(maxDifference(w, r.state.initial_mean))));
     }
