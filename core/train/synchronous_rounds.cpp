@@ -1,6 +1,7 @@
 #include "core/train/synchronous_rounds.h"
 
 #include <set>
+#include <stdexcept>
 
 #include "core/train/run_shared.h"
 
@@ -16,44 +17,33 @@ bool SynchronousRounds::reduceAcrossProcesses(torch::Tensor& buffer, bool wants_
     return buffer[buffer.numel() - 1].item<float>() == 0.0f;
 }
 
-namespace {
-
-// The sum over this process's workers of one of their flat tensors, into `sum` (CPU).
-template <class Pick>
-void sumLocal(RunShared& shared, torch::Tensor sum, Pick pick) {
-    sum.zero_();
-    for (const auto& w : shared.workers)
-        if (w->local) sum.add_(pick(*w).to(torch::kCPU));
+WorkerState& SynchronousRounds::firstLocal() const {
+    for (const auto& w : shared_.workers)
+        if (w->local) return *w;
+    throw std::logic_error("a synchronous round in a process without workers");
 }
 
-}  // namespace
-
 RoundBarrier::Outcome SynchronousRounds::averageGradients(bool wants_stop) {
-    return barrier_.arrive(wants_stop, [this](bool any_wants_stop) {
-        torch::NoGradGuard no_grad;
-        const int64_t n = shared_.workers.front()->flat.grads.numel();
-        if (!buffer_.defined()) buffer_ = torch::empty({n + 1}, torch::kFloat32);
-        auto sum = buffer_.narrow(0, 0, n);
-        sumLocal(shared_, sum, [](WorkerState& w) -> const torch::Tensor& { return w.flat.grads; });
-        const bool go_on = reduceAcrossProcesses(buffer_, any_wants_stop);
-        sum.div_(static_cast<double>(shared_.global_workers));
-        for (const auto& w : shared_.workers)
-            if (w->local) w->flat.grads.copy_(sum);
-        return go_on;
-    });
+    return replaceByTheMean(wants_stop, [](WorkerState& w) -> torch::Tensor& { return w.flat.grads; });
 }
 
 RoundBarrier::Outcome SynchronousRounds::averageModels(bool wants_stop) {
-    return barrier_.arrive(wants_stop, [this](bool any_wants_stop) {
+    return replaceByTheMean(wants_stop, [](WorkerState& w) -> torch::Tensor& { return w.flat.weights; });
+}
+
+RoundBarrier::Outcome SynchronousRounds::replaceByTheMean(bool wants_stop, torch::Tensor& (*pick)(WorkerState&)) {
+    return barrier_.arrive(wants_stop, [this, pick](bool any_wants_stop) {
         torch::NoGradGuard no_grad;
-        const int64_t n = shared_.workers.front()->flat.weights.numel();
+        const int64_t n = pick(firstLocal()).numel();
         if (!buffer_.defined()) buffer_ = torch::empty({n + 1}, torch::kFloat32);
         auto sum = buffer_.narrow(0, 0, n);
-        sumLocal(shared_, sum, [](WorkerState& w) -> const torch::Tensor& { return w.flat.weights; });
+        sum.zero_();
+        for (const auto& w : shared_.workers)
+            if (w->local) sum.add_(pick(*w).to(torch::kCPU));
         const bool go_on = reduceAcrossProcesses(buffer_, any_wants_stop);
         sum.div_(static_cast<double>(shared_.global_workers));
         for (const auto& w : shared_.workers)
-            if (w->local) w->flat.weights.copy_(sum);
+            if (w->local) pick(*w).copy_(sum);
         return go_on;
     });
 }
@@ -62,7 +52,7 @@ RoundBarrier::Outcome SynchronousRounds::mixWithRingNeighbours(bool wants_stop) 
     return barrier_.arrive(wants_stop, [this](bool any_wants_stop) {
         torch::NoGradGuard no_grad;
         const int m = shared_.global_workers;
-        const int64_t n = shared_.workers.front()->flat.weights.numel();
+        const int64_t n = firstLocal().flat.weights.numel();
         // Every model, row i = worker i: this process fills its rows, the sum over processes
         // (zeros elsewhere) gathers the rest.
         if (!buffer_.defined()) buffer_ = torch::empty({m * n + 1}, torch::kFloat32);

@@ -37,6 +37,11 @@ private:
     // Sums `sum` (the local workers' part, with one extra element for this process's wish to
     // stop) over every process; true to go on.
     bool reduceAcrossProcesses(torch::Tensor& buffer, bool wants_stop);
+    // Every local worker's tensor `pick(worker)` (its gradient or its model) becomes the mean
+    // over all M workers.
+    RoundBarrier::Outcome replaceByTheMean(bool wants_stop, torch::Tensor& (*pick)(WorkerState&));
+    // This process's first worker (on rank 0 the mirrors of other processes come after its own).
+    WorkerState& firstLocal() const;
 
     RunShared& shared_;
     RoundBarrier barrier_;
