@@ -10,6 +10,7 @@
 
 #include "core/train/run.h"
 #include "event_log.h"
+#include "final_state_checks.h"
 
 using namespace gossiplab;
 
@@ -30,25 +31,7 @@ RunConfig config(Algorithm algorithm, int workers, double learning_rate) {
     return c;
 }
 
-double maxDifference(const std::vector<float>& a, const std::vector<float>& b) {
-    double worst = 0.0;
-    for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(double(a[k]) - double(b[k])));
-    return worst;
-}
 
-// The largest difference between the mean of the final models (weighted by `weights` when given)
-// and the mean of the initial ones: what an averaging that conserves the sum keeps.
-double driftOfTheMean(const FinalState& s, const std::vector<double>& weights = {}) {
-    const size_t n = s.initial_mean.size();
-    double worst = 0.0;
-    for (size_t k = 0; k < n; ++k) {
-        double mean = 0.0;
-        for (size_t i = 0; i < s.weights.size(); ++i)
-            mean += (weights.empty() ? 1.0 / double(s.weights.size()) : weights[i]) * s.weights[i][k];
-        worst = std::max(worst, std::abs(mean - s.initial_mean[k]));
-    }
-    return worst;
-}
 
 // The start's spread: each of the n weights of each copy got N(0, 0.1^2), so a copy's distance to
 // the average is about 0.1 sqrt(n (M-1)/M).
@@ -78,8 +61,8 @@ private Q_SLOTS:
         // Same start, the same mean gradient and the same optimizer state at every step: bitwise
         // equal replicas (a worker that once stepped on its own gradient would stay apart: no
         // step averages models).
-        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(maxDifference(s.weights[i], s.weights[0]), 0.0);
-        QVERIFY(maxDifference(s.weights[0], s.initial_weights) > 1e-4);  // they trained
+        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(test::maxDifference(s.weights[i], s.weights[0]), 0.0);
+        QVERIFY(test::maxDifference(s.weights[0], s.initial_weights) > 1e-4);  // they trained
         QCOMPARE(r.iterations, int64_t(4 * kSteps));
         QCOMPARE(r.messages, int64_t(4 * kSteps));  // one round per step and worker
         QCOMPARE(r.consensus_distance, 0.0);
@@ -92,7 +75,7 @@ private Q_SLOTS:
         RunConfig c = config(Algorithm::AllReduce, 3, 0.0);
         c.init_noise = 0.0;
         QCOMPARE_NAMES(runIt(c, &log, &s).status, RunStatus::Finished);
-        for (const auto& w : s.weights) QCOMPARE(maxDifference(w, s.initial_weights), 0.0);
+        for (const auto& w : s.weights) QCOMPARE(test::maxDifference(w, s.initial_weights), 0.0);
     }
 
     // ---- local SGD ----
@@ -103,8 +86,8 @@ private Q_SLOTS:
         c.local_steps = 7;  // 150 steps: rounds at 7, 14, ..., 147 and the last step
         const RunResult r = runIt(c, &log, &s);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
-        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(maxDifference(s.weights[i], s.weights[0]), 0.0);
-        QVERIFY2(driftOfTheMean(s) < 1e-6, qPrintable(QString::number(driftOfTheMean(s))));
+        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(test::maxDifference(s.weights[i], s.weights[0]), 0.0);
+        QVERIFY2(test::driftOfTheMean(s) < 1e-6, qPrintable(QString::number(test::driftOfTheMean(s))));
         QCOMPARE(r.messages, int64_t(4 * (kSteps / 7 + 1)));
     }
 
@@ -115,8 +98,8 @@ private Q_SLOTS:
         c.local_steps = 10;
         const RunResult r = runIt(c, &log, &s);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
-        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(maxDifference(s.weights[i], s.weights[0]), 0.0);
-        QVERIFY(maxDifference(s.weights[0], s.initial_weights) > 1e-4);
+        for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(test::maxDifference(s.weights[i], s.weights[0]), 0.0);
+        QVERIFY(test::maxDifference(s.weights[0], s.initial_weights) > 1e-4);
         // Between rounds the workers drift apart on their own batches: the distances the monitor
         // saw were not all 0.
         double widest = 0.0;
@@ -140,7 +123,7 @@ private Q_SLOTS:
         FinalState s;
         const RunResult r = runIt(config(Algorithm(algorithm), workers, 0.0), &log, &s);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
-        const double drift = driftOfTheMean(s);
+        const double drift = test::driftOfTheMean(s);
         QVERIFY2(drift < 1e-5, qPrintable(QString("the mean moved by %1").arg(drift)));
         const double spread = initialSpread(log, workers);
         QVERIFY2(r.consensus_distance < 1e-3 * spread,
@@ -211,9 +194,9 @@ private Q_SLOTS:
         QVERIFY(std::abs(sum - 1.0) < 1e-9);
         QCOMPARE(r.messages, int64_t(8 * kSteps));  // one push per step and worker
         // Push-sum conserves sum_i w_i z_i: its de-biased models all reach the initial average.
-        QVERIFY2(driftOfTheMean(s, s.alphas) < 1e-5, qPrintable(QString::number(driftOfTheMean(s, s.alphas))));
+        QVERIFY2(test::driftOfTheMean(s, s.alphas) < 1e-5, qPrintable(QString::number(test::driftOfTheMean(s, s.alphas))));
         for (const auto& w : s.weights) {
-            const double off = maxDifference(w, s.initial_mean);
+            const double off = test::maxDifference(w, s.initial_mean);
             QVERIFY2(off < 1e-4, qPrintable(QString("a model is %1 from the average").arg(off)));
         }
     }
@@ -285,7 +268,7 @@ private Q_SLOTS:
         if (a == Algorithm::AllReduce || a == Algorithm::DPsgd) QVERIFY2(r.iterations % 4 == 0, qPrintable(QString::number(r.iterations)));
         if (a == Algorithm::AllReduce || a == Algorithm::LocalSgd) {
             const FinalState s = run.finalState();
-            for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(maxDifference(s.weights[i], s.weights[0]), 0.0);
+            for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(test::maxDifference(s.weights[i], s.weights[0]), 0.0);
         }
         for (const auto& w : log.worker_samples) QVERIFY(w.wait_per_iteration_s >= 0.0 && std::isfinite(w.wait_per_iteration_s));
     }
@@ -318,7 +301,7 @@ private Q_SLOTS:
         // A round every step: the same steps; local SGD goes to its round when the time is up.
         if (Algorithm(algorithm) != Algorithm::LocalSgd) QVERIFY(r.iterations % 3 == 0);
         if (Algorithm(algorithm) != Algorithm::DPsgd)
-            for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(maxDifference(s.weights[i], s.weights[0]), 0.0);
+            for (size_t i = 1; i < s.weights.size(); ++i) QCOMPARE(test::maxDifference(s.weights[i], s.weights[0]), 0.0);
     }
 };
 

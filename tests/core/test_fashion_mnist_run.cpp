@@ -5,6 +5,7 @@
 
 #include "core/train/run.h"
 #include "event_log.h"
+#include "final_state_checks.h"
 
 using namespace gossiplab;
 
@@ -41,15 +42,7 @@ private Q_SLOTS:
     }
     void everyOtherAlgorithmLearnsFashionMnist() {
         QFETCH(int, algorithm);
-        RunConfig c;
-        c.algorithm = Algorithm(algorithm);
-        c.workers = 2;
-        c.local_steps = 10;
-        c.learning_rate = 0.1;
-        c.batch_size = 32;
-        c.budget_kind = BudgetKind::ImagesPerWorker;
-        c.budget = 6000;
-        c.eval_max_images = 2000;
+        const RunConfig c = test::learningConfig(Algorithm(algorithm), 2);
         const RunResult r = runToCompletion(c);
         QCOMPARE_NAMES(r.status, RunStatus::Finished);
         QVERIFY2(r.final_test_accuracy >= 0.60, qPrintable(QString::number(r.final_test_accuracy)));  // chance: 0.10

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "dist_support.h"
+#include "tests/core/final_state_checks.h"
 
 using namespace gossiplab;
 
@@ -31,23 +32,6 @@ RunConfig consensusConfig(Algorithm algorithm, int workers) {
     c.eval_max_images = 256;
     c.intra_op_threads = 1;
     return c;
-}
-
-double maxDifference(const std::vector<float>& a, const std::vector<float>& b) {
-    double worst = 0.0;
-    for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(double(a[k]) - double(b[k])));
-    return worst;
-}
-
-double driftOfTheMean(const FinalState& s, const std::vector<double>& weights = {}) {
-    double worst = 0.0;
-    for (size_t k = 0; k < s.initial_mean.size(); ++k) {
-        double mean = 0.0;
-        for (size_t i = 0; i < s.weights.size(); ++i)
-            mean += (weights.empty() ? 1.0 / double(s.weights.size()) : weights[i]) * s.weights[i][k];
-        worst = std::max(worst, std::abs(mean - s.initial_mean[k]));
-    }
-    return worst;
 }
 
 // Rank 0 here with `own` workers, rank 1 as gossiplab-cli with `other`: the result, rank 0's
@@ -86,7 +70,7 @@ private Q_SLOTS:
         QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
         QCOMPARE(r.rank1_exit, 0);
         QCOMPARE(r.state.weights.size(), size_t(3));
-        for (const auto& w : r.state.weights) QCOMPARE(maxDifference(w, r.state.initial_weights), 0.0);
+        for (const auto& w : r.state.weights) QCOMPARE(test::maxDifference(w, r.state.initial_weights), 0.0);
         QCOMPARE(r.result.iterations, int64_t(3 * kSteps));
     }
 
@@ -96,15 +80,15 @@ private Q_SLOTS:
         QCOMPARE(r.state.weights.size(), size_t(4));
         // Rank 1's workers' final weights came by message: the same model as rank 0's.
         for (size_t i = 1; i < r.state.weights.size(); ++i)
-            QVERIFY2(maxDifference(r.state.weights[i], r.state.weights[0]) < 1e-6, qPrintable(QString::number(i)));
-        QVERIFY2(driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(driftOfTheMean(r.state))));
+            QVERIFY2(test::maxDifference(r.state.weights[i], r.state.weights[0]) < 1e-6, qPrintable(QString::number(i)));
+        QVERIFY2(test::driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(test::driftOfTheMean(r.state))));
     }
 
     void dpsgdAcrossProcessesConservesTheSumAndReachesConsensus() {
         const TwoProcesses r = runOverTwoProcesses(consensusConfig(Algorithm::DPsgd, 2), 3);
         QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
         QCOMPARE(r.state.weights.size(), size_t(5));
-        QVERIFY2(driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(driftOfTheMean(r.state))));
+        QVERIFY2(test::driftOfTheMean(r.state) < 1e-5, qPrintable(QString::number(test::driftOfTheMean(r.state))));
         QVERIFY2(r.result.consensus_distance < 1e-2, qPrintable(QString::number(r.result.consensus_distance)));
     }
 
@@ -120,8 +104,8 @@ private Q_SLOTS:
         for (size_t i = 0; i < r.state.alphas.size(); ++i)
             QVERIFY2(std::abs(r.state.alphas[i] - 0.25) < 1e-9,
                      qPrintable(QString("worker %1 ends with alpha %2").arg(i).arg(r.state.alphas[i], 0, 'g', 17)));
-        QVERIFY(driftOfTheMean(r.state, r.state.alphas) < 1e-5);
-        for (const auto& w : r.state.weights) QVERIFY2(maxDifference(w, r.state.initial_mean) < 1e-3, qPrintable(QString::number(maxDifference(w, r.state.initial_mean))));
+        QVERIFY(test::driftOfTheMean(r.state, r.state.alphas) < 1e-5);
+        for (const auto& w : r.state.weights) QVERIFY2(test::maxDifference(w, r.state.initial_mean) < 1e-3, qPrintable(QString::number(test::maxDifference(w, r.state.initial_mean))));
     }
 
     void adPsgdAcrossProcessesIsRefusedWithAReason() {
@@ -140,16 +124,7 @@ private Q_SLOTS:
     }
     void everyAlgorithmLearnsOverTwoProcesses() {
         QFETCH(int, algorithm);
-        RunConfig c;
-        c.algorithm = Algorithm(algorithm);
-        c.workers = 1;
-        c.local_steps = 10;
-        c.learning_rate = 0.1;
-        c.batch_size = 32;
-        c.budget_kind = BudgetKind::ImagesPerWorker;
-        c.budget = 6000;
-        c.eval_max_images = 2000;
-        c.intra_op_threads = 1;
+        const RunConfig c = test::learningConfig(Algorithm(algorithm), 1);
         const TwoProcesses r = runOverTwoProcesses(c, 1);
         QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
         QVERIFY2(r.result.final_test_accuracy >= 0.60, qPrintable(QString::number(r.result.final_test_accuracy)));
@@ -163,7 +138,7 @@ private Q_SLOTS:
             const RunResult local = run.wait();
             QCOMPARE_NAMES(local.status, RunStatus::Finished);
             const FinalState s = run.finalState();
-            for (size_t i = 0; i < 2; ++i) QCOMPARE(maxDifference(s.weights[i], r.state.weights[i]), 0.0);
+            for (size_t i = 0; i < 2; ++i) QCOMPARE(test::maxDifference(s.weights[i], r.state.weights[i]), 0.0);
             QCOMPARE(local.final_test_accuracy, r.result.final_test_accuracy);
         }
         qInfo("%s over 2 processes: test accuracy %.1f%%, %.0f images/s", toString(c.algorithm).c_str(),
