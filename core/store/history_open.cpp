@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #include "core/store/history_impl.h"
 #include "core/store/schema.h"
@@ -167,16 +169,26 @@ Result<OpenedHistory> openHistoryFile(const std::string& path, const OpenOptions
     OpenedHistory result{std::move(db), RunLockFile(), {}};
     if (!write) return result;
     try {
-        if (path != ":memory:") {
-            schema::configureWriterConnection(result.db);
-        }
         if (result.db.isReadOnly()) {
             return error(ErrorKind::ReadOnly, path, "cannot open for writing: the file is read-only");
         }
-        // Only an old or new file takes the write lock here: opening an up-to-date history must
-        // work while a recorder is writing to it.
-        if (probe.kind == schema::FileKind::Empty || probe.version < schema::kCurrentVersion) {
-            schema::migrate(result.db);
+        // Two writers opening a new file at once: switching it to WAL (and creating its tables)
+        // needs the file alone for an instant, and SQLite may answer "locked" at once rather than
+        // through the busy timeout (seen under load in test_store_recorder's
+        // twoRecordersShareOneFile: failed after 1 ms). Tried again within the busy timeout; a
+        // writer that really holds the file longer still ends as Locked.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+        for (;;) {
+            try {
+                if (path != ":memory:") schema::configureWriterConnection(result.db);
+                // Only an old or new file takes the write lock here: opening an up-to-date
+                // history must work while a recorder is writing to it.
+                if (probe.kind == schema::FileKind::Empty || probe.version < schema::kCurrentVersion) schema::migrate(result.db);
+                break;
+            } catch (const sql::SqliteFailure& failure) {
+                if (sql::classify(failure) != ErrorKind::Locked || std::chrono::steady_clock::now() > give_up) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
         }
         if (path != ":memory:") {
             result.locks = RunLockFile::open(path, /*create=*/true);
