@@ -38,7 +38,7 @@ void Session::close() { noSession(); }
 std::vector<ProcessStatus> Session::processes() const { noSession(); }
 int64_t Session::messagesSent() const { noSession(); }
 int64_t Session::bytesSent() const { noSession(); }
-bool Session::push(WorkerState&, int) { noSession(); }
+bool Session::push(WorkerState&, int, int64_t) { noSession(); }
 void Session::elasticStep(WorkerState&, torch::Tensor&, double) { noSession(); }
 void Session::snapshotRequested(int64_t) { noSession(); }
 void Session::settingChanged(const std::string&, double) { noSession(); }
