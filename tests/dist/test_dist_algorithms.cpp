@@ -116,6 +116,36 @@ private Q_SLOTS:
         QVERIFY(r.rank1_exit != 0);
     }
 
+    // The synchronous algorithms are deterministic: two processes of one worker each compute what
+    // the same two workers compute in one process, so the cross-process all-reduce is the
+    // in-process round. Bitwise equal with LibTorch 1.13; LibTorch 2.6's kernels round differently
+    // with the threads of another process, and training amplifies rounding, so the check is over
+    // 20 steps with a bound far below what a wrong round would give (a skipped or half-applied
+    // average moves weights by 1e-2 here).
+    void synchronousAlgorithmsComputeWhatOneProcessComputes_data() {
+        QTest::addColumn<int>("algorithm");
+        for (Algorithm a : {Algorithm::AllReduce, Algorithm::LocalSgd, Algorithm::DPsgd}) QTest::newRow(toString(a).c_str()) << int(a);
+    }
+    void synchronousAlgorithmsComputeWhatOneProcessComputes() {
+        QFETCH(int, algorithm);
+        RunConfig c = test::learningConfig(Algorithm(algorithm), 1);
+        c.local_steps = 4;
+        c.budget = 32 * 20;
+        const TwoProcesses r = runOverTwoProcesses(c, 1);
+        QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
+        RunConfig one_process = c;
+        one_process.workers = 2;
+        Run run(one_process, nullptr);
+        run.start();
+        QCOMPARE_NAMES(run.wait().status, RunStatus::Finished);
+        const FinalState s = run.finalState();
+        double worst = 0.0;
+        for (size_t i = 0; i < 2; ++i) worst = std::max(worst, test::maxDifference(s.weights[i], r.state.weights[i]));
+        QVERIFY(test::maxDifference(s.weights[0], s.initial_weights) > 1e-2);  // they trained
+        QVERIFY2(worst < 1e-4, qPrintable(QString("one process and two differ by %1").arg(worst)));
+        qInfo("%s: one process and two processes differ by %g after 20 steps", toString(c.algorithm).c_str(), worst);
+    }
+
     // Learning over two processes (LeNet, Fashion-MNIST, one worker each).
     void everyAlgorithmLearnsOverTwoProcesses_data() {
         QTest::addColumn<int>("algorithm");
@@ -128,19 +158,6 @@ private Q_SLOTS:
         const TwoProcesses r = runOverTwoProcesses(c, 1);
         QVERIFY2(r.result.status == RunStatus::Finished, qPrintable(QString::fromStdString(r.result.message) + "\n" + r.rank1));
         QVERIFY2(r.result.final_test_accuracy >= 0.60, qPrintable(QString::number(r.result.final_test_accuracy)));
-        if (isSynchronous(c.algorithm)) {
-            // Deterministic: the same two workers in one process end with the same weights, so the
-            // cross-process all-reduce computed exactly what the in-process round does.
-            RunConfig one_process = c;
-            one_process.workers = 2;
-            Run run(one_process, nullptr);
-            run.start();
-            const RunResult local = run.wait();
-            QCOMPARE_NAMES(local.status, RunStatus::Finished);
-            const FinalState s = run.finalState();
-            for (size_t i = 0; i < 2; ++i) QCOMPARE(test::maxDifference(s.weights[i], r.state.weights[i]), 0.0);
-            QCOMPARE(local.final_test_accuracy, r.result.final_test_accuracy);
-        }
         qInfo("%s over 2 processes: test accuracy %.1f%%, %.0f images/s", toString(c.algorithm).c_str(),
               100 * r.result.final_test_accuracy, r.result.images_per_second);
     }
