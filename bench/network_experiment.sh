@@ -15,6 +15,7 @@
 #
 #   sudo bench/network_experiment.sh                     # 2 hosts x 2 workers, unlimited / 1gbit / 100mbit
 #   HOSTS=4 PER_HOST=1 RATES="unlimited 100mbit" SEEDS=1 IMAGES=60000 bench/network_experiment.sh
+#   ALGORITHMS=all ...                                   # also all-reduce, local SGD (H = 8) and SGP
 set -euo pipefail
 
 CLI=${CLI:-build/ci/app/gossiplab-cli}
@@ -32,6 +33,12 @@ CONFIGS=("gosgd p=0.02|--algorithm gosgd --p 0.02"
          "eamsgd tau=50|--algorithm easgd --easgd-tau 50 --momentum 0.99 --test-model center"
          "gosgd p=1|--algorithm gosgd --p 1"
          "eamsgd tau=1|--algorithm easgd --easgd-tau 1 --momentum 0.99 --test-model center")
+# ALGORITHMS=all: also the synchronous and push-sum algorithms, whose rounds wait for the network.
+if [ "${ALGORITHMS:-paper}" = all ]; then
+    CONFIGS+=("allreduce|--algorithm allreduce"
+              "local-sgd H=8|--algorithm local-sgd --local-steps 8"
+              "sgp|--algorithm sgp")
+fi
 
 die() { echo "network_experiment: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces and tc)"
