@@ -15,7 +15,8 @@
 #
 #   sudo bench/network_experiment.sh                     # 2 hosts x 2 workers, unlimited / 1gbit / 100mbit
 #   HOSTS=4 PER_HOST=1 RATES="unlimited 100mbit" SEEDS=1 IMAGES=60000 bench/network_experiment.sh
-#   ALGORITHMS=all ...                                   # also all-reduce, local SGD (H = 8) and SGP
+#   ALGORITHMS=all ...                                   # also all-reduce, local SGD (H = 8), D-PSGD, AD-PSGD and SGP
+#   ONLY='dpsgd|adpsgd' ALGORITHMS=all ...               # only the settings whose label matches (grep -E)
 set -euo pipefail
 
 CLI=${CLI:-build/ci/app/gossiplab-cli}
@@ -37,7 +38,15 @@ CONFIGS=("gosgd p=0.02|--algorithm gosgd --p 0.02"
 if [ "${ALGORITHMS:-paper}" = all ]; then
     CONFIGS+=("allreduce|--algorithm allreduce"
               "local-sgd H=8|--algorithm local-sgd --local-steps 8"
+              "dpsgd|--algorithm dpsgd"
+              "adpsgd|--algorithm adpsgd"
               "sgp|--algorithm sgp")
+fi
+if [ -n "${ONLY:-}" ]; then
+    kept=()
+    for entry in "${CONFIGS[@]}"; do grep -qE -- "$ONLY" <<< "${entry%%|*}" && kept+=("$entry"); done
+    [ ${#kept[@]} -gt 0 ] || { echo "network_experiment: ONLY='$ONLY' matches no setting" >&2; exit 2; }
+    CONFIGS=("${kept[@]}")
 fi
 
 die() { echo "network_experiment: $*" >&2; exit 2; }

@@ -155,7 +155,11 @@ struct Session::Impl {
     RunResult end_result;
     WorkPtr recv_current;                 // the posted receive-from-any
     std::map<int, WorkPtr> direct_current;  // after a failure: the posted receive per survivor
-    std::vector<WorkPtr> elastic_waits;   // ranks > 0: workers waiting for rank 0's reply
+    struct ReplyWait {
+        int owner;  // the rank that answers
+        WorkPtr work;
+    };
+    std::vector<ReplyWait> reply_waits;   // workers waiting for another rank's elastic or averaging reply
     bool receiver_stop = false;
     bool closed = false;
 
@@ -195,7 +199,8 @@ struct Session::Impl {
         graveyard.push_back(w);
     }
 
-    // Buffers of the workers (per local worker) and of rank 0's EASGD replies (per worker).
+    // Buffers of the workers (per local worker) and of the replies this process serves (per
+    // asking worker: rank 0's EASGD center, and every rank's passive AD-PSGD workers).
     struct Slot {
         torch::Tensor bytes;
         bool busy = false;
@@ -210,14 +215,15 @@ struct Session::Impl {
     };
     std::vector<Elastic> elastic;
     std::vector<Slot> replies;
-    // Rank 0: requests that arrived while their worker's reply was still being sent (the worker
-    // got the reply before this process saw the send complete). They wait here, under
-    // slot_mutex, and are served when the reply goes out; the receiver thread never waits.
+    // Requests that arrived while their worker's reply was still being sent (the worker got the
+    // reply before this process saw the send complete). They wait here, under slot_mutex, and
+    // are served when the reply goes out; the receiver thread never waits.
     // A worker has one request in flight, so more than kMaxPendingElastic is a protocol error.
     static constexpr size_t kMaxPendingElastic = 2;
     struct PendingElastic {
         int src = -1;
         int64_t seq = 0;
+        int target = kCenter;
         torch::Tensor x;
     };
     std::vector<std::deque<PendingElastic>> elastic_pending;
@@ -317,7 +323,13 @@ struct Session::Impl {
     std::string badExchangeTag(const WireHeader& h, int src) const;
     void handleEvents(const WireHeader& h, const uint8_t* payload, int src);
     void handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src);
-    void serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src);  // the reply slot is taken
+    // What an elastic request asks to move: the EASGD center (rank 0) or a passive AD-PSGD worker.
+    static constexpr int kCenter = -1;
+    std::string badElasticRequest(const WireHeader& h, int src) const;
+    void serveElastic(int worker, int64_t seq, int target, const torch::Tensor& x, int src);  // the reply slot is taken
+    // The asking side: sends x to `owner`, waits for d and applies x -= d (EASGD: the center at
+    // rate alpha; AD-PSGD: the passive worker `target` at rate 1/2, so both end at the mean).
+    void elasticRoundTrip(WorkerState& self, torch::Tensor& x, int owner, int target, const std::string& lost_message);
     void heartbeatLoop();
     void checkStoreStall();
     void checkLinks();
@@ -477,8 +489,8 @@ void Session::Impl::declareLost(int q, const std::string& reason) {
         // receive per survivor (directLoop), so that the others' messages keep arriving.
         if (recv_current) recv_current->abort();
         if (auto it = direct_current.find(q); it != direct_current.end()) it->second->abort();
-        if (q == 0)
-            for (auto& w : elastic_waits) w->abort();
+        for (auto& w : reply_waits)
+            if (w.owner == q) w.work->abort();
     }
     cv.notify_all();
     slot_cv.notify_all();
@@ -906,17 +918,30 @@ void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, in
     shared->pending_messages.insert(shared->pending_messages.end(), texts.begin(), texts.end());
 }
 
+// What is wrong with an elastic request from `src` (h.a is what it moves), or "".
+std::string Session::Impl::badElasticRequest(const WireHeader& h, int src) const {
+    const int asker = h.worker, target = static_cast<int>(h.a);
+    const int total = static_cast<int>(rank_of_worker.size());
+    if (asker < 0 || asker >= total || rank_of_worker[static_cast<size_t>(asker)] != src || src == rank())
+        return "it asked for an elastic step of worker " + std::to_string(asker) + ", which it does not run";
+    if (target == kCenter) {
+        if (rank() != 0 || !shared->center.defined()) return "it asked this rank for an EASGD center it does not hold";
+    } else if (shared->config.algorithm != Algorithm::AdPsgd || target < 0 || target >= total ||
+               rank_of_worker[static_cast<size_t>(target)] != rank() || target % 2 != 1 || asker % 2 != 0) {
+        return "it asked worker " + std::to_string(asker) + " to average with worker " + std::to_string(target) +
+               " (AD-PSGD pairs an even worker with an odd one of the rank asked)";
+    }
+    if (h.payload_bytes != static_cast<uint64_t>(P) * 4)
+        return "it sent an elastic request of " + std::to_string(h.payload_bytes) + " bytes (a model is " + std::to_string(P * 4) + ")";
+    return {};
+}
+
 void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* payload, int src) {
-    if (rank() != 0 || !shared->center.defined() || h.worker < 0 || h.worker >= static_cast<int>(replies.size()) ||
-        rank_of_worker[static_cast<size_t>(h.worker)] != src || src == 0) {
-        declareLost(src, "it asked for an elastic step of worker " + std::to_string(h.worker) + ", which it does not run");
+    if (const std::string bad = badElasticRequest(h, src); !bad.empty()) {
+        declareLost(src, bad);
         return;
     }
-    if (h.payload_bytes != static_cast<uint64_t>(P) * 4) {
-        declareLost(src, "it sent an elastic request of " + std::to_string(h.payload_bytes) + " bytes (a model is " +
-                             std::to_string(P * 4) + ")");
-        return;
-    }
+    const int target = static_cast<int>(h.a);
     const auto x = torch::from_blob(const_cast<uint8_t*>(payload), {P}, torch::kFloat32);
     Slot& reply = replies[static_cast<size_t>(h.worker)];
     bool too_many = false;
@@ -925,7 +950,7 @@ void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* pay
         if (reply.busy) {
             auto& pending = elastic_pending[static_cast<size_t>(h.worker)];
             if (pending.size() < kMaxPendingElastic)
-                pending.push_back({src, h.seq, x.clone()});  // the receive buffer is reused at once
+                pending.push_back({src, h.seq, target, x.clone()});  // the receive buffer is reused at once
             else
                 too_many = true;
             if (!too_many) return;
@@ -939,18 +964,16 @@ void Session::Impl::handleElasticRequest(const WireHeader& h, const uint8_t* pay
                              std::to_string(h.worker) + " without waiting for the replies");
         return;
     }
-    serveElastic(h.worker, h.seq, x, src);
+    serveElastic(h.worker, h.seq, target, x, src);
 }
 
-void Session::Impl::serveElastic(int worker, int64_t seq, const torch::Tensor& x, int src) {
+void Session::Impl::serveElastic(int worker, int64_t seq, int target, const torch::Tensor& x, int src) {
     Slot& reply = replies[static_cast<size_t>(worker)];
     torch::NoGradGuard no_grad;
     auto d = floats(reply.bytes, P);
-    const double rate = shared->config.effectiveEasgdAlpha();
-    double distance = 0.0;
-    {
-        std::lock_guard lock(shared->center_mutex);
-        auto& c = shared->center;
+    // d = rate (x - c), c += d, under c's lock; the asker applies x -= d with the same floats.
+    auto moveToward = [&](torch::Tensor& c, double rate) {
+        double distance = 0.0;
         if (c.is_cpu()) {
             d.copy_(x).sub_(c);
             distance = d.norm().item<double>();
@@ -963,14 +986,26 @@ void Session::Impl::serveElastic(int worker, int64_t seq, const torch::Tensor& x
             c.add_(diff);
             d.copy_(diff);
         }
+        return distance;
+    };
+    double distance = 0.0;
+    if (target == kCenter) {
+        std::lock_guard lock(shared->center_mutex);
+        distance = moveToward(shared->center, shared->config.effectiveEasgdAlpha());
+        shared->elastic_steps.fetch_add(1, std::memory_order_relaxed);
+        if (WorkerState* m = shared->by_index[static_cast<size_t>(worker)]) m->center_distance.store(distance);
+    } else {
+        WorkerState& passive = *shared->by_index[static_cast<size_t>(target)];
+        std::lock_guard lock(passive.model_mutex);
+        distance = moveToward(passive.public_weights, 0.5);  // both end at the mean
+        passive.received.fetch_add(1, std::memory_order_relaxed);
     }
-    shared->elastic_steps.fetch_add(1, std::memory_order_relaxed);
-    if (WorkerState* m = shared->by_index[static_cast<size_t>(worker)]) m->center_distance.store(distance);
     WireHeader r;
     r.type = static_cast<uint16_t>(MessageType::ElasticReply);
-    r.sender = 0;
+    r.sender = rank();
     r.worker = worker;
     r.seq = seq;
+    r.a = target;
     r.value = distance;
     r.payload_bytes = static_cast<uint64_t>(P) * 4;
     std::memcpy(reply.bytes.data_ptr<uint8_t>(), &r, sizeof r);
@@ -990,7 +1025,7 @@ void Session::Impl::serveElastic(int worker, int64_t seq, const torch::Tensor& x
                           next = std::move(pending.front());
                           pending.pop_front();
                       }
-                      serveElastic(worker, next.seq, next.x, next.src);
+                      serveElastic(worker, next.seq, next.target, next.x, next.src);
                   }});
 }
 
@@ -1367,10 +1402,8 @@ void Session::start(RunShared& shared) {
     s.forwarded_seq.assign(static_cast<size_t>(s.local_workers), 0);
     s.forwarded_served.assign(static_cast<size_t>(s.local_workers), 0);
     s.forwarded_at.assign(static_cast<size_t>(s.local_workers), Clock::now() - std::chrono::hours(1));
-    if (s.rank() == 0) {
-        s.replies.resize(static_cast<size_t>(s.plan.total_workers));
-        s.elastic_pending.resize(static_cast<size_t>(s.plan.total_workers));
-    }
+    s.replies.resize(static_cast<size_t>(s.plan.total_workers));
+    s.elastic_pending.resize(static_cast<size_t>(s.plan.total_workers));
     {
         std::unique_lock ledger(shared.ledger);
         for (const auto& p : s.plan.processes) {
@@ -1687,49 +1720,68 @@ void Session::elasticStep(WorkerState& self, torch::Tensor& scratch, double rate
         elasticInProcess(shared, self, scratch, rate);
         return;
     }
-    const std::string lost_message = "rank 0, which holds the EASGD center, was lost during an elastic step";
-    auto& e = s.elastic[static_cast<size_t>(self.index - s.first_worker)];
+    s.elasticRoundTrip(self, self.flat.weights, 0, Impl::kCenter,
+                       "rank 0, which holds the EASGD center, was lost during an elastic step");
+    shared.elastic_steps.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Session::averageWithPeer(WorkerState& self, int peer) {
+    auto& s = *impl_;
+    const int owner = s.rank_of_worker[static_cast<size_t>(peer)];
+    if (owner == s.rank()) {
+        averageInProcess(self, *s.shared->by_index[static_cast<size_t>(peer)]);
+        return;
+    }
+    s.elasticRoundTrip(self, self.public_weights, owner, peer,
+                       "rank " + std::to_string(owner) + ", which runs worker " + std::to_string(peer) +
+                           ", was lost while worker " + std::to_string(self.index) + " averaged with it");
+    self.sent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Session::Impl::elasticRoundTrip(WorkerState& self, torch::Tensor& x, int owner, int target, const std::string& lost_message) {
+    auto& e = elastic[static_cast<size_t>(self.index - first_worker)];
     {
-        std::unique_lock l(s.slot_mutex);
-        s.slot_cv.wait(l, [&] { return !e.request_busy || s.isLost(0); });
+        std::unique_lock l(slot_mutex);
+        slot_cv.wait(l, [&] { return !e.request_busy || isLost(owner); });
         if (e.request_busy) throw std::runtime_error(lost_message);
         e.request_busy = true;
         if (!e.request.defined()) {
-            e.request = s.hostBytes(sizeof(WireHeader) + static_cast<size_t>(s.P) * 4);
-            e.reply = s.hostBytes(sizeof(WireHeader) + static_cast<size_t>(s.P) * 4);
+            e.request = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
+            e.reply = hostBytes(sizeof(WireHeader) + static_cast<size_t>(P) * 4);
         }
     }
     // The reply's receive is posted before the request leaves.
     WorkPtr reply;
     try {
         std::vector<at::Tensor> tensors{e.reply};
-        reply = s.pg->recv(tensors, 0, kTagReplyBase + self.index);
+        reply = pg->recv(tensors, owner, kTagReplyBase + self.index);
     } catch (const std::exception& ex) {
         {
-            std::lock_guard l(s.slot_mutex);
+            std::lock_guard l(slot_mutex);
             e.request_busy = false;
         }
-        s.declareLost(0, "a receive from it failed: " + errorText(ex));
+        declareLost(owner, "a receive from it failed: " + errorText(ex));
         throw std::runtime_error(lost_message);
     }
     {
-        std::lock_guard l(s.mutex);
-        s.elastic_waits.push_back(reply);
-        if (s.peers[0]->lost) reply->abort();
+        std::lock_guard l(mutex);
+        reply_waits.push_back({owner, reply});
+        if (peers[static_cast<size_t>(owner)]->lost) reply->abort();
     }
     WireHeader h;
     h.type = static_cast<uint16_t>(MessageType::ElasticRequest);
-    h.sender = s.rank();
+    h.sender = rank();
     h.worker = self.index;
     h.seq = ++e.seq;
-    h.payload_bytes = static_cast<uint64_t>(s.P) * 4;
-    Impl::floats(e.request, s.P).copy_(self.flat.weights);
+    h.a = target;
+    h.payload_bytes = static_cast<uint64_t>(P) * 4;
+    floats(e.request, P).copy_(x);
     std::memcpy(e.request.data_ptr<uint8_t>(), &h, sizeof h);
-    s.send(0, Out{e.request, kTagMessage, [&s, &e](bool) {
-                      std::lock_guard l(s.slot_mutex);
-                      e.request_busy = false;
-                      s.slot_cv.notify_all();
-                  }});
+    send(owner, Out{e.request, kTagMessage, [this, &e](bool) {
+                        std::lock_guard l(slot_mutex);
+                        e.request_busy = false;
+                        slot_cv.notify_all();
+                    }});
     bool ok = false;
     std::string why;
     try {
@@ -1738,37 +1790,35 @@ void Session::elasticStep(WorkerState& self, torch::Tensor& scratch, double rate
         why = errorText(ex);
     }
     {
-        std::lock_guard l(s.mutex);
-        auto& waits = s.elastic_waits;
-        waits.erase(std::remove(waits.begin(), waits.end(), reply), waits.end());
+        std::lock_guard l(mutex);
+        std::erase_if(reply_waits, [&](const ReplyWait& w) { return w.work == reply; });
     }
     if (!ok) {
-        s.keep(reply);
-        if (!why.empty()) s.declareLost(0, "a receive from it failed: " + why);
+        keep(reply);
+        if (!why.empty()) declareLost(owner, "a receive from it failed: " + why);
         throw std::runtime_error(lost_message);
     }
     torch::NoGradGuard no_grad;
     const WireHeader r = readHeader(e.reply.data_ptr<uint8_t>());
-    // The reply is this request's, from rank 0, one model long, with a finite distance.
+    // The reply is this request's, from the rank asked, one model long, with a finite distance.
     std::string bad;
-    if (r.magic != kMagic || r.version != kProtocolVersion || r.type != static_cast<uint16_t>(MessageType::ElasticReply) || r.sender != 0)
+    if (r.magic != kMagic || r.version != kProtocolVersion || r.type != static_cast<uint16_t>(MessageType::ElasticReply) ||
+        r.sender != owner)
         bad = "an elastic reply this GossipLab does not understand";
-    else if (r.worker != self.index || r.seq != h.seq)
+    else if (r.worker != self.index || r.seq != h.seq || r.a != target)
         bad = "an elastic reply for worker " + std::to_string(r.worker) + " request " + std::to_string(r.seq) + " to worker " +
               std::to_string(self.index) + " request " + std::to_string(h.seq);
-    else if (r.payload_bytes != static_cast<uint64_t>(s.P) * 4)
-        bad = "an elastic reply of " + std::to_string(r.payload_bytes) + " bytes (a model is " + std::to_string(s.P * 4) + ")";
+    else if (r.payload_bytes != static_cast<uint64_t>(P) * 4)
+        bad = "an elastic reply of " + std::to_string(r.payload_bytes) + " bytes (a model is " + std::to_string(P * 4) + ")";
     else if (!std::isfinite(r.value) || r.value < 0.0)
         bad = "an elastic reply with distance " + fmt(r.value, 6);
     if (!bad.empty()) {
-        s.declareLost(0, "it sent " + bad);
+        declareLost(owner, "it sent " + bad);
         throw std::runtime_error(lost_message);
     }
-    const auto d = Impl::floats(e.reply, s.P);
-    auto& x = self.flat.weights;
+    const auto d = floats(e.reply, P);
     x.sub_(x.device() == d.device() ? d : d.to(x.device()));
-    self.center_distance.store(r.value, std::memory_order_relaxed);
-    shared.elastic_steps.fetch_add(1, std::memory_order_relaxed);
+    if (target == kCenter) self.center_distance.store(r.value, std::memory_order_relaxed);
 }
 
 void Session::snapshotRequested(int64_t request) {

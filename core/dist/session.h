@@ -24,6 +24,11 @@
 // receiver computes d = rate (x - c) under the center's mutex, applies c += d, and sends d back;
 // the worker applies x -= d. The same float32 d on both sides: x + c is conserved to rounding.
 //
+// AD-PSGD across processes. The pairwise average is the same round trip at rate 1/2 with the
+// passive (odd) worker's public model as c: the active (even) worker, holding its own model's
+// lock, sends its x to the passive worker's process, whose receiver takes that worker's lock,
+// moves it to (x + c) / 2 and answers d; the active worker applies x -= d: both hold the mean.
+//
 // Synchronous algorithms (all-reduce SGD, local SGD, D-PSGD). Each round, the last local worker
 // to arrive sums this process's part and calls allReduceSum: one c10d all-reduce over a second
 // Gloo group (never mixed with the messages above), in the same order on every process.
@@ -115,6 +120,7 @@ public:
     // Exchange.
     bool push(WorkerState& from, int peer, int64_t step) override;
     void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
+    void averageWithPeer(WorkerState& self, int peer) override;
     void snapshotRequested(int64_t request) override;
     void settingChanged(const std::string& field, double value) override;
     AlphaLedger alphaElsewhere() override;

@@ -40,6 +40,7 @@ int64_t Session::messagesSent() const { noSession(); }
 int64_t Session::bytesSent() const { noSession(); }
 bool Session::push(WorkerState&, int, int64_t) { noSession(); }
 void Session::elasticStep(WorkerState&, torch::Tensor&, double) { noSession(); }
+void Session::averageWithPeer(WorkerState&, int) { noSession(); }
 void Session::snapshotRequested(int64_t) { noSession(); }
 void Session::settingChanged(const std::string&, double) { noSession(); }
 AlphaLedger Session::alphaElsewhere() { noSession(); }

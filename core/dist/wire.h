@@ -15,7 +15,9 @@
 namespace gossiplab::dist {
 
 inline constexpr uint32_t kMagic = 0x42414c47;  // "GLAB"
-inline constexpr uint16_t kProtocolVersion = 3;  // 2: telemetry carries the alpha a process holds; 3: Bye carries the alpha sent, records sealed with the run token
+// 2: telemetry carries the alpha a process holds; 3: Bye carries the alpha sent, records sealed
+// with the run token; 4: Gossip carries SGP's step tag, ElasticRequest what it moves (AD-PSGD)
+inline constexpr uint16_t kProtocolVersion = 4;
 inline constexpr int kTagMessage = 7;
 inline constexpr int kTagReplyBase = 1000;  // + the asking worker's global number
 inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are split to fit
@@ -23,8 +25,9 @@ inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are sp
 enum class MessageType : uint16_t {
     Gossip = 1,       // any -> any: worker = receiver, a = the sending worker, b = its step (SGP) or -1 (GoSGD),
                       // value = alpha (float64), payload = x (float32[P])
-    ElasticRequest,   // rank r -> 0: worker = asker, payload = x
-    ElasticReply,     // 0 -> rank r on the asker's tag: value = |x - c|, payload = d = rate (x - c)
+    ElasticRequest,   // any -> the owner of c: worker = asker, a = -1 (EASGD center, rank 0) or the passive
+                      // AD-PSGD worker, payload = x
+    ElasticReply,     // owner -> asker's rank on the asker's tag: a as asked, value = |x - c|, payload = d = rate (x - c)
     Events,           // rank r -> 0: counters, worker samples, messages (ByteWriter)
     Snapshot,         // rank r -> 0: worker, value = alpha, a = served snapshot request, payload = x
     FinalWorker,      // rank r -> 0: worker, value = alpha, value2 = loss, a = iteration, b = images, payload = x

@@ -27,6 +27,16 @@ void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scrat
     shared.elastic_steps.fetch_add(1, std::memory_order_relaxed);
 }
 
+void averageInProcess(WorkerState& self, WorkerState& peer) {
+    torch::NoGradGuard no_grad;
+    auto& x = self.public_weights;
+    std::lock_guard lock(peer.model_mutex);
+    x.add_(peer.public_weights.to(x.device())).mul_(0.5);
+    peer.public_weights.copy_(x);
+    self.sent.fetch_add(1, std::memory_order_relaxed);
+    peer.received.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool InProcessExchange::push(WorkerState& from, int peer, int64_t step) {
     pushInProcess(shared_, from, *shared_.by_index[static_cast<size_t>(peer)], step);
     return true;
@@ -34,6 +44,10 @@ bool InProcessExchange::push(WorkerState& from, int peer, int64_t step) {
 
 void InProcessExchange::elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) {
     elasticInProcess(shared_, self, scratch, rate);
+}
+
+void InProcessExchange::averageWithPeer(WorkerState& self, int peer) {
+    averageInProcess(self, *shared_.by_index[static_cast<size_t>(peer)]);
 }
 
 }  // namespace gossiplab

@@ -29,6 +29,10 @@ public:
     // EASGD elastic step of `self`: d = rate (x - c) from the weights before the local step,
     // x <- x - d, c <- c + d (atomic with respect to other workers). `scratch` is like x.
     virtual void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) = 0;
+    // AD-PSGD pairwise averaging: the public models of `self` and of worker `peer` both become
+    // their mean, atomically for the peer. The caller holds self.model_mutex; this takes the
+    // peer's (in this process, or by a round trip to the peer's process, whose receiver takes it).
+    virtual void averageWithPeer(WorkerState& self, int peer) = 0;
 
     // The synchronous algorithms' rounds (synchronous_rounds.h): sums `buffer` (CPU float32)
     // over every process, in place. In one process there is nothing to add.
@@ -49,12 +53,14 @@ public:
 // a center held in this process: what InProcessExchange does, for dist::Session to reuse.
 void pushInProcess(RunShared& shared, WorkerState& from, WorkerState& to, int64_t step);
 void elasticInProcess(RunShared& shared, WorkerState& self, torch::Tensor& scratch, double rate);
+void averageInProcess(WorkerState& self, WorkerState& peer);
 
 class InProcessExchange final : public Exchange {
 public:
     explicit InProcessExchange(RunShared& shared) : shared_(shared) {}
     bool push(WorkerState& from, int peer, int64_t step) override;
     void elasticStep(WorkerState& self, torch::Tensor& scratch, double rate) override;
+    void averageWithPeer(WorkerState& self, int peer) override;
 
 private:
     RunShared& shared_;

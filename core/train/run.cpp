@@ -209,11 +209,6 @@ bool Run::Impl::distributedSetup() {
     };
     callbacks.cancelled = [this] { return shared.stop.load(); };
     callbacks.prepare = [this](const RunConfig& plan_config, int64_t* count) -> std::string {
-        // Its pairwise averaging needs both models locked at once: a round trip with a lock held
-        // across processes, not built yet (docs/algorithms.md).
-        if (plan_config.algorithm == Algorithm::AdPsgd)
-            return "algorithm adpsgd runs in one process only (its atomic pairwise averaging is not implemented across "
-                   "processes); run it without --world, or choose gosgd, sgp, dpsgd, local-sgd or allreduce";
         if (distributed.check_settings) {
             const std::string conflict = distributed.check_settings(plan_config);
             if (!conflict.empty()) return conflict;
@@ -296,14 +291,14 @@ void Run::Impl::runThreadBody() {
             if (remote_rank && !fan_out.failure().empty()) shared.endWith(RunStatus::Failed, fan_out.failure());
         }
         for (auto& t : workers) t.join();
-        // AD-PSGD: a worker's model is the one its peers averaged with, until the last of them stopped.
-        for (auto& w : shared.workers)
-            if (w->public_weights.defined()) w->flat.weights.copy_(w->public_weights);
-
         if (session) {
             session->tick(observer);  // the workers' last counters
             session->finishExchanges(observer);  // every exchange sent to this process has arrived
         }
+        // AD-PSGD: a worker's model is the one its peers averaged with, until the last of them
+        // stopped (in every process: their requests have all been served once finishExchanges returns).
+        for (auto& w : shared.workers)
+            if (w->public_weights.defined()) w->flat.weights.copy_(w->public_weights);
         // Every worker has stopped pushing: deliver what is still in flight, so that the sum of
         // the alphas is carried by the workers alone.
         for (auto& w : shared.workers) {

@@ -235,28 +235,22 @@ private:
     // AD-PSGD (Lian et al. 2018, Alg. 1 on the bipartite graph): an even ("active") worker
     // averages its model with a random odd ("passive") one, atomically for both, then applies its
     // update, the change applyUpdate made to the read copy. Passive workers only apply theirs.
-    // Pairs are always even-odd and both locks are taken by std::scoped_lock (deadlock-free).
+    // Deadlock-free: an active worker holds its own lock and then takes a passive one's (here or
+    // through the peer's process); a passive worker never waits while holding its lock, and
+    // actives never wait for each other, so no cycle of waits can form.
     void averageWithPeerAndStep() {
         torch::NoGradGuard no_grad;
         auto& x = self_.public_weights;
         read_weights_.sub_(self_.flat.weights);  // the step d: x <- x - d
         const int m = shared_.global_workers;
         const auto since = std::chrono::steady_clock::now();
+        std::lock_guard lock(self_.model_mutex);
         if (self_.index % 2 == 0 && m >= 2) {
             const int peer = 2 * std::uniform_int_distribution<int>(0, m / 2 - 1)(gossip_rng_) + 1;
-            WorkerState& other = *shared_.by_index[static_cast<size_t>(peer)];
-            std::scoped_lock both(self_.model_mutex, other.model_mutex);
-            addWait(since);
-            x.add_(other.public_weights.to(x.device())).mul_(0.5);
-            other.public_weights.copy_(x);
-            x.sub_(read_weights_);
-            self_.sent.fetch_add(1, std::memory_order_relaxed);
-            other.received.fetch_add(1, std::memory_order_relaxed);
-        } else {
-            std::lock_guard lock(self_.model_mutex);
-            addWait(since);
-            x.sub_(read_weights_);
+            exchange_->averageWithPeer(self_, peer);
         }
+        addWait(since);
+        x.sub_(read_weights_);
     }
 
     // Applies the schedule's steps that this worker's image count has reached (each step once,
