@@ -5,6 +5,11 @@
 //   gossiplab-ui-screenshot --out live.png [--preset quick] [--algorithm gosgd] [--workers 8]
 //       [--at 20] [--every 0] [--change-p 0.5@10] [--size 1600x1000] [--dataset ...] [--model ...]
 //       [--batch 64] [--lr 0.05] [--p 0.02] [--seconds 120] [--init-noise 0] [--layout grid]
+//       [--stall-every 60]
+// --stall-every S: a 10 ms timer on the GUI thread measures how late each of its ticks comes (a
+// stall: the event loop busy with something else); every S seconds a line
+// "gui-stall: t=... max=... ms over-50ms=..." gives the longest stall of those S seconds
+// (bench/soak.sh reads them).
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +20,7 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "ui/live/live_view.h"
@@ -59,9 +65,10 @@ int main(int argc, char** argv) {
     const QCommandLineOption idle("idle", "save the window before the run starts as FILE", "FILE");
     const QCommandLineOption data_dir("data-dir", "dataset folder", "DIR");
     const QCommandLineOption tab("tab", "show this tab (live, history, compare) when taking the screenshot", "NAME");
+    const QCommandLineOption stall_every("stall-every", "print the GUI thread's longest stall every S seconds", "S");
     parser.addOptions({out, preset, algorithm, workers, at, every, change_p, size, dataset, model, batch, lr, p, seconds,
                        images, eval_every, eval_max, metrics_every, distance_every, init_noise, momentum, smoothing, layout,
-                       xaxis, idle, data_dir, tab});
+                       xaxis, idle, data_dir, tab, stall_every});
     parser.process(app);
 
     QTemporaryDir dir;
@@ -129,6 +136,32 @@ int main(int argc, char** argv) {
     if (!window.settingsPanel()->isValid()) {
         for (const auto& e : window.settingsPanel()->errors()) std::fprintf(stderr, "invalid: %s\n", e.message.c_str());
         return 2;
+    }
+
+    // The GUI thread's stalls: how much later than due each 10 ms tick runs.
+    QTimer stall_timer;
+    QElapsedTimer since_start, since_tick;
+    double worst_ms = 0.0;
+    int over_50ms = 0;
+    if (parser.isSet(stall_every)) {
+        const int report_every_ms = int(parser.value(stall_every).toDouble() * 1000);
+        stall_timer.setTimerType(Qt::PreciseTimer);
+        since_start.start();
+        since_tick.start();
+        QObject::connect(&stall_timer, &QTimer::timeout, &window, [&, report_every_ms, next_report = qint64(report_every_ms)]() mutable {
+            const double late_ms = double(since_tick.nsecsElapsed()) / 1e6 - 10.0;
+            since_tick.restart();
+            worst_ms = std::max(worst_ms, late_ms);
+            if (late_ms > 50.0) ++over_50ms;
+            if (since_start.elapsed() >= next_report) {
+                std::printf("gui-stall: t=%.0f max=%.1f ms over-50ms=%d\n", since_start.elapsed() / 1000.0, worst_ms, over_50ms);
+                std::fflush(stdout);
+                worst_ms = 0.0;
+                over_50ms = 0;
+                next_report += report_every_ms;
+            }
+        });
+        stall_timer.start(10);
     }
 
     const double shot_at = parser.value(at).toDouble();

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/dist/events_record.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 #include "core/train/devices.h"
@@ -36,7 +37,6 @@ constexpr auto kHeartbeatPeriod = std::chrono::milliseconds(250);
 // asks for them to evaluate the test model.
 constexpr double kSnapshotMinPeriodS = 0.05;
 constexpr double kSnapshotBytesPerSecond = 20e6;
-constexpr size_t kSamplesPerRecord = 400;
 
 std::string errorText(const std::exception& e) {
     if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
@@ -65,32 +65,6 @@ WireHeader readHeader(const uint8_t* data) {
     WireHeader h;
     std::memcpy(&h, data, sizeof h);
     return h;
-}
-
-void writeSample(ByteWriter& w, const WorkerSample& s) {
-    w.put<int32_t>(s.worker);
-    w.put<int64_t>(s.at.iteration);
-    w.put<int64_t>(s.at.images);
-    w.put<double>(s.at.wall_s);
-    w.put<double>(s.loss);
-    w.put<double>(s.alpha);
-    w.put<int64_t>(s.messages_sent);
-    w.put<int64_t>(s.messages_received);
-    w.put<double>(s.center_distance);
-}
-
-WorkerSample readSample(ByteReader& r) {
-    WorkerSample s;
-    s.worker = r.get<int32_t>();
-    s.at.iteration = r.get<int64_t>();
-    s.at.images = r.get<int64_t>();
-    s.at.wall_s = r.get<double>();
-    s.loss = r.get<double>();
-    s.alpha = r.get<double>();
-    s.messages_sent = r.get<int64_t>();
-    s.messages_received = r.get<int64_t>();
-    s.center_distance = r.get<double>();
-    return s;
 }
 
 // One outgoing message: exactly the bytes to send, and what to do once it is sent or given up.
@@ -153,8 +127,7 @@ struct Session::Impl {
     std::vector<int> lost_order;
     bool got_end = false;
     RunResult end_result;
-    WorkPtr recv_current;                 // the posted receive-from-any
-    std::map<int, WorkPtr> direct_current;  // after a failure: the posted receive per survivor
+    std::map<int, WorkPtr> receives;      // the receive posted by each peer's receiver thread
     struct ReplyWait {
         int owner;  // the rank that answers
         WorkPtr work;
@@ -250,7 +223,7 @@ struct Session::Impl {
     std::vector<Clock::time_point> forwarded_at;
 
     // Threads.
-    std::thread receiver;
+    std::vector<std::thread> receivers;  // one per peer process
     std::thread heartbeat;
     std::future<void> heartbeat_done;
     std::mutex hb_mutex;
@@ -316,8 +289,7 @@ struct Session::Impl {
 
     void declareLost(int q, const std::string& reason);
     void send(int q, Out out, bool last = false);
-    void receiverLoop();
-    void directLoop();
+    void receiverLoop(int q);
     void handle(const torch::Tensor& buffer, int src);
     // What is wrong with an exchange's sender (a = its worker) and step tag (b), or "".
     std::string badExchangeTag(const WireHeader& h, int src) const;
@@ -484,11 +456,9 @@ void Session::Impl::declareLost(int q, const std::string& reason) {
         message = describe(p.status.process) + " was lost " + fmt(shared ? shared->elapsedSeconds() : now_s(), 3) + " s into the run: " + reason;
         setStatus(q, ProcessState::Lost, reason);
         p.status.state = ProcessState::Lost;
-        // The receive-from-any may be held by the lost rank's half-read message (a link that went
-        // down mid-message closes nothing): it is aborted, and the receiver goes on with one
-        // receive per survivor (directLoop), so that the others' messages keep arriving.
-        if (recv_current) recv_current->abort();
-        if (auto it = direct_current.find(q); it != direct_current.end()) it->second->abort();
+        // Its receive may be held by a half-read message (a link that went down mid-message
+        // closes nothing): aborted; the other peers' receivers are not concerned.
+        if (auto it = receives.find(q); it != receives.end()) it->second->abort();
         for (auto& w : reply_waits)
             if (w.owner == q) w.work->abort();
     }
@@ -504,130 +474,54 @@ void Session::Impl::declareLost(int q, const std::string& reason) {
 
 // --- receiving -------------------------------------------------------------------------------
 
-void Session::Impl::receiverLoop() {
+// One receiver thread per peer process, with one receive posted from that peer only: a peer
+// whose link fails mid-message, or that is lost, never holds up or swallows another's messages.
+// (A receive-from-any could not give that: Gloo keeps an aborted receive registered, and it
+// took the next message of a surviving peer, e.g. its final report, which was then never read.)
+// Messages from one peer are handled in the order sent; different peers' in parallel.
+void Session::Impl::receiverLoop(int q) {
     const size_t size = sizeof(WireHeader) + max_payload;
     torch::Tensor buffer = hostBytes(size);
     for (;;) {
-        WorkPtr work;
         {
             std::lock_guard l(mutex);
-            if (receiver_stop || !anyExpecting()) break;
+            if (receiver_stop || !expecting(q)) break;
         }
+        WorkPtr work;
         try {
             std::vector<at::Tensor> tensors{buffer};
-            work = pg->recvAnysource(tensors, kTagMessage);
+            work = pg->recv(tensors, q, kTagMessage);
         } catch (const std::exception& e) {
-            // Gloo's receive-from-any cannot skip a connection that closed while it had a message
-            // announced: receive from each surviving rank in turn instead.
-            directLoop();
-            return;
+            declareLost(q, "a receive from it failed: " + errorText(e));
+            break;
         }
         {
             std::lock_guard l(mutex);
-            recv_current = work;
-            if (receiver_stop || !anyExpecting()) work->abort();
+            receives[q] = work;
+            if (receiver_stop || !expecting(q)) work->abort();
         }
         bool ok = false;
-        int src = -1;
         try {
             ok = work->wait();
-            if (ok) src = work->sourceRank();
-        } catch (const std::exception&) {
-            // The sender's connection closed mid-message; the heartbeat or a send names it.
-            {
-                std::lock_guard l(mutex);
-                recv_current.reset();
-            }
-            keep(work);
-            directLoop();
-            return;
+        } catch (const std::exception& e) {
+            declareLost(q, "a receive from it failed: " + errorText(e));
         }
         {
             std::lock_guard l(mutex);
-            recv_current.reset();
+            receives.erase(q);
         }
         if (!ok) {
-            keep(work);  // aborted: it may still be registered with Gloo
-            bool any_lost = false;
-            {
-                std::lock_guard l(mutex);
-                for (const auto& p : peers) any_lost = any_lost || p->lost;
-            }
-            if (any_lost) {
-                directLoop();
-                return;
-            }
-            continue;
+            // Aborted (lost, or nothing more expected) or failed. It may still be registered with
+            // Gloo, so no other receive from q is posted after it.
+            keep(work);
+            break;
         }
         try {
-            handle(buffer, src);
+            handle(buffer, q);
         } catch (const std::exception& e) {
-            declareLost(src, "its message could not be read: " + errorText(e));
+            declareLost(q, "its message could not be read: " + errorText(e));
         }
     }
-}
-
-void Session::Impl::directLoop() {
-    const size_t size = sizeof(WireHeader) + max_payload;
-    std::map<int, std::pair<torch::Tensor, WorkPtr>> posted;
-    for (;;) {
-        std::vector<int> owing;
-        {
-            std::lock_guard l(mutex);
-            if (receiver_stop) break;
-            for (int q = 0; q < world(); ++q)
-                if (expecting(q)) owing.push_back(q);
-        }
-        if (owing.empty()) break;
-        for (int q : owing) {
-            auto& [buffer, work] = posted[q];
-            {
-                std::lock_guard l(mutex);
-                if (receiver_stop || !expecting(q)) continue;
-            }
-            if (!buffer.defined()) buffer = hostBytes(size);
-            try {
-                if (!work) {
-                    std::vector<at::Tensor> tensors{buffer};
-                    work = pg->recv(tensors, q, kTagMessage);
-                }
-            } catch (const std::exception& e) {
-                declareLost(q, "a receive from it failed: " + errorText(e));
-                continue;
-            }
-            {
-                std::lock_guard l(mutex);
-                direct_current[q] = work;
-                if (receiver_stop || !expecting(q)) work->abort();
-            }
-            bool ok = false;
-            try {
-                ok = work->wait();
-            } catch (const std::exception& e) {
-                declareLost(q, "a receive from it failed: " + errorText(e));
-            }
-            {
-                std::lock_guard l(mutex);
-                direct_current.erase(q);
-            }
-            WorkPtr done = work;
-            work.reset();
-            if (!ok) {
-                keep(done);
-                continue;
-            }
-            try {
-                handle(buffer, q);
-            } catch (const std::exception& e) {
-                declareLost(q, "its message could not be read: " + errorText(e));
-            }
-        }
-    }
-    for (auto& [q, entry] : posted)
-        if (entry.second) {
-            entry.second->abort();
-            keep(entry.second);
-        }
 }
 
 std::string Session::Impl::badExchangeTag(const WireHeader& h, int src) const {
@@ -875,46 +769,41 @@ void Session::Impl::handle(const torch::Tensor& buffer, int src) {
 }
 
 void Session::Impl::handleEvents(const WireHeader& h, const uint8_t* payload, int src) {
-    ByteReader r(payload, h.payload_bytes);
-    const double q = r.get<double>();
-    const double held = r.get<double>();
+    static_assert(kReportPhases == static_cast<size_t>(WorkerState::PhaseCount), "a report carries every phase");
+    EventsRecord record;
+    if (const std::string bad = decodeEvents(payload, h.payload_bytes, &record); !bad.empty()) throw std::runtime_error(bad);
+    // Only the rank that runs a worker reports it (a rank never speaks for another's workers).
+    auto mirrorOf = [&](int index) -> WorkerState* {
+        if (index < 0 || index >= static_cast<int>(shared->by_index.size())) return nullptr;
+        WorkerState* m = shared->by_index[static_cast<size_t>(index)];
+        return m && !m->local && m->rank == src ? m : nullptr;
+    };
+    for (const auto& report : record.workers)
+        if (!mirrorOf(report.index)) throw std::runtime_error("a report about worker " + std::to_string(report.index) + ", which it does not run");
+    for (const auto& sample : record.samples)
+        if (!mirrorOf(sample.worker)) throw std::runtime_error("a sample of worker " + std::to_string(sample.worker) + ", which it does not run");
     {
         std::unique_lock ledger(shared->ledger);  // alphaLedger() reads Q under the exclusive lock
-        peers[static_cast<size_t>(src)]->q = q;
-        peers[static_cast<size_t>(src)]->held = held;
+        peers[static_cast<size_t>(src)]->q = record.q;
+        peers[static_cast<size_t>(src)]->held = record.held;
     }
-    const int workers = r.get<int32_t>();
-    if (workers < 0 || workers > kMaxWorkersPerProcess) throw std::runtime_error("a report of " + std::to_string(workers) + " workers");
-    for (int k = 0; k < workers; ++k) {
-        const int index = r.get<int32_t>();
-        const int64_t iteration = r.get<int64_t>(), images = r.get<int64_t>(), sent = r.get<int64_t>(),
-                      received = r.get<int64_t>();
-        const double loss = r.get<double>(), alpha = r.get<double>(), center_distance = r.get<double>();
-        const bool done = r.get<uint8_t>() != 0;
-        std::array<int64_t, WorkerState::PhaseCount> phases{};
-        for (auto& ns : phases) ns = r.get<int64_t>();
-        if (index < 0 || index >= static_cast<int>(shared->by_index.size())) continue;
-        WorkerState* m = shared->by_index[static_cast<size_t>(index)];
-        if (!m || m->local || m->rank != src) continue;  // only the rank that runs a worker reports it
-        m->iteration.store(iteration);
-        m->images.store(images);
-        m->sent.store(sent);
-        m->received.store(received);
-        m->window_loss.store(loss);
-        if (h.type != static_cast<uint16_t>(MessageType::Final)) m->alpha.store(alpha);
-        m->center_distance.store(center_distance);
-        for (size_t p = 0; p < phases.size(); ++p) m->phase_ns[p].store(phases[p]);
-        if (done) m->done.store(true);
+    for (const auto& report : record.workers) {
+        WorkerState* m = mirrorOf(report.index);
+        m->iteration.store(report.iteration);
+        m->images.store(report.images);
+        m->sent.store(report.sent);
+        m->received.store(report.received);
+        m->window_loss.store(report.loss);
+        if (h.type != static_cast<uint16_t>(MessageType::Final)) m->alpha.store(report.alpha);
+        m->center_distance.store(report.center_distance);
+        for (size_t p = 0; p < report.phase_ns.size(); ++p) m->phase_ns[p].store(report.phase_ns[p]);
+        m->wait_ns.store(report.wait_ns);
+        if (report.done) m->done.store(true);
     }
-    const int samples = r.get<int32_t>();
-    std::vector<WorkerSample> received_samples;
-    for (int k = 0; k < samples; ++k) received_samples.push_back(readSample(r));
-    const int messages = r.get<int32_t>();
     std::vector<std::string> texts;
-    for (int k = 0; k < messages; ++k) texts.push_back("rank " + std::to_string(src) + ": " + r.getString());
-    if (!r.atEnd()) throw std::runtime_error("a report of " + std::to_string(h.payload_bytes) + " bytes, more than it holds");
+    for (const auto& text : record.messages) texts.push_back("rank " + std::to_string(src) + ": " + text);
     std::lock_guard l(shared->events_mutex);
-    shared->pending_samples.insert(shared->pending_samples.end(), received_samples.begin(), received_samples.end());
+    shared->pending_samples.insert(shared->pending_samples.end(), record.samples.begin(), record.samples.end());
     shared->pending_messages.insert(shared->pending_messages.end(), texts.begin(), texts.end());
 }
 
@@ -1163,36 +1052,36 @@ std::vector<Out> Session::Impl::eventsRecords(bool final) {
     std::vector<Out> out;
     size_t next = 0, next_text = 0;
     do {
-        ByteWriter w;
-        w.put<double>(mine.held + mine.waiting);
-        w.put<double>(mine.held);
-        w.put<int32_t>(local_workers);
+        EventsRecord record;
+        record.q = mine.held + mine.waiting;
+        record.held = mine.held;
         for (auto& state : shared->workers) {
             if (!state->local) continue;
             const WorkerState& s = *state;
-            w.put<int32_t>(s.index);
-            w.put<int64_t>(s.iteration.load());
-            w.put<int64_t>(s.images.load());
-            w.put<int64_t>(s.sent.load());
-            w.put<int64_t>(s.received.load());
-            w.put<double>(s.window_loss.load());
-            w.put<double>(s.alpha.load());
-            w.put<double>(s.center_distance.load());
-            w.put<uint8_t>(s.done.load() ? 1 : 0);
-            for (const auto& ns : s.phase_ns) w.put<int64_t>(ns.load());
+            WorkerReport& r = record.workers.emplace_back();
+            r.index = s.index;
+            r.iteration = s.iteration.load();
+            r.images = s.images.load();
+            r.sent = s.sent.load();
+            r.received = s.received.load();
+            r.loss = s.window_loss.load();
+            r.alpha = s.alpha.load();
+            r.center_distance = s.center_distance.load();
+            r.done = s.done.load();
+            for (size_t p = 0; p < r.phase_ns.size(); ++p) r.phase_ns[p] = s.phase_ns[p].load();
+            r.wait_ns = s.wait_ns.load();
         }
         const size_t count = std::min(kSamplesPerRecord, samples.size() - next);
-        w.put<int32_t>(static_cast<int32_t>(count));
-        for (size_t k = 0; k < count; ++k) writeSample(w, samples[next + k]);
+        record.samples.assign(samples.begin() + static_cast<std::ptrdiff_t>(next), samples.begin() + static_cast<std::ptrdiff_t>(next + count));
         next += count;
-        const size_t message_count = std::min<size_t>(texts.size() - next_text, 10);
-        w.put<int32_t>(static_cast<int32_t>(message_count));
-        for (size_t k = 0; k < message_count; ++k) w.putString(texts[next_text + k].substr(0, 1000));
+        const size_t message_count = std::min(texts.size() - next_text, kMessagesPerRecord);
+        for (size_t k = 0; k < message_count; ++k) record.messages.push_back(texts[next_text + k].substr(0, kMaxMessageBytes));
         next_text += message_count;
         const bool last_record = next >= samples.size() && next_text >= texts.size();
         WireHeader h;
         h.type = static_cast<uint16_t>(final && last_record ? MessageType::Final : MessageType::Events);
-        out.push_back(Out{message(h, w.bytes().data(), w.size()), kTagMessage, {}});
+        const std::vector<uint8_t> bytes = encodeEvents(record);
+        out.push_back(Out{message(h, bytes.data(), bytes.size()), kTagMessage, {}});
     } while (next < samples.size() || next_text < texts.size());
     return out;
 }
@@ -1421,10 +1310,12 @@ void Session::start(RunShared& shared) {
             std::lock_guard l(s.mutex);
             s.peers[static_cast<size_t>(q)]->link = std::move(link);
         }
-    s.receiver = std::thread([&s] {
-        serialIntraOpOnThisThread();
-        s.receiverLoop();
-    });
+    for (int q = 0; q < s.world(); ++q)
+        if (q != s.rank())
+            s.receivers.emplace_back([&s, q] {
+                serialIntraOpOnThisThread();
+                s.receiverLoop(q);
+            });
 }
 
 void Session::tick(RunObserver* observer) {
@@ -1625,14 +1516,14 @@ void Session::close() {
     // 3. Links: what is queued goes out (bounded), then they stop.
     for (auto& p : s.peers)
         if (p->link) p->link->close(s.options.peer_timeout_s);
-    // 4. The receiver: done when nothing more is expected; otherwise its receive is aborted.
+    // 4. The receivers: done when nothing more is expected; otherwise their receives are aborted.
     {
         std::lock_guard l(s.mutex);
         s.receiver_stop = true;
-        if (s.recv_current) s.recv_current->abort();
-        for (auto& [q, w] : s.direct_current) w->abort();
+        for (auto& [q, w] : s.receives) w->abort();
     }
-    if (s.receiver.joinable()) s.receiver.join();
+    for (auto& t : s.receivers)
+        if (t.joinable()) t.join();
     for (auto& p : s.peers) {
         std::unique_ptr<Impl::Link> link;
         {

@@ -3,9 +3,11 @@
 //
 // Transport. One ProcessGroupGloo (TCP), rendezvous through rank 0's TCPStore (rendezvous.h).
 // Every message is one Gloo send of a byte tensor (wire.h) on one tag. Per process:
-//   - a receiver thread keeps ONE receive-from-any posted; it merges exchanges into the addressed
-//     worker's inbox (under the ledger, like an in-process push), answers EASGD requests (rank 0),
-//     and files metrics, snapshots and control messages;
+//   - one receiver thread per peer process keeps one receive from that peer posted (never a
+//     receive-from-any: Gloo keeps an aborted one registered, and it swallowed a survivor's next
+//     message after a peer was lost); it merges exchanges into the addressed worker's inbox (under
+//     the ledger, like an in-process push), answers elastic requests (EASGD's center on rank 0,
+//     AD-PSGD's passive workers), and files metrics, snapshots and control messages;
 //   - one sender thread per peer process (a "link") sends its queue in order and waits for each
 //     send to complete, so the worker that queued a message goes on training at once;
 //   - a heartbeat thread counts up a key in the TCPStore every 250 ms and watches the others'.
@@ -33,8 +35,9 @@
 // to arrive sums this process's part and calls allReduceSum: one c10d all-reduce over a second
 // Gloo group (never mixed with the messages above), in the same order on every process.
 //
-// Metrics. Ranks other than 0 send rank 0 their workers' samples, counters and messages every
-// ~100 ms (Events), weight snapshots for the distance matrix (Snapshot: the newest, at most every
+// Metrics. Ranks other than 0 send rank 0 their workers' samples, counters, waiting times and
+// messages every ~100 ms (Events; events_record.h reads each whole and in bounds before any of it
+// is used), weight snapshots for the distance matrix (Snapshot: the newest, at most every
 // 50 ms and 20 MB/s per worker; at once when rank 0 asks for them to evaluate the test model),
 // and their final weights (FinalWorker, Final). Rank 0 keeps a mirror of every remote worker, so
 // its monitor and its history see all M workers, numbered globally.

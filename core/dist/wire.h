@@ -2,8 +2,8 @@
 // The messages between the processes of a multi-process run. Every message is one Gloo
 // point-to-point send of a byte tensor: a 64-byte WireHeader, then `payload_bytes` bytes
 // (float32 weights for exchanges and snapshots, a ByteWriter record for metrics and control).
-// All of them travel on one tag (kTagMessage), so that one receive-from-any posted per process
-// takes them in order per sender; EASGD's replies go to the asking worker on its own tag.
+// All of them travel on one tag (kTagMessage): the receive posted for each peer takes them in the
+// order that peer sent them; EASGD's replies go to the asking worker on its own tag.
 // Both ends are GossipLab of the same protocol version on little-endian hosts (checked at join).
 
 #include <cstdint>

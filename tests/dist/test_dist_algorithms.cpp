@@ -41,6 +41,9 @@ struct TwoProcesses {
     FinalState state;
     QString rank1;
     int rank1_exit = 0;
+    // Rank 1's workers' samples as rank 0 recorded them: their waiting per iteration, summed.
+    double rank1_wait_per_iteration_s = 0.0;
+    int rank1_samples = 0;
 };
 
 TwoProcesses runOverTwoProcesses(const RunConfig& c, int other) {
@@ -55,6 +58,12 @@ TwoProcesses runOverTwoProcesses(const RunConfig& c, int other) {
     if (out.result.status == RunStatus::Finished) out.state = run.finalState();
     out.rank1_exit = one.finish(60000);
     out.rank1 = one.output();
+    std::lock_guard l(log.mutex);
+    for (const auto& sample : log.worker_samples)
+        if (sample.worker >= c.workers) {
+            out.rank1_wait_per_iteration_s += sample.wait_per_iteration_s;
+            ++out.rank1_samples;
+        }
     return out;
 }
 
@@ -72,6 +81,10 @@ private Q_SLOTS:
         QCOMPARE(r.state.weights.size(), size_t(3));
         for (const auto& w : r.state.weights) QCOMPARE(test::maxDifference(w, r.state.initial_weights), 0.0);
         QCOMPARE(r.result.iterations, int64_t(3 * kSteps));
+        // Rank 1's worker waits at every round's all-reduce, and rank 0 records it (the telemetry
+        // record carries the waiting time since protocol 4).
+        QVERIFY(r.rank1_samples >= kSteps);
+        QVERIFY2(r.rank1_wait_per_iteration_s > 0.0, qPrintable(QString::number(r.rank1_wait_per_iteration_s)));
     }
 
     void localSgdAcrossProcessesAveragesToTheMean() {

@@ -4,9 +4,11 @@
 // Needs neither Gloo nor a network.
 #include <QtTest>
 
+#include <cmath>
 #include <functional>
 #include <random>
 
+#include "core/dist/events_record.h"
 #include "core/dist/hmac.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
@@ -34,6 +36,48 @@ std::vector<uint8_t> reseal(const std::vector<uint8_t>& record, const std::strin
     if (!unseal(record, {}, label, &body)) return {};
     change(body);
     return seal(body, {}, label);
+}
+
+EventsRecord events() {
+    EventsRecord r;
+    r.q = 0.5;
+    r.held = 0.375;
+    for (int k = 0; k < 2; ++k) {
+        WorkerReport& w = r.workers.emplace_back();
+        w.index = 2 + k;
+        w.iteration = 100 + k;
+        w.images = 3200 + 32 * k;
+        w.sent = 7;
+        w.received = 9;
+        w.loss = 0.8;
+        w.alpha = 0.25;
+        w.center_distance = std::nan("");
+        w.done = k == 1;
+        for (size_t p = 0; p < w.phase_ns.size(); ++p) w.phase_ns[p] = int64_t(1000 * (p + 1));
+        w.wait_ns = 123456;
+    }
+    for (int k = 0; k < 3; ++k) {
+        WorkerSample& s = r.samples.emplace_back();
+        s.worker = 2 + k % 2;
+        s.at.iteration = 10 * k;
+        s.at.images = 320 * k;
+        s.at.wall_s = 0.1 * k;
+        s.loss = k == 2 ? std::nan("") : 2.3;  // a diverged worker reports NaN
+        s.alpha = 0.25;
+        s.messages_sent = k;
+        s.messages_received = k;
+        s.center_distance = std::nan("");
+        s.wait_per_iteration_s = 0.002;
+    }
+    r.messages = {"worker 3 diverged", ""};
+    return r;
+}
+
+// The record with one thing changed, encoded.
+std::vector<uint8_t> eventsWith(const std::function<void(EventsRecord&)>& change) {
+    EventsRecord r = events();
+    change(r);
+    return encodeEvents(r);
 }
 
 PlanRecord plan3() {
@@ -226,6 +270,83 @@ private Q_SLOTS:
             if (decodeJoin(bytes, 1, &p).empty()) QVERIFY(p.rank == 1 && p.workers >= 1 && p.workers <= 64);
         }
         qInfo("%d of 5000 altered plan records still read as a plan in bounds (flips in names or the pid)", accepted);
+    }
+
+    // The telemetry record (ranks > 0 -> rank 0): what was sent is what is read, the waiting time
+    // included (it was not carried before: rank 0 recorded 0 for other ranks' workers).
+    void eventsRecordRoundTrips() {
+        const auto bytes = encodeEvents(events());
+        EventsRecord back;
+        QCOMPARE(QString::fromStdString(decodeEvents(bytes.data(), bytes.size(), &back)), QString());
+        QCOMPARE(back.q, 0.5);
+        QCOMPARE(back.held, 0.375);
+        QCOMPARE(back.workers.size(), size_t(2));
+        QCOMPARE(back.workers[1].index, 3);
+        QVERIFY(back.workers[1].done && !back.workers[0].done);
+        QCOMPARE(back.workers[0].wait_ns, int64_t(123456));
+        QCOMPARE(back.workers[0].phase_ns[7], int64_t(8000));
+        QCOMPARE(back.samples.size(), size_t(3));
+        QCOMPARE(back.samples[1].wait_per_iteration_s, 0.002);
+        QVERIFY(std::isnan(back.samples[2].loss));
+        QCOMPARE(back.messages, (std::vector<std::string>{"worker 3 diverged", ""}));
+        QCOMPARE(encodeEvents(back), bytes);
+    }
+
+    void eventsRecordBounds_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char* name, const std::vector<uint8_t>& b, const char* expected) {
+            QTest::newRow(name) << QByteArray(reinterpret_cast<const char*>(b.data()), static_cast<int>(b.size())) << QString(expected);
+        };
+        row("q NaN", eventsWith([](EventsRecord& r) { r.q = std::nan(""); }), "alpha nan (allowed: 0 to 1)");
+        row("q 2", eventsWith([](EventsRecord& r) { r.q = 2.0; }), "(allowed: 0 to 1)");
+        row("held negative", eventsWith([](EventsRecord& r) { r.held = -0.5; }), "(allowed: 0 to 1)");
+        row("65 workers", eventsWith([](EventsRecord& r) { r.workers.resize(65); }), "65 workers (allowed: 0 to 64)");
+        row("alpha 1.5", eventsWith([](EventsRecord& r) { r.workers[0].alpha = 1.5; }), "worker 2 reported alpha");
+        row("negative images", eventsWith([](EventsRecord& r) { r.workers[1].images = -1; }), "worker 3 reported a negative counter");
+        row("negative wait", eventsWith([](EventsRecord& r) { r.workers[1].wait_ns = -5; }), "negative counter");
+        row("negative phase", eventsWith([](EventsRecord& r) { r.workers[0].phase_ns[3] = -1; }), "negative phase time");
+        row("sample alpha -1", eventsWith([](EventsRecord& r) { r.samples[0].alpha = -1.0; }), "a sample of worker 2 has alpha");
+        row("sample time NaN", eventsWith([](EventsRecord& r) { r.samples[0].at.wall_s = std::nan(""); }), "has the time");
+        row("sample wait negative", eventsWith([](EventsRecord& r) { r.samples[1].wait_per_iteration_s = -1.0; }), "negative distance or waiting time");
+        row("401 samples", eventsWith([](EventsRecord& r) { r.samples.resize(401); }), "401 samples (allowed: 0 to 400)");
+        row("11 messages", eventsWith([](EventsRecord& r) { r.messages.resize(11); }), "11 messages (allowed: 0 to 10)");
+        row("long message", eventsWith([](EventsRecord& r) { r.messages[0] = std::string(1001, 'x'); }), "a message of 1001 bytes");
+        auto done2 = encodeEvents(events());
+        done2[8 + 8 + 4 + 4 + 4 * 8 + 3 * 8] = 2;  // worker 0's done flag
+        row("done flag 2", done2, "done flag of 2");
+        auto trailing = encodeEvents(events());
+        trailing.push_back(0);
+        row("a byte too many", trailing, "more than it holds");
+    }
+    void eventsRecordBounds() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, expected);
+        EventsRecord out;
+        out.q = 0.123;
+        const QString answer = QString::fromStdString(
+            decodeEvents(reinterpret_cast<const uint8_t*>(bytes.constData()), static_cast<size_t>(bytes.size()), &out));
+        QVERIFY2(answer.contains(expected), qPrintable(answer));
+        QCOMPARE(out.q, 0.123);  // nothing of a refused record is handed out
+    }
+
+    void everyTruncatedOrAlteredEventsRecordGivesAnAnswer() {
+        const auto whole = encodeEvents(events());
+        for (size_t n = 0; n < whole.size(); ++n)
+            QVERIFY2(!decodeEvents(whole.data(), n, nullptr).empty(), qPrintable(QString("%1 of %2 bytes accepted").arg(n).arg(whole.size())));
+        std::mt19937 random(16);
+        int accepted = 0;
+        for (int trial = 0; trial < 5000; ++trial) {
+            std::vector<uint8_t> bytes = whole;
+            for (int k = 0; k < 3; ++k)
+                bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(random)] = static_cast<uint8_t>(random());
+            EventsRecord r;
+            if (!decodeEvents(bytes.data(), bytes.size(), &r).empty()) continue;
+            ++accepted;
+            QVERIFY(r.q >= -1e-9 && r.q <= 1 + 1e-9 && r.workers.size() <= 64 && r.samples.size() <= 400);
+            QCOMPARE(encodeEvents(r), bytes);
+        }
+        qInfo("%d of 5000 altered telemetry records still read as a record in bounds", accepted);
     }
 };
 

@@ -201,16 +201,12 @@ private Q_SLOTS:
         QVERIFY2(code0 == 1, qPrintable(zero.output()));
         QVERIFY2(zero.output().contains("rank 2") && zero.output().contains("lost"), qPrintable(zero.output()));
         QVERIFY2(one.output().contains("rank 2"), qPrintable(one.output()));
-        // Only rank 2 is lost: rank 0 goes on receiving from rank 1 although its receive-from-any
-        // may have been holding rank 2's half-read message when the link went down (before, rank
-        // 1's sends then stalled, and in about a third of the runs rank 1 and rank 0 each lost
-        // the other after the wedged-link deadline).
-        // Not asserted: on the loaded CI machine this still happened once in a clean clone (issue 15
-        // stays open for it); what the issue asks - the survivors end failed naming rank 2, the
-        // history intact - is asserted around it.
-        if (zero.output().contains("rank 1 lost") || one.output().contains("rank 0 lost"))
-            qWarning("ranks 0 and 1 also lost each other after rank 2's link went down:\n%s\n----\n%s",
-                     qPrintable(zero.output()), qPrintable(one.output()));
+        // Only rank 2 is lost: rank 0 goes on receiving from rank 1. Before each peer had its own
+        // receiver, rank 0's receive-from-any, aborted when rank 2 was lost, stayed registered
+        // with Gloo and swallowed rank 1's next message (its final report): in about half of the
+        // runs rank 0 then lost rank 1 ("its final report has not arrived") and rank 1 lost rank 0.
+        QVERIFY2(!zero.output().contains("rank 1 lost") && !one.output().contains("rank 0 lost"),
+                 qPrintable(zero.output() + "\n----\n" + one.output()));
         QVERIFY2(ended < timeout + 30.0, qPrintable(QString::number(ended)));
         const QString shown = cli({"show", "1", "--db", db}, home.path());
         QVERIFY2(shown.contains("status     failed") && shown.contains("rank 2") && shown.contains("alpha lost"), qPrintable(shown));
