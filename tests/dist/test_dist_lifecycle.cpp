@@ -1,6 +1,8 @@
 // A multi-process run's start and stop: a rank that never joins, a rank 0 that is not there, a
 // stop from another rank (Ctrl+C), and a rank given other training settings than rank 0's. Every
-// case ends within a bound and names what went wrong.
+// case names what went wrong. The times are checked from below where the code promises a wait (a
+// join timeout is not cut short); from above only against a hang (kHangS), never against how fast
+// a loaded machine gets there.
 #include <signal.h>
 
 #include <cmath>
@@ -9,6 +11,11 @@
 
 using namespace gossiplab;
 using namespace gossiplab::test;
+
+namespace {
+// Far above any of these cases' real times (seconds), far below ctest's timeout: a hang, not a slow machine.
+constexpr double kHangS = 60.0;
+}  // namespace
 
 class TestDistLifecycle : public QObject {
     Q_OBJECT
@@ -29,7 +36,7 @@ private Q_SLOTS:
         const double took = test::seconds(t0);
         QCOMPARE_NAMES(r.status, RunStatus::Failed);
         QVERIFY2(QString::fromStdString(r.message).contains("rank 2 did not join within 8 s"), r.message.c_str());
-        QVERIFY2(took >= 7.9 && took < 8.0 + 4.0, qPrintable(QString::number(took)));
+        QVERIFY2(took >= 7.9 && took < kHangS, qPrintable(QString::number(took)));
         QCOMPARE(log.started, 0);
         QCOMPARE(log.ended.size(), size_t(1));
         QVERIFY(log.sawState(1, ProcessState::Joined));
@@ -37,7 +44,7 @@ private Q_SLOTS:
         QCOMPARE(processes.size(), size_t(3));
         QCOMPARE_NAMES(processes[2].state, ProcessState::Waiting);
         // The rank that joined is told the same, and ends.
-        QCOMPARE(one.finish(15000), 1);
+        QCOMPARE(one.finish(int(kHangS * 1000)), 1);
         QVERIFY2(one.output().contains("rank 2 did not join"), qPrintable(one.output()));
     }
 
@@ -48,8 +55,8 @@ private Q_SLOTS:
         const auto t0 = std::chrono::steady_clock::now();
         QStringList flags = kLongFlags + test::distFlags(2, 1, port, 1);
         flags[flags.indexOf("--join-timeout") + 1] = "3";
-        QCOMPARE(test::runCli(flags, home.path(), &out, 30000), 1);
-        QVERIFY(test::seconds(t0) < 3.0 + 10.0);
+        QCOMPARE(test::runCli(flags, home.path(), &out, int(kHangS * 1000)), 1);
+        QVERIFY2(test::seconds(t0) < kHangS, qPrintable(QString::number(test::seconds(t0))));
         QVERIFY2(out.contains("could not reach rank 0") || out.contains("did not publish"), qPrintable(out));
     }
 
@@ -65,10 +72,10 @@ private Q_SLOTS:
         ::kill(static_cast<pid_t>(one.pid()), SIGINT);  // Ctrl+C on rank 1
         const auto asked = std::chrono::steady_clock::now();
         const RunResult r = run.wait();
-        QVERIFY(test::seconds(asked) < 10.0);
+        QVERIFY2(test::seconds(asked) < kHangS, qPrintable(QString::number(test::seconds(asked))));
         QCOMPARE_NAMES(r.status, RunStatus::Stopped);
         QVERIFY2(QString::fromStdString(r.message).contains("stopped by the user on rank 1"), r.message.c_str());
-        QCOMPARE(one.finish(15000), 0);
+        QCOMPARE(one.finish(int(kHangS * 1000)), 0);
         QVERIFY(std::abs(r.alpha_sum - 1.0) < 1e-9);  // a clean stop loses nothing
     }
 
@@ -85,7 +92,7 @@ private Q_SLOTS:
         const QString message = QString::fromStdString(r.message);
         QVERIFY2(message.contains("rank 1 cannot take part") && message.contains("--lr 0.5") && message.contains("learning-rate"),
                  r.message.c_str());
-        QCOMPARE(one.finish(15000), 1);
+        QCOMPARE(one.finish(int(kHangS * 1000)), 1);
     }
 };
 
