@@ -1,9 +1,13 @@
 // GoSGD's conservation laws and consensus, with gradient steps switched off (learning rate 0) and
 // the workers started apart (init-noise), so that only the exchanges move the weights.
+#include <QScopeGuard>
 #include <QtTest>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "core/data/dataset.h"
@@ -28,6 +32,33 @@ RunConfig consensusConfig(int workers, double p) {
     c.budget = 16 * 150;  // 150 iterations per worker
     return c;
 }
+
+// Holds the run's monitor thread at its first worker sample until the test's thread has read the
+// ledger during the run (open()). Run::isRunning() is true from start() until after the monitor's
+// last report, so while the monitor waits here the run cannot end: however fast the machine (a GPU
+// does these 150 iterations in a few milliseconds, possibly before the polling thread is scheduled
+// again), at least one poll lands while the run runs. The workers do not wait for the monitor:
+// they go on pushing meanwhile. A broken poller is waited for a hang's time only, then the run goes
+// on and the test's count of polls during the run says what went wrong.
+class PollGate final : public RunObserver {
+public:
+    void onWorkerSample(const WorkerSample&) override {
+        std::unique_lock lock(mutex_);
+        opened_.wait_for(lock, std::chrono::seconds(60), [this] { return open_; });
+    }
+    void open() {
+        {
+            std::lock_guard lock(mutex_);
+            open_ = true;
+        }
+        opened_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = false;
+};
 
 double finalConsensus(test::EventLog& log) { return log.distances.back().consensus_distance; }
 
@@ -62,23 +93,36 @@ class TestGoSgdInvariants : public QObject {
 private Q_SLOTS:
     void sumOfAlphasIsOneAtEverySample() {
         test::EventLog log;
-        Run run(consensusConfig(8, 0.5), &log);
+        PollGate gate;
+        ObserverFanOut observers;
+        observers.add(&log);
+        observers.add(&gate);
+        Run run(consensusConfig(8, 0.5), &observers);
+        const auto open_at_exit = qScopeGuard([&gate] { gate.open(); });  // a failed QVERIFY returns early: the run must not wait then
         run.start();
         // The ledger read on its own, as often as this thread gets to, while the workers push: a
         // sample's alpha_sum is one value per monitor tick, and a fast run has only one or two.
         int polls = 0, polls_while_running = 0;
         double worst = 0.0;
         do {
-            const bool running = run.isRunning();
+            const bool running_before = run.isRunning();
             const AlphaLedger a = run.alphaLedger();
+            // Running before and after the read (it only goes from true to false): read during the run.
+            const bool during = running_before && run.isRunning();
             worst = std::max(worst, std::abs(a.held + a.waiting - 1.0));
             QVERIFY(a.held > 0.0 && a.waiting >= -1e-12);
             ++polls;
-            polls_while_running += running ? 1 : 0;
+            if (during) {
+                ++polls_while_running;
+                gate.open();
+            }
             std::this_thread::yield();
         } while (run.isRunning());
         QVERIFY2(worst < 1e-9, qPrintable(QString("worst |held + waiting - 1| = %1 over %2 polls").arg(worst).arg(polls)));
         qInfo("alpha ledger: %d polls (%d while running), worst |held + waiting - 1| = %g", polls, polls_while_running, worst);
+        // The gate (above) makes this hold on any machine: without it the loop could have read
+        // the ledger only after the run had ended, and checked nothing.
+        QVERIFY2(polls_while_running >= 1, qPrintable(QString("none of %1 polls of the ledger was during the run").arg(polls)));
         const RunResult result = run.wait();
         QCOMPARE_NAMES(result.status, RunStatus::Finished);
         QCOMPARE(log.worker_samples.size(), size_t(8 * 150));  // one per worker and iteration (metrics-every 1)
