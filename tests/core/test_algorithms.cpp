@@ -148,12 +148,15 @@ private Q_SLOTS:
                 QCOMPARE(received[size_t(i)], int64_t(0));
             } else {
                 QCOMPARE(sent[size_t(i)], int64_t(0));
+                QVERIFY2(received[size_t(i)] > 0, qPrintable(QString("odd worker %1 was never averaged with").arg(i)));
             }
             total_sent += sent[size_t(i)];
             total_received += received[size_t(i)];
         }
         QCOMPARE(total_sent, int64_t(3 * kSteps));  // every step of every active worker
-        QVERIFY(total_received <= total_sent && total_received > total_sent / 2);  // the last samples may lag
+        // A passive worker's last sample is taken when it stops, and active ones may average with
+        // it after that (on a loaded machine, for many steps): its count only bounds it from below.
+        QVERIFY(total_received <= total_sent);
     }
 
     // ---- SGP ----

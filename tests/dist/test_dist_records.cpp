@@ -5,11 +5,14 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <functional>
 #include <random>
 
 #include "core/dist/events_record.h"
 #include "core/dist/hmac.h"
+#include "core/dist/message_checks.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
 
@@ -78,6 +81,36 @@ std::vector<uint8_t> eventsWith(const std::function<void(EventsRecord&)>& change
     EventsRecord r = events();
     change(r);
     return encodeEvents(r);
+}
+
+// Rank `rank` of a run of workers 0-1 on rank 0, 2-3 on rank 1, 4 on rank 2; models of 100 floats.
+MessageContext context(int rank, Algorithm algorithm = Algorithm::GoSgd) {
+    MessageContext c;
+    c.rank = rank;
+    c.model_floats = 100;
+    c.max_payload = 64 * 1024;
+    c.rank_of_worker = {0, 0, 1, 1, 2};
+    c.config.algorithm = algorithm;
+    c.config.workers = 5;
+    return c;
+}
+
+WireHeader header(MessageType type, int sender) {
+    WireHeader h;
+    h.type = static_cast<uint16_t>(type);
+    h.sender = sender;
+    return h;
+}
+
+// A GoSGD exchange from worker 2 (rank 1) to worker 0 (rank 0), alpha 0.25.
+WireHeader exchange() {
+    WireHeader h = header(MessageType::Gossip, 1);
+    h.worker = 0;
+    h.a = 2;
+    h.b = -1;
+    h.value = 0.25;
+    h.payload_bytes = 400;
+    return h;
 }
 
 PlanRecord plan3() {
@@ -347,6 +380,165 @@ private Q_SLOTS:
             QCOMPARE(encodeEvents(r), bytes);
         }
         qInfo("%d of 5000 altered telemetry records still read as a record in bounds", accepted);
+    }
+
+    // Every message type: a well-formed one passes checkMessage, and each way of breaking it is
+    // refused with a sentence naming what is wrong (its sender is then declared lost).
+    void wellFormedMessagesPass() {
+        const MessageContext zero = context(0), one = context(1);
+        QCOMPARE(QString::fromStdString(checkMessage(exchange(), 1, zero)), QString());
+        WireHeader sgp = exchange();
+        sgp.b = 3;  // step 3 of worker 2 with M = 5: L = 3 shifts, 2^(3 mod 3) = 1 ahead: worker 3
+        sgp.worker = static_cast<int32_t>(sgpPeer(2, 3, 5));
+        QCOMPARE(sgp.worker, 3);
+        sgp.sender = 1;
+        QCOMPARE(QString::fromStdString(checkMessage(sgp, 1, context(1, Algorithm::Sgp))), QString());
+        WireHeader center = header(MessageType::ElasticRequest, 1);
+        center.worker = 2;
+        center.a = -1;
+        center.payload_bytes = 400;
+        QCOMPARE(QString::fromStdString(checkMessage(center, 1, context(0, Algorithm::Easgd))), QString());
+        WireHeader pair = center;  // AD-PSGD: worker 2 (even, rank 1) averages with worker 1 (odd, rank 0)
+        pair.a = 1;
+        QCOMPARE(QString::fromStdString(checkMessage(pair, 1, context(0, Algorithm::AdPsgd))), QString());
+        WireHeader snapshot = header(MessageType::FinalWorker, 2);
+        snapshot.worker = 4;
+        snapshot.value = std::nan("");  // an algorithm without sum weights
+        snapshot.a = 10;
+        snapshot.b = 320;
+        snapshot.payload_bytes = 400;
+        QCOMPARE(QString::fromStdString(checkMessage(snapshot, 2, zero)), QString());
+        WireHeader setting = header(MessageType::Setting, 0);
+        setting.a = 1;
+        setting.value = 0.01;
+        QCOMPARE(QString::fromStdString(checkMessage(setting, 0, one)), QString());
+        for (MessageType t : {MessageType::Events, MessageType::Final})
+            QCOMPARE(QString::fromStdString(checkMessage(header(t, 2), 2, zero)), QString());
+        WireHeader stop = header(MessageType::Stop, 2);
+        stop.a = static_cast<int64_t>(RunStatus::Stopped);
+        QCOMPARE(QString::fromStdString(checkMessage(stop, 2, one)), QString());
+        WireHeader bye = header(MessageType::Bye, 2);
+        bye.a = 3;
+        bye.value = 0.1;
+        QCOMPARE(QString::fromStdString(checkMessage(bye, 2, one)), QString());
+        QCOMPARE(QString::fromStdString(checkMessage(header(MessageType::End, 0), 0, one)), QString());
+        QCOMPARE(QString::fromStdString(checkMessage(header(MessageType::SnapshotRequest, 0), 0, one)), QString());
+    }
+
+    void malformedMessagesAreRefusedWithTheReason_data() {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("src");
+        QTest::addColumn<int>("receiver");
+        QTest::addColumn<int>("algorithm");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char* name, WireHeader h, int src, int receiver, Algorithm a, const char* expected) {
+            QTest::newRow(name) << QByteArray(reinterpret_cast<const char*>(&h), sizeof h) << src << receiver << int(a) << QString(expected);
+        };
+        const auto go = Algorithm::GoSgd;
+        WireHeader h = exchange();
+        h.magic = 0;
+        row("bad magic", h, 1, 0, go, "does not understand");
+        h = exchange();
+        h.version = 3;
+        row("old protocol", h, 1, 0, go, "protocol version 3; this is 4");
+        h = exchange();
+        h.sender = 2;
+        row("signed by another rank", h, 1, 0, go, "signed by rank 2");
+        h = exchange();
+        h.payload_bytes = 1 << 20;
+        row("payload over the bound", h, 1, 0, go, "at most 65536");
+        h = exchange();
+        h.payload_bytes = 396;
+        row("short exchange", h, 1, 0, go, "an exchange of 396 bytes (a model is 400)");
+        for (double alpha : {0.0, -0.5, 1.5, std::nan(""), std::numeric_limits<double>::infinity()}) {
+            h = exchange();
+            h.value = alpha;
+            row(qPrintable(QString("exchange alpha %1").arg(alpha)), h, 1, 0, go, "(allowed: above 0, at most 1)");
+        }
+        h = exchange();
+        h.a = 0;
+        row("exchange for another rank's worker", h, 1, 0, go, "from worker 0, which it does not run");
+        h = exchange();
+        h.b = 7;
+        row("GoSGD exchange with a step", h, 1, 0, go, "GoSGD's are untagged");
+        h = exchange();
+        h.worker = 2;
+        h.sender = 1;
+        row("exchange to itself", h, 1, 1, go, "to itself");
+        h = exchange();
+        h.b = 3;
+        h.worker = 4;
+        row("SGP push off the graph", h, 1, 2, Algorithm::Sgp, "that step pushes to worker 3");
+        h = exchange();
+        row("exchange in an all-reduce run", h, 1, 0, Algorithm::AllReduce, "which allreduce does not make");
+        h = header(MessageType::ElasticRequest, 1);
+        h.worker = 2;
+        h.a = -1;
+        h.payload_bytes = 400;
+        row("center asked of rank 1", h, 2, 1, Algorithm::Easgd, "signed by rank 1");
+        h.sender = 2;
+        h.worker = 4;
+        row("center asked of a rank without one", h, 2, 1, Algorithm::Easgd, "does not hold");
+        h = header(MessageType::ElasticRequest, 1);
+        h.worker = 3;
+        h.a = 1;
+        h.payload_bytes = 400;
+        row("AD-PSGD: an odd worker starts an average", h, 1, 0, Algorithm::AdPsgd, "pairs an even worker with an odd one");
+        h.worker = 2;
+        h.a = 0;
+        row("AD-PSGD: an even target", h, 1, 0, Algorithm::AdPsgd, "pairs an even worker with an odd one");
+        h.a = 1;
+        h.payload_bytes = 0;
+        row("AD-PSGD: no model", h, 1, 0, Algorithm::AdPsgd, "an elastic request of 0 bytes");
+        h = header(MessageType::ElasticReply, 0);
+        row("reply on the message tag", h, 0, 1, Algorithm::Easgd, "outside a round trip");
+        row("report to rank 1", header(MessageType::Events, 2), 2, 1, go, "only ranks above 0 send, to rank 0");
+        h = header(MessageType::Snapshot, 2);
+        h.worker = 2;
+        h.payload_bytes = 400;
+        row("weights of another rank's worker", h, 2, 0, go, "the weights of worker 2, which it does not run");
+        h.worker = 4;
+        h.value = 2.0;
+        row("weights with alpha 2", h, 2, 0, go, "alpha 2 (allowed: 0 to 1)");
+        h = header(MessageType::FinalWorker, 2);
+        h.worker = 4;
+        h.payload_bytes = 400;
+        h.a = -3;
+        row("final state with negative iterations", h, 2, 0, go, "-3 iterations");
+        h = header(MessageType::Setting, 2);
+        h.a = 0;
+        h.value = 0.5;
+        row("setting from rank 2", h, 2, 1, go, "only rank 0 may send");
+        h.sender = 0;
+        h.value = std::nan("");
+        row("p = NaN", h, 0, 1, go, "p = nan");
+        h.a = 1;
+        h.value = 1e9;
+        row("learning rate 1e9", h, 0, 1, go, "learning-rate = 1e+09");
+        h = header(MessageType::Stop, 2);
+        h.a = 0;
+        row("stop with status running", h, 2, 0, go, "unknown run status 0");
+        h.a = 99;
+        row("stop with status 99", h, 2, 0, go, "unknown run status 99");
+        h = header(MessageType::Bye, 2);
+        h.value = -1;
+        row("Bye with negative alpha", h, 2, 0, go, "a Bye with 0 exchanges and alpha -1");
+        row("end from rank 2", header(MessageType::End, 2), 2, 1, go, "only rank 0 may send");
+        row("snapshot request from rank 1", header(MessageType::SnapshotRequest, 1), 1, 2, go, "only rank 0 sends");
+        h = header(MessageType::End, 0);
+        h.type = 77;
+        row("unknown type", h, 0, 1, go, "unknown type 77");
+    }
+    void malformedMessagesAreRefusedWithTheReason() {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, src);
+        QFETCH(int, receiver);
+        QFETCH(int, algorithm);
+        QFETCH(QString, expected);
+        WireHeader h;
+        std::memcpy(&h, bytes.constData(), sizeof h);
+        const QString answer = QString::fromStdString(checkMessage(h, src, context(receiver, Algorithm(algorithm))));
+        QVERIFY2(answer.contains(expected), qPrintable(answer));
     }
 };
 

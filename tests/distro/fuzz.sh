@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
-targets=${FUZZ_TARGETS:-"json schedule idx cifar10 dist_records dist_events history"}
+targets=${FUZZ_TARGETS:-"json schedule idx cifar10 dist_records dist_events dist_messages history"}
 build=build/fuzz
 # clang (libFuzzer) is not needed to build or test GossipLab itself, so ./lab does not install it.
 if ! command -v clang++ >/dev/null; then
