@@ -1,5 +1,8 @@
 // gossiplab-cli records every run in the history, and its history commands (runs, show, export,
-// delete, import) work on it, also after the recording process was killed.
+// delete, import) work on it, also after the recording process was killed. Three cases start
+// gossiplab-cli processes: a run recorded then listed (the program end to end), and kill -9 and
+// Ctrl+C of a recording run. The others call the same commands in this process
+// (tests/cli/cli_in_process.h): starting a process that loads LibTorch costs a second or more each.
 #include <QtTest>
 
 #include <QProcess>
@@ -7,14 +10,16 @@
 
 #include <csignal>
 
+#include "tests/cli/cli_in_process.h"
+
+using cli_in_process::cli;  // in this process
+
 namespace {
 
-struct CliResult {
-    int exit_code = -1;
-    QString out, err;
-};
+using CliResult = cli_in_process::Output;
 
-CliResult cli(const QTemporaryDir& home, const QStringList& args, int timeout_ms = 120000) {
+// gossiplab-cli in a process of its own, with XDG_DATA_HOME=home.
+CliResult cliProcess(const QTemporaryDir& home, const QStringList& args, int timeout_ms = 120000) {
     QProcess p;
     auto env = QProcessEnvironment::systemEnvironment();
     env.insert("XDG_DATA_HOME", home.path());
@@ -33,23 +38,27 @@ const QStringList kTiny = {"run", "--dataset", "synthetic", "--model", "mlp", "-
 class TestCliHistory : public QObject {
     Q_OBJECT
 private:
-    // Starts a one-minute recorded run and returns once the history lists it as running.
+    // Starts a one-minute recorded run and returns once the history holds some of its rows (they
+    // are committed every 200 ms): the run is well under way then, its Ctrl+C handler in place,
+    // however fast the machine. The history is read in this process.
     static void startLongRun(const QTemporaryDir& home, QProcess& p) {
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_DATA_HOME", home.path());
         p.setProcessEnvironment(env);
         p.start(GOSSIPLAB_CLI_PATH, {"run", "--dataset", "synthetic", "--model", "mlp", "--seconds", "60", "--workers", "2"});
         QVERIFY(p.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"runs"}).out.contains("running"), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"show", "1"}).out.contains("loss         worker 0"), 60000);
     }
 
 private Q_SLOTS:
+    // End to end: two processes, one records, the other lists.
     void runIsRecordedAndListed() {
         QTemporaryDir home;
-        const CliResult r = cli(home, kTiny + QStringList{"--name", "first, \"quoted\""});
+        const CliResult r = cliProcess(home, kTiny + QStringList{"--name", "first, \"quoted\""});
         QVERIFY2(r.exit_code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains("recorded as run 1 in " + home.path() + "/gossiplab/history.sqlite3"));
-        const CliResult list = cli(home, {"runs"});
+        const CliResult list = cliProcess(home, {"runs"});
         QCOMPARE(list.exit_code, 0);
         QVERIFY(list.out.contains("first, \"quoted\""));
         QVERIFY(list.out.contains("finished"));
@@ -98,9 +107,15 @@ private Q_SLOTS:
         QVERIFY(saw_run1 && saw_run2);
         QVERIFY(QFile::exists(runs));
         // Unknown runs and missing outputs are refused.
-        QCOMPARE(cli(home, {"export", "7", "--csv", csv}).exit_code, 1);
-        QCOMPARE(cli(home, {"export", "1"}).exit_code, 2);
-        QCOMPARE(cli(home, {"export", "1", "--csv", "/nonexistent-folder/x.csv"}).exit_code, 1);
+        const CliResult unknown = cli(home, {"export", "7", "--csv", csv});
+        QCOMPARE(unknown.exit_code, 1);
+        QVERIFY2(unknown.err.contains("no run 7 in " + home.path() + "/gossiplab/history.sqlite3"), qPrintable(unknown.err));
+        const CliResult no_output = cli(home, {"export", "1"});
+        QCOMPARE(no_output.exit_code, 2);
+        QVERIFY2(no_output.err.contains("give --csv FILE"), qPrintable(no_output.err));
+        const CliResult unwritable = cli(home, {"export", "1", "--csv", "/nonexistent-folder/x.csv"});
+        QCOMPARE(unwritable.exit_code, 1);
+        QVERIFY2(unwritable.err.contains("/nonexistent-folder/x.csv"), qPrintable(unwritable.err));
     }
 
     void deleteAndImport() {
@@ -117,7 +132,9 @@ private Q_SLOTS:
         QVERIFY(cli(home, {"delete", "1"}).exit_code == 0);
         QVERIFY(cli(home, {"runs"}).out.contains("1 run(s)"));
         QCOMPARE(cli(home, {"delete", "1"}).exit_code, 1);  // gone
-        QCOMPARE(cli(home, {"import", home.filePath("nope.sqlite3")}).exit_code, 1);
+        const CliResult missing = cli(home, {"import", home.filePath("nope.sqlite3")});
+        QCOMPARE(missing.exit_code, 1);
+        QVERIFY2(missing.err.contains(home.filePath("nope.sqlite3")), qPrintable(missing.err));
     }
 
     void badHistoryFileIsNamed() {
@@ -130,17 +147,17 @@ private Q_SLOTS:
         const CliResult r = cli(home, kTiny + QStringList{"--db", bogus});
         QCOMPARE(r.exit_code, 1);
         QVERIFY2(r.err.contains(bogus), qPrintable(r.err));
-        QCOMPARE(cli(home, {"runs", "--db", bogus}).exit_code, 1);
+        const CliResult runs = cli(home, {"runs", "--db", bogus});
+        QCOMPARE(runs.exit_code, 1);
+        QVERIFY2(runs.err.contains(bogus), qPrintable(runs.err));
     }
 
     void killedRunIsInterruptedAndKept() {
         QTemporaryDir home;
         QProcess p;
-        startLongRun(home, p);
-        // Killed once some of its rows are committed (every 200 ms), however fast the machine.
-        QTRY_VERIFY_WITH_TIMEOUT(cli(home, {"show", "1"}).out.contains("loss         worker 0"), 30000);
+        startLongRun(home, p);  // killed once some of its rows are committed
         ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
-        QVERIFY(p.waitForFinished());
+        QVERIFY(p.waitForFinished(60000));
         const CliResult list = cli(home, {"runs"});
         QVERIFY2(list.out.contains("interrupted"), qPrintable(list.out));
         const CliResult show = cli(home, {"show", "1"});
@@ -156,9 +173,12 @@ private Q_SLOTS:
         QProcess p;
         startLongRun(home, p);
         ::kill(static_cast<pid_t>(p.processId()), SIGINT);
-        QVERIFY(p.waitForFinished(20000));
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);  // not ended by the signal
         QCOMPARE(p.exitCode(), 0);
         QVERIFY(cli(home, {"runs"}).out.contains("stopped"));
+        const CliResult show = cli(home, {"show", "1"});
+        QVERIFY2(show.out.contains("status     stopped: stopped by the user"), qPrintable(show.out));
     }
 };
 
