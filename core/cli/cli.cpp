@@ -136,9 +136,10 @@ int runCommand(const std::vector<std::string>& args) {
             std::printf("GossipLab: rank %d of %d, rendezvous at %s:%d\n", flags.dist.rank, flags.dist.world,
                         flags.dist.master_host.c_str(), flags.dist.master_port);
         std::fflush(stdout);
-        run.start();
         // Ctrl+C asks the run to stop cleanly (it ends `stopped` and is recorded); a second one kills.
+        // Installed before the run starts: a Ctrl+C during start() is then a stop too, not a kill.
         installInterruptHandler(kExitInterrupted);
+        run.start();
         bool stop_asked = false, fail_asked = false;
         while (run.isRunning()) {
             if (interruptCount() > 0 && !stop_asked) {
