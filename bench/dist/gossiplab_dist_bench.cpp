@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/dist/message_auth.h"
+#include "core/dist/wire.h"
 #include "core/models/models.h"
 #include "core/train/flat_parameters.h"
 #include "core/train/run.h"
@@ -227,20 +229,49 @@ void exchangeCost() {
     const auto times = exchangeRanks(0, port);
     int status = 0;
     waitpid(child, &status, 0);
-    std::printf("\n1. Exchange cost between two processes on loopback (one message: a 64-byte header and a model's\n"
+    std::printf("\n1. Exchange cost between two processes on loopback (one message: a 96-byte header and a model's\n"
                 "   float32 weights; Gloo: send / receive-from-any, the sender waiting for each send, as GossipLab's\n"
                 "   links do; plain TCP: the same bytes, one socket, write and read loops)\n");
     std::printf("   %-20s %11s %10s %17s %17s %10s %9s\n", "model", "parameters", "MB/message", "Gloo MB/s (ms/msg)",
                 "Gloo x4 MB/s (ms)", "TCP MB/s", "Gloo/TCP");
     const auto sizes = exchangeSizes();
     for (size_t k = 0; k < sizes.size(); ++k) {
-        const double bytes = 64.0 + 4.0 * static_cast<double>(sizes[k].floats);
+        const double bytes = 96.0 + 4.0 * static_cast<double>(sizes[k].floats);
         const auto& t = times[k];
         std::printf("   %-20s %11lld %10.2f %9.0f (%6.2f) %9.0f (%6.2f) %10.0f %8.2fx\n", sizes[k].label.c_str(),
                     static_cast<long long>(sizes[k].floats), bytes / 1e6, bytes / t.gloo / 1e6, 1e3 * t.gloo, bytes / t.pipelined / 1e6,
                     1e3 * t.pipelined, bytes / t.tcp / 1e6, t.tcp / t.gloo);
     }
     std::printf("   (Gloo x4: up to %d sends in flight on the link; Gloo/TCP: Gloo's rate with one in flight over TCP's)\n", kDepth);
+    std::fflush(stdout);
+}
+
+// The run token's proof (core/dist/message_auth.h) that every message carries: what sealing it
+// (the sender's link) and checking it (the receiver) cost, beside the message's time on a link.
+void proofCost() {
+    std::printf("\n1b. The run token's proof per message (GMAC, AES-256-GCM over the message; one thread)\n");
+    std::printf("   %-20s %10s %14s %14s %10s\n", "model", "MB/message", "seal us (MB/s)", "check us (MB/s)", "");
+    const dist::MessageAuth auth("bench token", std::string(32, '0'));
+    for (const auto& size : exchangeSizes()) {
+        dist::WireHeader h;
+        h.type = static_cast<uint16_t>(dist::MessageType::Gossip);
+        h.payload_bytes = static_cast<uint64_t>(size.floats) * 4;
+        std::vector<uint8_t> message(sizeof h + h.payload_bytes, 1);
+        std::memcpy(message.data(), &h, sizeof h);
+        const int repeats = repeatsFor(static_cast<int64_t>(message.size()));
+        auto time = [&](auto&& body) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int k = 0; k < repeats; ++k) body(k);
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeats;
+        };
+        const double seal = time([&](int k) { auth.seal(message.data(), 1, dist::Channel::Messages, static_cast<uint64_t>(k)); });
+        std::string answer;
+        const double check = time([&](int) { answer = auth.check(message.data(), message.size(), 1, dist::Channel::Messages,
+                                                                 dist::MessageAuth::kAnyCounter); });
+        const double mb = static_cast<double>(message.size()) / 1e6;
+        std::printf("   %-20s %10.2f %7.0f (%5.0f) %7.0f (%5.0f) %10s\n", size.label.c_str(), mb, 1e6 * seal, mb / seal, 1e6 * check,
+                    mb / check, answer.empty() ? "" : "REFUSED");
+    }
     std::fflush(stdout);
 }
 
@@ -348,7 +379,10 @@ int main(int argc, char** argv) {
     }
     std::printf("GossipLab multi-process benchmark: %u hardware threads, LibTorch %s, Gloo over TCP on 127.0.0.1\n",
                 std::thread::hardware_concurrency(), TORCH_VERSION);
-    if (exchange) exchangeCost();
+    if (exchange) {
+        exchangeCost();
+        proofCost();
+    }
     if (train)
         for (const auto& w : workloads) throughput(w, seconds);
     return 0;

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -72,6 +74,38 @@ std::string addressTowards(const std::string& host, int port) {
     return address;
 }
 
+// LibTorch 2.4 and later: the store can be handed a listening socket (TCPStoreOptions::masterListenFd).
+#define GOSSIPLAB_STORE_TAKES_SOCKET (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
+#if GOSSIPLAB_STORE_TAKES_SOCKET
+// A listening TCP socket on `host`:`port` (the first of its addresses that binds), for the
+// store to serve on that address alone; -1 with `*why` set when none binds.
+int listenOn(const std::string& host, int port, std::string* why) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0 || !found) {
+        *why = gai_strerror(rc);
+        return -1;
+    }
+    int fd = -1;
+    for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        const int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+            *why = std::strerror(errno);
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(found);
+    return fd;
+}
+#endif
+
 std::string key(const std::string& name) { return "gossiplab/" + name; }
 std::string key(const std::string& name, int rank) { return key(name + "/" + std::to_string(rank)); }
 
@@ -127,6 +161,21 @@ void Rendezvous::openStore() {
     o.useLibUV = false;
 #endif
     const std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
+#if GOSSIPLAB_STORE_TAKES_SOCKET
+    // The store serves on the master address alone (the one every rank reaches it at), not on
+    // every interface: it takes a socket bound here. LibTorch 1.13's store has no such option.
+    if (o.isServer) {
+        std::string why;
+        const int fd = listenOn(options_.master_host, options_.master_port, &why);
+        if (fd < 0)
+            throw std::runtime_error("rank 0 cannot open the rendezvous at " + where + ": " + why +
+                                     " (is the port in use, and is HOST an address of this host? choose with --master HOST:PORT)");
+        o.masterListenFd = fd;
+        store_listens_on_ = options_.master_host;
+    }
+#else
+    store_listens_on_ = o.isServer ? "every interface" : "";
+#endif
     try {
         store_ = c10::make_intrusive<c10d::TCPStore>(options_.master_host, o);
     } catch (const std::exception& e) {
@@ -237,6 +286,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
         record.config_json = toJson(plan.config);
         record.parameter_count = plan.parameter_count;
         record.processes = processes;
+        plan.run_nonce = record.run_nonce = generateToken();
         store_->set(key("plan"), encodePlan(record, token));
 
         // 3. Every rank acknowledges (it loaded the data and built the model) or says why not.
@@ -315,6 +365,7 @@ Plan Rendezvous::run(const RunConfig& local_config, const LocalProcess& local, c
     if (auto problem = checkPlanWorkers(record, *config); !problem.empty()) throw std::runtime_error(problem);
     plan.config = *config;
     plan.parameter_count = record.parameter_count;
+    plan.run_nonce = record.run_nonce;
     plan.processes = record.processes;
     plan.total_workers = plan.config.workers;
     for (const auto& p : plan.processes)

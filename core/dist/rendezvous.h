@@ -27,6 +27,7 @@ struct Plan {
     std::vector<ProcessInfo> processes;  // by rank
     int total_workers = 0;
     int64_t parameter_count = 0;
+    std::string run_nonce;  // rank 0's, fresh for every run (message_auth.h)
 };
 
 struct LocalProcess {
@@ -54,6 +55,9 @@ public:
     // What Gloo binds here: an address or host name, or an interface when bindIsInterface().
     const std::string& bindAddress() const { return bind_; }
     bool bindIsInterface() const { return bind_is_interface_; }
+    // Rank 0: where the store listens: the master address (LibTorch 2.4 and later) or "every
+    // interface" (LibTorch 1.13 cannot listen on one address); "" on other ranks.
+    const std::string& storeListensOn() const { return store_listens_on_; }
     double elapsedSeconds() const;
 
 private:
@@ -64,6 +68,7 @@ private:
     c10::intrusive_ptr<c10d::TCPStore> store_;
     std::string bind_;
     bool bind_is_interface_ = false;
+    std::string store_listens_on_;
     std::chrono::steady_clock::time_point start_;
 };
 

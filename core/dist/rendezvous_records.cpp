@@ -126,6 +126,7 @@ std::vector<uint8_t> encodePlan(const PlanRecord& plan, const std::string& token
     w.put<uint8_t>(1);
     w.putString(plan.config_json);
     w.put<int64_t>(plan.parameter_count);
+    w.putString(plan.run_nonce);
     w.put<int32_t>(static_cast<int32_t>(plan.processes.size()));
     for (const auto& p : plan.processes) writeProcess(w, p);
     return seal(w.bytes(), token, "plan");
@@ -156,6 +157,9 @@ std::string decodePlan(const std::vector<uint8_t>& record, int world, PlanRecord
         PlanRecord plan;
         plan.config_json = r.getString();
         plan.parameter_count = r.get<int64_t>();
+        plan.run_nonce = r.getString();
+        if (plan.run_nonce.size() != 32 || plan.run_nonce.find_first_not_of("0123456789abcdef") != std::string::npos)
+            return "rank 0's plan has no run nonce of 32 hex digits";
         const int plan_world = r.get<int32_t>();
         if (plan_world != world)
             return "rank 0 runs with --world " + std::to_string(plan_world) + ", this process with --world " + std::to_string(world);

@@ -37,6 +37,7 @@ std::string decodeJoin(const std::vector<uint8_t>& bytes, int key_rank, ProcessI
 struct PlanRecord {
     std::string config_json;  // rank 0's settings, workers = M
     int64_t parameter_count = 0;
+    std::string run_nonce;    // fresh for every run: its messages' key (message_auth.h); 32 hex digits
     std::vector<ProcessInfo> processes;  // by rank
 };
 std::vector<uint8_t> encodePlan(const PlanRecord& plan, const std::string& token = {});
@@ -45,7 +46,7 @@ std::vector<uint8_t> encodePlan(const PlanRecord& plan, const std::string& token
 std::vector<uint8_t> encodeError(const std::string& message, const std::string& token = {}, const std::string& label = "plan");
 // Ranks > 0: a plan record of a run of `world` processes. `*error_from_rank0` is set when the
 // record carries rank 0's error (the return value is that error). Checks, in this order: the whole
-// record read exactly; `world` processes; process r has rank r, 1 to 64 workers, and its first
+// record read exactly; a run nonce of 32 hex digits; `world` processes; process r has rank r, 1 to 64 workers, and its first
 // worker is the previous one's first + workers (the first is 0); parameter count above 0.
 // The token's proof is checked first: a plan sealed with another token is refused (this process
 // was given another token than rank 0's).

@@ -65,6 +65,7 @@ Plan Session::rendezvous(const RunConfig& local_config, const LocalProcess& loca
         if (callbacks.on_status) callbacks.on_status(status);
     };
     s.plan = s.rendezvous.run(local_config, local, wrapped);
+    s.auth = std::make_unique<MessageAuth>(runToken(s.options), s.plan.run_nonce);
     std::lock_guard l(s.mutex);
     for (const auto& p : s.plan.processes) s.peers[static_cast<size_t>(p.rank)]->status.process = p;
     return s.plan;

@@ -181,18 +181,23 @@ void Session::Impl::elasticRoundTrip(WorkerState& self, torch::Tensor& x, int ow
     }
     torch::NoGradGuard no_grad;
     const WireHeader r = readHeader(e.reply.data_ptr<uint8_t>());
-    // The reply is this request's, from the rank asked, one model long, with a finite distance.
-    std::string bad;
-    if (r.magic != kMagic || r.version != kProtocolVersion || r.type != static_cast<uint16_t>(MessageType::ElasticReply) ||
-        r.sender != owner)
-        bad = "an elastic reply this GossipLab does not understand";
-    else if (r.worker != self.index || r.seq != h.seq || r.a != target)
-        bad = "an elastic reply for worker " + std::to_string(r.worker) + " request " + std::to_string(r.seq) + " to worker " +
-              std::to_string(self.index) + " request " + std::to_string(h.seq);
-    else if (r.payload_bytes != static_cast<uint64_t>(P) * 4)
-        bad = "an elastic reply of " + std::to_string(r.payload_bytes) + " bytes (a model is " + std::to_string(P * 4) + ")";
-    else if (!std::isfinite(r.value) || r.value < 0.0)
-        bad = "an elastic reply with distance " + fmt(r.value, 6);
+    // The reply carries the run's proof, is this request's, from the rank asked, one model long,
+    // with a finite distance.
+    const std::string bad = [&]() -> std::string {
+        if (auto proof = auth->check(e.reply.data_ptr<uint8_t>(), static_cast<size_t>(e.reply.numel()), rank(), Channel::Replies,
+                                     MessageAuth::kAnyCounter);
+            !proof.empty())
+            return proof;
+        if (r.type != static_cast<uint16_t>(MessageType::ElasticReply) || r.sender != owner)
+            return "an elastic reply this GossipLab does not understand";
+        if (r.worker != self.index || r.seq != h.seq || r.a != target)
+            return "an elastic reply for worker " + std::to_string(r.worker) + " request " + std::to_string(r.seq) + " to worker " +
+                   std::to_string(self.index) + " request " + std::to_string(h.seq);
+        if (r.payload_bytes != static_cast<uint64_t>(P) * 4)
+            return "an elastic reply of " + std::to_string(r.payload_bytes) + " bytes (a model is " + std::to_string(P * 4) + ")";
+        if (!std::isfinite(r.value) || r.value < 0.0) return "an elastic reply with distance " + fmt(r.value, 6);
+        return {};
+    }();
     if (!bad.empty()) {
         declareLost(owner, "it sent " + bad);
         throw std::runtime_error(lost_message);

@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "core/dist/events_record.h"
+#include "core/dist/message_auth.h"
 #include "core/dist/message_checks.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/session.h"
@@ -77,12 +78,6 @@ inline std::string describe(const ProcessInfo& p) {
     return out;
 }
 
-inline WireHeader readHeader(const uint8_t* data) {
-    WireHeader h;
-    std::memcpy(&h, data, sizeof h);
-    return h;
-}
-
 // One outgoing message: exactly the bytes to send, and what to do once it is sent or given up.
 struct Out {
     torch::Tensor bytes;  // uint8, CPU
@@ -116,6 +111,8 @@ struct Session::Impl {
     int first_worker = 0, local_workers = 0;
     std::vector<int> rank_of_worker;
     MessageContext checks;  // what every incoming message is checked against (message_checks.h)
+    // The run token's proof on every message (message_auth.h): from the plan on.
+    std::unique_ptr<MessageAuth> auth;
 
     // Peer state, under `mutex`.
     struct Peer {
@@ -136,6 +133,7 @@ struct Session::Impl {
         // timeout of that moment.
         int64_t phase = 0;
         Clock::time_point phase_seen{};
+        uint64_t next_counter = 0;  // the number of its next message (its receiver thread's alone)
         std::unique_ptr<Link> link;
     };
     mutable std::mutex mutex;
@@ -397,6 +395,10 @@ private:
             bool sent = false;
             WorkPtr work;
             try {
+                // The proof, with this link's next number on the message's channel.
+                const Channel channel = out.tag == kTagMessage ? Channel::Messages : Channel::Replies;
+                uint64_t& counter = channel == Channel::Messages ? messages_sealed_ : replies_sealed_;
+                impl_.auth->seal(out.bytes.data_ptr<uint8_t>(), peer_, channel, counter++);
                 std::vector<at::Tensor> tensors{out.bytes};
                 work = impl_.pg->send(tensors, peer_, out.tag);
                 {
@@ -441,6 +443,7 @@ private:
     bool sealed_ = false, failed_ = false, stopping_ = false, busy_ = false;
     Clock::time_point busy_since_{};
     int64_t busy_bytes_ = 0;
+    uint64_t messages_sealed_ = 0, replies_sealed_ = 0;  // the sender thread's alone
     WorkPtr current_;
     std::thread thread_;  // last: starts once the members above exist
 };

@@ -89,6 +89,13 @@ void Session::Impl::receiverLoop(int q) {
             keep(work);
             break;
         }
+        const uint8_t* bytes = buffer.data_ptr<uint8_t>();
+        if (const std::string bad = auth->check(bytes, size, rank(), Channel::Messages, peers[static_cast<size_t>(q)]->next_counter);
+            !bad.empty()) {
+            declareLost(q, "it sent " + bad);
+            break;
+        }
+        ++peers[static_cast<size_t>(q)]->next_counter;
         try {
             handle(buffer, q);
         } catch (const std::exception& e) {

@@ -1,7 +1,8 @@
 #pragma once
 // The messages between the processes of a multi-process run. Every message is one Gloo
-// point-to-point send of a byte tensor: a 64-byte WireHeader, then `payload_bytes` bytes
+// point-to-point send of a byte tensor: a 96-byte WireHeader, then `payload_bytes` bytes
 // (float32 weights for exchanges and snapshots, a ByteWriter record for metrics and control).
+// Every message carries the run token's proof (message_auth.h).
 // All of them travel on one tag (kTagMessage): the receive posted for each peer takes them in the
 // order that peer sent them; EASGD's replies go to the asking worker on its own tag.
 // Both ends are GossipLab of the same protocol version on little-endian hosts (checked at join).
@@ -16,8 +17,9 @@ namespace gossiplab::dist {
 
 inline constexpr uint32_t kMagic = 0x42414c47;  // "GLAB"
 // 2: telemetry carries the alpha a process holds; 3: Bye carries the alpha sent, records sealed
-// with the run token; 4: Gossip carries SGP's step tag, ElasticRequest what it moves (AD-PSGD)
-inline constexpr uint16_t kProtocolVersion = 4;
+// with the run token; 4: Gossip carries SGP's step tag, ElasticRequest what it moves (AD-PSGD);
+// 5: every message carries the run token's proof (message_auth.h), the header is 96 bytes
+inline constexpr uint16_t kProtocolVersion = 5;
 inline constexpr int kTagMessage = 7;
 inline constexpr int kTagReplyBase = 1000;  // + the asking worker's global number
 inline constexpr size_t kMinPayloadBytes = 64 * 1024;  // metrics records are split to fit
@@ -51,8 +53,19 @@ struct WireHeader {
     int64_t seq = 0;
     int64_t a = 0;
     int64_t b = 0;
+    // The run token's proof, filled by the link that sends it (message_auth.h).
+    int32_t receiver = -1;        // rank
+    uint32_t channel = 0;         // Channel
+    uint64_t counter = 0;         // the link's message number on that channel
+    uint8_t mac[16] = {};         // GMAC of the header before it and of the payload
 };
-static_assert(sizeof(WireHeader) == 64, "the header is 64 bytes on every host");
+static_assert(sizeof(WireHeader) == 96, "the header is 96 bytes on every host");
+
+inline WireHeader readHeader(const uint8_t* data) {
+    WireHeader h;
+    std::memcpy(&h, data, sizeof h);
+    return h;
+}
 
 // Appends plain values and length-prefixed strings.
 class ByteWriter {

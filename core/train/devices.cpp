@@ -1,6 +1,8 @@
 #include "core/train/devices.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <stdexcept>
@@ -49,6 +51,15 @@ void serialIntraOpOnThisThread() {
     using SetNumThreads = void (*)(int);
     static const auto omp_set_num_threads = reinterpret_cast<SetNumThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     if (omp_set_num_threads) omp_set_num_threads(1);
+}
+
+void niceThisThread(int nice) {
+#ifdef __linux__
+    // PRIO_PROCESS with a thread id sets that thread's nice value alone (setpriority(2), NOTES).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+#else
+    (void)nice;
+#endif
 }
 
 std::vector<std::string> availableCudaDevices() {

@@ -24,6 +24,9 @@ int intraOpThreadsPerWorker(int requested, int workers);
 // once-per-thread initialisation would reset the count at the first parallel op, so it is run
 // first.
 void serialIntraOpOnThisThread();
+// Lowers this thread's scheduling priority to `nice` (Linux: a thread's own nice value, which the
+// threads it starts inherit, e.g. its OpenMP team). Best effort: a failure changes nothing.
+void niceThisThread(int nice);
 // Names of the CUDA devices LibTorch sees (empty on a CPU-only build or machine).
 std::vector<std::string> availableCudaDevices();
 

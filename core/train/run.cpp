@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -403,6 +404,11 @@ void Run::start() {
     s.started = true;
     s.running.store(true);
     s.run_thread = std::thread([this] { impl_->runThreadBody(); });
+}
+
+void Run::setWorkerNiceness(int nice) {
+    if (impl_->started) throw std::logic_error("Run::setWorkerNiceness after start");
+    impl_->shared.worker_niceness = std::clamp(nice, 0, 19);
 }
 
 void Run::requestStop() {

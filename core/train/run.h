@@ -46,6 +46,11 @@ public:
     // failure there (a rank that never joins) ends the run as failed with onRunEnded only.
     // The calling thread's own LibTorch parallel regions run serially from here on (devices.h).
     void start();
+    // Before start(): the workers' threads, and the intra-op threads they start, run at this
+    // scheduling niceness (Linux nice, 1 to 19; 0 leaves them as they are). The desktop app uses it
+    // so that its window stays responsive while training fills every core (on 2 cores, 8 workers
+    // at the GUI's priority made its redraws wait 4 to 5 times their own length); the CLI does not.
+    void setWorkerNiceness(int nice);
     // Asks every worker to stop after its current iteration; returns at once. Multi-process runs:
     // every process is told (from any rank); during the rendezvous it cancels the run.
     void requestStop();

@@ -82,6 +82,7 @@ struct RunShared {
     // asked from another thread may read it while a multi-process run is being set up).
     std::atomic<Exchange*> exchange{nullptr};
     int intra_op_threads = 1;
+    int worker_niceness = 0;  // Run::setWorkerNiceness
     int64_t images_budget_per_worker = 0;  // 0: a time budget
     double seconds_budget = 0.0;
     // When training started (the workers' clock): set on the run's thread just before the workers

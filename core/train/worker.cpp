@@ -16,6 +16,7 @@
 #include <optional>
 #include <random>
 
+#include "core/train/devices.h"
 #include "core/train/run_shared.h"
 
 namespace gossiplab {
@@ -431,6 +432,7 @@ private:
 uint64_t samplerSeed(uint64_t run_seed, int worker) { return mixSeed(run_seed, 2 * static_cast<uint64_t>(worker)); }
 
 void runWorker(RunShared& shared, WorkerState& self) {
+    if (shared.worker_niceness > 0) niceThisThread(shared.worker_niceness);
     try {
         Worker worker(shared, self);
         worker.run();

@@ -4,7 +4,10 @@
 // join timeout is not cut short); from above only against a hang (kHangS), never against how fast
 // a loaded machine gets there.
 #include <signal.h>
+#include <torch/version.h>
 
+#include <QFile>
+#include <QRegularExpression>
 #include <cmath>
 
 #include "dist_support.h"
@@ -15,6 +18,23 @@ using namespace gossiplab::test;
 namespace {
 // Far above any of these cases' real times (seconds), far below ctest's timeout: a hang, not a slow machine.
 constexpr double kHangS = 60.0;
+
+// The local addresses (as /proc/net/tcp{,6} write them: hex, e.g. 0100007F for 127.0.0.1) of the
+// sockets listening on `port`.
+QStringList listenersOn(int port) {
+    QStringList out;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        QFile f(table);
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        for (const QByteArray& line : f.readAll().split('\n')) {
+            const QStringList fields = QString::fromLatin1(line).split(QRegularExpression("\\s+"), Qt::SkipEmptyParts);
+            if (fields.size() < 4 || fields[3] != "0A") continue;  // 0A: LISTEN
+            const QStringList local = fields[1].split(':');
+            if (local.size() == 2 && local[1].toInt(nullptr, 16) == port) out << local[0];
+        }
+    }
+    return out;
+}
 }  // namespace
 
 class TestDistLifecycle : public QObject {
@@ -46,6 +66,32 @@ private Q_SLOTS:
         // The rank that joined is told the same, and ends.
         QCOMPARE(one.finish(int(kHangS * 1000)), 1);
         QVERIFY2(one.output().contains("rank 2 did not join"), qPrintable(one.output()));
+    }
+
+    // The rendezvous listens on the master address alone where LibTorch lets it (2.4 and later:
+    // a socket bound there is handed to the store); LibTorch 1.13's store listens on every
+    // interface, as README says.
+    void theRendezvousListensOnTheMasterAddress() {
+        const int port = test::freePort();
+        DistributedOptions d = test::rankZero(2, port);
+        d.join_timeout_s = 20;  // rank 1 never comes: the run is stopped once the port is seen
+        test::DistLog log;
+        Run run(longConfig(1), &log, d);
+        run.start();
+        QStringList listening;
+        for (int k = 0; k < 200 && listening.isEmpty(); ++k) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            listening = listenersOn(port);
+        }
+        run.requestStop();
+        run.wait();
+        QVERIFY2(!listening.isEmpty(), "nothing listened on the rendezvous port");
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        QCOMPARE(listening, QStringList{"0100007F"});
+#else
+        for (const QString& address : listening)
+            QVERIFY2(address.count('0') == address.size(), qPrintable(address + " (LibTorch 1.13 listens on every interface)"));
+#endif
     }
 
     void rankZeroThatIsNotThere() {

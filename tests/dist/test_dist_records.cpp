@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "core/dist/events_record.h"
 #include "core/dist/hmac.h"
+#include "core/dist/message_auth.h"
 #include "core/dist/message_checks.h"
 #include "core/dist/rendezvous_records.h"
 #include "core/dist/wire.h"
@@ -117,6 +119,7 @@ PlanRecord plan3() {
     PlanRecord plan;
     plan.config_json = "{}";
     plan.parameter_count = 12345;
+    plan.run_nonce = "00112233445566778899aabbccddeeff";
     plan.processes = {process(0, 0, 2), process(1, 2, 1), process(2, 3, 4)};
     return plan;
 }
@@ -205,6 +208,7 @@ private Q_SLOTS:
         QCOMPARE(read.processes.size(), size_t(3));
         QCOMPARE(read.processes[2].first_worker, 3);
         QCOMPARE(read.parameter_count, int64_t(12345));
+        QCOMPARE(read.run_nonce, plan3().run_nonce);
         RunConfig config;
         config.workers = 7;
         QVERIFY(checkPlanWorkers(read, config).empty());
@@ -240,6 +244,11 @@ private Q_SLOTS:
         auto no_model = plan3();
         no_model.parameter_count = 0;
         check(no_model, 3, "0 parameters");
+        auto no_nonce = plan3();
+        no_nonce.run_nonce = "";
+        check(no_nonce, 3, "no run nonce of 32 hex digits");
+        no_nonce.run_nonce = std::string(32, 'G');
+        check(no_nonce, 3, "no run nonce of 32 hex digits");
         const auto extra = reseal(encodePlan(plan3()), "plan", [](auto& b) { b.push_back(1); });
         QVERIFY(QString::fromStdString(decodePlan(extra, 3, nullptr, nullptr)).contains("more than it holds"));
     }
@@ -440,7 +449,7 @@ private Q_SLOTS:
         row("bad magic", h, 1, 0, go, "does not understand");
         h = exchange();
         h.version = 3;
-        row("old protocol", h, 1, 0, go, "protocol version 3; this is 4");
+        row("old protocol", h, 1, 0, go, "protocol version 3; this is 5");
         h = exchange();
         h.sender = 2;
         row("signed by another rank", h, 1, 0, go, "signed by rank 2");
@@ -529,6 +538,53 @@ private Q_SLOTS:
         h.type = 77;
         row("unknown type", h, 0, 1, go, "unknown type 77");
     }
+    // Every message carries the run token's proof (message_auth.h): what a process that does not
+    // hold the token, or bytes changed on the way, or a message played twice gets.
+    void messagesCarryTheRunTokensProof() {
+        const std::string nonce = plan3().run_nonce;
+        const MessageAuth auth("token-A", nonce);
+        WireHeader h = exchange();
+        h.payload_bytes = 4000;
+        std::vector<uint8_t> sealed(sizeof h + h.payload_bytes + 64);  // a receive buffer is larger than the message
+        std::memcpy(sealed.data(), &h, sizeof h);
+        for (size_t i = sizeof h; i < sizeof h + h.payload_bytes; ++i) sealed[i] = static_cast<uint8_t>(i * 7);
+        auth.seal(sealed.data(), 0, Channel::Messages, 41);
+        auto answer = [&](const MessageAuth& a, const std::vector<uint8_t>& bytes, int receiver, Channel channel, uint64_t counter) {
+            return QString::fromStdString(a.check(bytes.data(), bytes.size(), receiver, channel, counter));
+        };
+        QCOMPARE(answer(auth, sealed, 0, Channel::Messages, 41), QString());
+        QCOMPARE(answer(auth, sealed, 0, Channel::Messages, MessageAuth::kAnyCounter), QString());
+        QCOMPARE(readHeader(sealed.data()).counter, uint64_t(41));
+        // The bytes after the message (the rest of the receive buffer) are not part of it.
+        auto tail = sealed;
+        tail.back() ^= 1;
+        QCOMPARE(answer(auth, tail, 0, Channel::Messages, 41), QString());
+
+        QVERIFY(answer(MessageAuth("token-B", nonce), sealed, 0, Channel::Messages, 41).contains("without this run's proof"));
+        QVERIFY(answer(MessageAuth("token-A", std::string(32, 'f')), sealed, 0, Channel::Messages, 41).contains("without this run's proof"));
+        QVERIFY(answer(auth, sealed, 0, Channel::Messages, 42).contains("message number 41 where number 42 was next"));
+        QVERIFY(answer(auth, sealed, 2, Channel::Messages, 41).contains("sealed for rank 0"));
+        QVERIFY(answer(auth, sealed, 0, Channel::Replies, MessageAuth::kAnyCounter).contains("on channel 0"));
+        // Any one byte of the message changed: the header's (value, worker, payload size, the
+        // proof fields) or the payload's.
+        for (size_t at : {size_t(16), offsetof(WireHeader, value), offsetof(WireHeader, payload_bytes), offsetof(WireHeader, mac),
+                          offsetof(WireHeader, mac) + 15, sizeof h, sizeof h + 1234, sizeof h + 3999}) {
+            auto changed = sealed;
+            changed[at] ^= 0x20;
+            QVERIFY2(!answer(auth, changed, 0, Channel::Messages, MessageAuth::kAnyCounter).isEmpty(), qPrintable(QString::number(at)));
+        }
+        // A message cut short, or a header that says it is longer than what came.
+        std::vector<uint8_t> cut(sealed.begin(), sealed.begin() + static_cast<long>(sizeof h + 100));
+        QVERIFY(answer(auth, cut, 0, Channel::Messages, 41).contains("more than arrived"));
+        cut.resize(sizeof h - 1);
+        QVERIFY(answer(auth, cut, 0, Channel::Messages, 41).contains("shorter than a header"));
+        // Another protocol version is not read further.
+        auto old = sealed;
+        const uint16_t version4 = 4;
+        std::memcpy(old.data() + offsetof(WireHeader, version), &version4, sizeof version4);
+        QVERIFY(answer(auth, old, 0, Channel::Messages, 41).contains("does not understand"));
+    }
+
     void malformedMessagesAreRefusedWithTheReason() {
         QFETCH(QByteArray, bytes);
         QFETCH(int, src);

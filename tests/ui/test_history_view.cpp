@@ -216,6 +216,33 @@ private Q_SLOTS:
         // The matrix values are those recorded at iteration 10.
         QCOMPARE(viewer->data().distances().distances[1], 0.1 * 1 + 1e-3 * 10);
     }
+
+    // The viewer follows a run being recorded while the view is shown and catches up when it is
+    // shown again; hidden (the Live tab shows that run) it does not re-read the run, which took
+    // longer and longer on the GUI thread as the run grew.
+    void theViewerFollowsARecordingRunOnlyWhileShown() {
+        HistoryView view;
+        view.setHistoryPath(QString::fromStdString(path_));
+        view.resize(900, 600);
+        view.show();
+        view.selectRuns({ids_["zeta-running"]});
+        QCOMPARE(view.viewer()->runId(), ids_["zeta-running"]);
+        const int64_t first = view.viewer()->data().pointsAppended();
+        QVERIFY(first > 0);
+        store_test::feedSamples(*live_, 4, 201, 60, false);
+        QVERIFY(live_->flush());
+        QTRY_VERIFY_WITH_TIMEOUT(view.viewer()->data().pointsAppended() > first, 10000);
+
+        view.hide();
+        const int64_t while_shown = view.viewer()->data().pointsAppended();
+        store_test::feedSamples(*live_, 4, 261, 60, false);
+        QVERIFY(live_->flush());
+        QTest::qWait(3 * HistoryView::kPollIntervalMs);  // three polls see the new rows
+        QCOMPARE(view.viewer()->data().pointsAppended(), while_shown);
+
+        view.show();
+        QTRY_VERIFY_WITH_TIMEOUT(view.viewer()->data().pointsAppended() > while_shown, 10000);
+    }
 };
 
 QTEST_MAIN(TestHistoryView)

@@ -75,6 +75,46 @@ private Q_SLOTS:
         QVERIFY(std::fabs(weighted / count - sum / n) < 1e-9);
     }
 
+    void aFrameDrawsAtMostTheBucketsAskedAndKeepsEveryExtreme() {
+        // What a live panel draws: about one bucket per pixel, whatever the run's length.
+        SeriesBuffer b(2048);
+        const int n = 5'000;
+        double sum = 0;
+        for (int i = 0; i < n; ++i) {
+            double v = std::cos(i * 0.01);
+            if (i == 4'321) v = 50.0;
+            if (i == 111) v = -50.0;
+            sum += v;
+            b.append(at(i), v);
+        }
+        const size_t held = b.bucketCount();
+        QVERIFY(held > 1000);
+        std::vector<double> xs, ys, ws;
+        b.envelope(XAxis::Iterations, xs, ys, 300);
+        QVERIFY2(xs.size() <= 600, qPrintable(QString::number(xs.size())));
+        QVERIFY(xs.size() > 300);
+        QCOMPARE(*std::max_element(ys.begin(), ys.end()), 50.0);
+        QCOMPARE(*std::min_element(ys.begin(), ys.end()), -50.0);
+        QVERIFY(std::is_sorted(xs.begin(), xs.end()));
+        QCOMPARE(xs.front(), 0.0);
+        QCOMPARE(xs.back(), double(n - 1));
+        b.means(XAxis::Iterations, xs, ys, &ws, 300);
+        QVERIFY(ys.size() <= 300);
+        double weighted = 0, count = 0;
+        for (size_t i = 0; i < ys.size(); ++i) {
+            weighted += ys[i] * ws[i];
+            count += ws[i];
+        }
+        QCOMPARE(count, double(n));
+        QVERIFY(std::fabs(weighted / count - sum / n) < 1e-9);
+        // The series keeps its resolution: 0 (a zoom, an export) draws every bucket.
+        QCOMPARE(b.bucketCount(), held);
+        b.means(XAxis::Iterations, xs, ys, nullptr, 0);
+        QCOMPARE(ys.size(), held);
+        b.means(XAxis::Iterations, xs, ys, nullptr, held + 10);
+        QCOMPARE(ys.size(), held);
+    }
+
     void minAndMaxComeInTheOrderTheyHappened() {
         SeriesBuffer b(4);
         // 8 points -> 4 buckets of 2 -> after more points, buckets of 4.

@@ -143,6 +143,12 @@ QByteArray renderPlot(PlotPanel& panel, ImageFormat format, const ImageOptions& 
             plot->replot(QCustomPlot::rpQueuedReplot);
         }
     } restore{plot, ranges};
+    // A file gets every bucket, not the screen's one per pixel.
+    struct FullDetail {
+        PlotPanel& panel;
+        ~FullDetail() { panel.setFullDetail(false); }
+    } full_detail{panel};
+    panel.setFullDetail(true);
     panel.refresh(true, true);
     // A legend kept off the screen (the view has its own key) is drawn in the file, on its own.
     struct ExportLegend {

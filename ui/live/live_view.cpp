@@ -235,16 +235,24 @@ int LiveView::refreshNow(bool force) {
 }
 
 void LiveView::onTimer() {
+    // The next panel in turn whose data changed, and only that one.
+    const auto ps = panels();
     QElapsedTimer clock;
-    clock.start();
-    int redrawn = 0;
-    for (PlotPanel* p : panels()) redrawn += p->refresh(false, true) ? 1 : 0;
-    if (redrawn == 0) return;
+    bool redrawn = false;
+    for (size_t k = 0; k < ps.size() && !redrawn; ++k) {
+        PlotPanel* p = ps[(next_panel_ + k) % ps.size()];
+        clock.start();
+        if (p->refresh(false, true)) {
+            redrawn = true;
+            next_panel_ = (next_panel_ + k + 1) % ps.size();
+        }
+    }
+    if (!redrawn) return;
     last_frame_ms_ = double(clock.nsecsElapsed()) / 1e6;
     frame_ms_average_ = frame_ms_average_ == 0.0 ? last_frame_ms_ : 0.8 * frame_ms_average_ + 0.2 * last_frame_ms_;
     const int interval = refreshIntervalMs();
     if (interval != timer_->interval()) {
-        qCDebug(lcUiPlot) << "redraw interval" << interval << "ms (a frame takes" << frame_ms_average_ << "ms)";
+        qCDebug(lcUiPlot) << "redraw interval" << interval << "ms (a panel redraw takes" << frame_ms_average_ << "ms)";
         timer_->setInterval(interval);
     }
 }

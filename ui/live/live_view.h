@@ -36,7 +36,7 @@ class LiveView final : public QWidget {
     Q_OBJECT
 public:
     enum class PlotLayout { Grid = 0, Column = 1, Row = 2 };
-    static constexpr int kRefreshIntervalMs = 33;
+    static constexpr int kRefreshIntervalMs = 20;  // one panel per tick: each redraws at most every ~100 ms
 
     explicit LiveView(QWidget* parent = nullptr);
     ~LiveView() override;
@@ -48,16 +48,17 @@ public:
     void configureFor(Algorithm algorithm);
     // What empty panels say: how to start (null), or what they wait for in this run.
     void setRunPlaceholders(const RunConfig* running);
-    // While live, the refresh timer redraws what changed every ~33 ms.
+    // While live, the refresh timer redraws what changed, one panel per tick in turn.
     void setLive(bool live);
     bool isLive() const;
     // Redraws every panel whose data changed (all with `force`); returns how many redrew.
     int refreshNow(bool force = false);
-    // The live redraw interval: ~33 ms, longer while frames are expensive (a slow or busy
-    // machine, huge series), so that redrawing never takes more than about a third of the
-    // GUI thread and the window stays responsive.
+    // The live redraw tick: ~20 ms, longer while a panel's redraw is expensive (a slow or busy
+    // machine, huge series), so that redrawing never takes more than about a third of the GUI
+    // thread. One panel redraws per tick, so the GUI thread is never held for more than one
+    // panel's redraw (all five at once held it 4-5 times as long).
     int refreshIntervalMs() const;
-    double lastFrameMs() const { return last_frame_ms_; }
+    double lastFrameMs() const { return last_frame_ms_; }  // the last panel redraw of a tick
 
     // The window's run controller, for the process list of runs over several processes. Found
     // by itself when the view is created inside the window (RunController::findFor); this sets
@@ -118,6 +119,7 @@ private:
     const RunData* data_ = nullptr;
     double last_frame_ms_ = 0.0;
     double frame_ms_average_ = 0.0;
+    size_t next_panel_ = 0;  // the panel the next tick looks at first
 };
 
 }  // namespace gossiplab::ui

@@ -19,6 +19,10 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
+// The workers' nice value in the app (Run::setWorkerNiceness): at 10 (weight 110 against the
+// GUI thread's 1024) the window is served first and training gets everything it leaves.
+constexpr int kWorkerNiceness = 10;
+
 }  // namespace
 
 // What one run needs alive while it goes; members are destroyed bottom-up (the run first).
@@ -132,6 +136,9 @@ bool RunController::start(const RunConfig& config) {
             active->observers.add(bridge_);
             active->run = distributed.enabled() ? std::make_unique<Run>(config, &active->observers, distributed)
                                             : std::make_unique<Run>(config, &active->observers);
+            // Training takes what the window leaves: at the GUI's priority, workers that fill
+            // every core made the live plots' redraws wait several times their length.
+            active->run->setWorkerNiceness(kWorkerNiceness);
             active->run->start();  // loads the data; throws with a clear message before any thread starts
         } catch (const std::exception& e) {
             active->error = e.what();

@@ -100,13 +100,29 @@ void SeriesBuffer::clear() {
     ++revision_;
 }
 
-void SeriesBuffer::envelope(XAxis axis, std::vector<double>& xs, std::vector<double>& ys) const {
+const std::vector<Bucket>& SeriesBuffer::drawn(size_t max_buckets, std::vector<Bucket>& scratch) const {
+    if (max_buckets == 0 || buckets_.size() <= max_buckets) return buckets_;
+    const size_t group = (buckets_.size() + max_buckets - 1) / max_buckets;
+    scratch.clear();
+    scratch.reserve(max_buckets);
+    for (size_t i = 0; i < buckets_.size(); i += group) {
+        Bucket b = buckets_[i];
+        for (size_t j = i + 1; j < std::min(i + group, buckets_.size()); ++j) b = merged(b, buckets_[j]);
+        scratch.push_back(b);
+    }
+    return scratch;
+}
+
+void SeriesBuffer::envelope(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, size_t max_buckets) const {
     const int a = static_cast<int>(axis);
+    std::vector<Bucket> scratch;
+    const std::vector<Bucket>& buckets = drawn(max_buckets, scratch);
+    const bool decimated = width_ > 1 || &buckets == &scratch;
     xs.clear();
     ys.clear();
-    xs.reserve(buckets_.size() * (width_ > 1 ? 2 : 1));
+    xs.reserve(buckets.size() * (decimated ? 2 : 1));
     ys.reserve(xs.capacity());
-    for (const Bucket& b : buckets_) {
+    for (const Bucket& b : buckets) {
         if (b.count == 0) {  // a gap (a diverged loss, say)
             xs.push_back(b.x_first[a]);
             ys.push_back(kNaN);
@@ -122,16 +138,19 @@ void SeriesBuffer::envelope(XAxis axis, std::vector<double>& xs, std::vector<dou
     }
 }
 
-void SeriesBuffer::means(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, std::vector<double>* weights) const {
+void SeriesBuffer::means(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, std::vector<double>* weights,
+                         size_t max_buckets) const {
+    std::vector<Bucket> scratch;
+    const std::vector<Bucket>& buckets = drawn(max_buckets, scratch);
     xs.clear();
     ys.clear();
-    xs.reserve(buckets_.size());
-    ys.reserve(buckets_.size());
+    xs.reserve(buckets.size());
+    ys.reserve(buckets.size());
     if (weights) {
         weights->clear();
-        weights->reserve(buckets_.size());
+        weights->reserve(buckets.size());
     }
-    for (const Bucket& b : buckets_) {
+    for (const Bucket& b : buckets) {
         xs.push_back(b.points == 1 ? b.x_first[int(axis)] : b.xMid(axis));
         ys.push_back(b.mean());
         if (weights) weights->push_back(static_cast<double>(std::max<uint32_t>(1, b.count)));

@@ -58,11 +58,17 @@ public:
     // What to draw, appended to xs/ys (cleared first). The envelope is the series itself while it
     // is not decimated, else two points per bucket (its min and max, in the order they came): a
     // zigzag that fills the band the raw data spans. Means are one point per bucket.
-    void envelope(XAxis axis, std::vector<double>& xs, std::vector<double>& ys) const;
-    void means(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, std::vector<double>* weights = nullptr) const;
+    // `max_buckets` > 0 draws at most that many buckets, neighbours merged for the frame (about one
+    // per pixel: a live panel redraws every few hundred ms, and what it draws beyond its pixels
+    // costs time and shows nothing); the series itself keeps its resolution for a zoom.
+    void envelope(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, size_t max_buckets = 0) const;
+    void means(XAxis axis, std::vector<double>& xs, std::vector<double>& ys, std::vector<double>* weights = nullptr,
+               size_t max_buckets = 0) const;
 
 private:
     void compact();
+    // The buckets to draw: the series' own, or groups of neighbours merged into `scratch`.
+    const std::vector<Bucket>& drawn(size_t max_buckets, std::vector<Bucket>& scratch) const;
 
     size_t capacity_;
     uint32_t width_ = 1;  // points per full bucket, a power of two

@@ -161,7 +161,7 @@ void DistancePanel::rebuild() {
     }
     bool all_zero = false;
     if (data_) {
-        data_->run(RunSeries::ConsensusDistance).means(x_axis_, xs_, ys_);  // a bold line: means, no zigzag
+        data_->run(RunSeries::ConsensusDistance).means(x_axis_, xs_, ys_, nullptr, drawnBuckets());  // a bold line: means, no zigzag
         setGraphData(consensus_, xs_, ys_, log_y_);
         all_zero = !ys_.empty() && std::all_of(ys_.begin(), ys_.end(), [](double v) { return v == 0.0; });
     } else {

@@ -10,6 +10,7 @@
 #include <QMenu>
 #include <QPainter>
 #include <QRegularExpression>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QWindow>
 
@@ -61,9 +62,9 @@ PlotPanel::PlotPanel(const QString& title, QWidget* parent) : QWidget(parent), t
     plot_->plotLayout()->setRowSpacing(0);
 
     connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { resetView(); });
-    connect(plot_, &QCustomPlot::mouseWheel, this, [this](QWheelEvent*) { user_view_ = true; });
+    connect(plot_, &QCustomPlot::mouseWheel, this, [this](QWheelEvent*) { takeUserView(); });
     connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
-        if (e->buttons() & Qt::LeftButton) user_view_ = true;
+        if (e->buttons() & Qt::LeftButton) takeUserView();
     });
     connect(plot_, &QWidget::customContextMenuRequested, this, &PlotPanel::showContextMenu);
 }
@@ -147,9 +148,34 @@ bool PlotPanel::refresh(bool force, bool immediate) {
 }
 
 void PlotPanel::resetView() {
-    user_view_ = false;
+    if (user_view_) {
+        user_view_ = false;
+        ++settings_generation_;
+        refresh(true);  // back to about a bucket per pixel, and to the data's ranges
+        return;
+    }
     rescaleToData();
     plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PlotPanel::takeUserView() {
+    if (user_view_) return;
+    user_view_ = true;
+    ++settings_generation_;
+    // After the event that zoomed: the ranges it set stay (a user view is never rescaled).
+    QTimer::singleShot(0, this, [this] { refresh(); });
+}
+
+void PlotPanel::setFullDetail(bool on) {
+    if (on == full_detail_) return;
+    full_detail_ = on;
+    ++settings_generation_;
+}
+
+size_t PlotPanel::drawnBuckets() const {
+    if (user_view_ || full_detail_) return 0;
+    const double pixels = std::max(256, plot_->width()) * devicePixelRatioF();
+    return static_cast<size_t>(pixels);
 }
 
 void PlotPanel::setView(double x_lower, double x_upper, double y_lower, double y_upper) {
@@ -158,7 +184,13 @@ void PlotPanel::setView(double x_lower, double x_upper, double y_lower, double y
         if (x_lower < x_upper) rect->axis(QCPAxis::atBottom)->setRange(x_lower, x_upper);
         if (y_lower < y_upper) rect->axis(QCPAxis::atLeft)->setRange(y_lower, y_upper);
     }
-    user_view_ = true;
+    if (!user_view_) {
+        // A zoom: every bucket, not one per pixel of the whole run's width.
+        user_view_ = true;
+        ++settings_generation_;
+        rebuild();
+        drawn_signature_ = signature();
+    }
     plot_->replot(QCustomPlot::rpRefreshHint);
 }
 

@@ -61,6 +61,8 @@ public:
     void setView(double x_lower, double x_upper, double y_lower, double y_upper);
     // The user zoomed or panned: the view no longer follows the data.
     bool followsData() const { return !user_view_; }
+    // Every bucket of every series drawn (an export), instead of about one per pixel.
+    void setFullDetail(bool on);
 
     QString title() const;  // with its live details, on one line (the panel may wrap it)
     // For tests and benchmarks: data points held by the visible graphs, and whether any is drawn.
@@ -97,6 +99,10 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
     uint64_t baseSignature() const;  // settings every panel shares (x axis, smoothing, ...)
+    // How many buckets a series draws (SeriesBuffer::envelope): about one per pixel of the plot's
+    // width while the view follows the data, so that a redraw costs the same at any run length;
+    // 0 (all) once the user zoomed or panned, and for exports.
+    size_t drawnBuckets() const;
     void setTitleText(const QString& text);
     QString xAxisLabel() const;
     void styleAxisRect(QCPAxisRect* rect);
@@ -122,6 +128,8 @@ private:
     void showContextMenu(const QPoint& pos);
     void saveImageDialog();
     void applyTitle();
+    // The user took the view over (wheel, drag): redrawn at full resolution for the zoom.
+    void takeUserView();
 
     QString title_text_;
     QString full_title_;  // as set; title_ may show it on two lines (applyTitle)
@@ -131,6 +139,7 @@ private:
     uint64_t drawn_signature_ = ~uint64_t(0);
     uint64_t markers_signature_ = ~uint64_t(0);
     bool user_view_ = false;
+    bool full_detail_ = false;
     bool watching_screen_ = false;
     double last_rebuild_ms_ = 0.0;
 };

@@ -174,6 +174,7 @@ void WorkerSeriesPanel::rebuild() {
 
     const bool smoothing = spec_.smoothable && smoothing_ > 0.0;
     const XAxis axis = x_axis_;
+    const size_t buckets = drawnBuckets();
     const double scale = spec_.y_scale;
     auto scaled = [scale](std::vector<double>& values) -> std::vector<double>& {
         if (scale != 1.0)
@@ -190,13 +191,13 @@ void WorkerSeriesPanel::rebuild() {
         if (!visible) return;
         const bool bold = width > 1.0;
         // A decimated envelope is a dense zigzag: antialiasing it costs much and shows nothing.
-        raw->setAntialiased(bold || !buffer.isDecimated());
+        raw->setAntialiased(bold || (!buffer.isDecimated() && (buckets == 0 || buffer.bucketCount() <= buckets)));
         if (smoothing) {
             raw->setPen(QPen(palette::faded(color, 0.7), 1.0, style));
-            if (bold) buffer.means(axis, xs_, ys_);
-            else buffer.envelope(axis, xs_, ys_);
+            if (bold) buffer.means(axis, xs_, ys_, nullptr, buckets);
+            else buffer.envelope(axis, xs_, ys_, buckets);
             setGraphData(raw, xs_, scaled(ys_), log_y_);
-            buffer.means(axis, xs_, ys_, &ws_);
+            buffer.means(axis, xs_, ys_, &ws_, buckets);
             // The typical x distance between two raw points: the series' span over its points.
             const auto& b = buffer.buckets();
             const double span = b.empty() ? 0.0 : b.back().x_last[int(axis)] - b.front().x_first[int(axis)];
@@ -206,8 +207,8 @@ void WorkerSeriesPanel::rebuild() {
             setGraphData(smooth, xs_, scaled(smoothed_), log_y_);
         } else {
             raw->setPen(QPen(color, width, style));
-            if (bold) buffer.means(axis, xs_, ys_);
-            else buffer.envelope(axis, xs_, ys_);
+            if (bold) buffer.means(axis, xs_, ys_, nullptr, buckets);
+            else buffer.envelope(axis, xs_, ys_, buckets);
             setGraphData(raw, xs_, scaled(ys_), log_y_);
             smooth->data()->clear();
         }

@@ -235,12 +235,31 @@ void HistoryView::poll() {
         if (data_version != data_version_) {
             data_version_ = data_version;
             const RunRow* shown = model_->rowOf(viewer_->runId());
-            if (shown && shown->record.status == RunStatus::Running) viewer_->reload();
+            if (shown && shown->record.status == RunStatus::Running) viewer_behind_ = true;
         }
+        followRecordingRun();
     } catch (const std::exception& e) {
         info_->setText(QString::fromUtf8(e.what()));
         reader_.reset();  // reopen on the next tick (the file may have been replaced)
     }
+}
+
+void HistoryView::followRecordingRun() {
+    // Hidden (the Live tab shows the run), it waits for showEvent: re-reading a long run every
+    // second made the GUI thread stall longer and longer (130 to 440 ms over a 20-minute soak).
+    if (!viewer_behind_ || !isVisible()) return;
+    if (since_viewer_read_.isValid() && since_viewer_read_.elapsed() < 10.0 * viewer_read_ms_) return;
+    viewer_behind_ = false;
+    QElapsedTimer clock;
+    clock.start();
+    viewer_->reload();
+    viewer_read_ms_ = double(clock.nsecsElapsed()) / 1e6;
+    since_viewer_read_.start();
+}
+
+void HistoryView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    followRecordingRun();
 }
 
 void HistoryView::reloadList() {

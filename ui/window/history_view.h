@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <QString>
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include "core/train/run_config.h"
@@ -96,9 +97,15 @@ Q_SIGNALS:
     void statusMessage(const QString& text);
     void selectionChanged();
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     void sizeColumns();
     void poll();
+    // The viewer re-reads a run being recorded: the whole run from the file, on the GUI thread,
+    // so only while this view is shown, and at most every 10 times what the last read took.
+    void followRecordingRun();
     void reloadList();
     void rebuildTagChoices();
     void onCurrentChanged();
@@ -111,6 +118,9 @@ private:
     std::unique_ptr<store::RunHistory> reader_;
     int64_t list_version_ = -1;
     int64_t data_version_ = -1;
+    bool viewer_behind_ = false;        // new rows of the shown run not read yet
+    QElapsedTimer since_viewer_read_;
+    double viewer_read_ms_ = 0.0;
     std::map<std::string, std::pair<double, double>> p_lr_by_uuid_;  // configs never change: parse once
     RunTableModel* model_ = nullptr;
     RunFilterModel* filter_ = nullptr;
