@@ -14,6 +14,7 @@
 #   INTERVAL=60 WORKERS=8 bench/soak.sh 300 build/ci
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/soak_common.sh
 seconds=${1:-3600}
 build=${2:-build/ci}
 interval=${INTERVAL:-60}
@@ -36,13 +37,7 @@ TMPDIR=$work QT_QPA_PLATFORM=offscreen "$tool" --out "$work/end.png" --preset qu
   --metrics-every 20 --stall-every "$interval" >"$work/app.log" 2>&1 &
 pid=$!
 
-rows() {
-  local db
-  db=$(find "$work" -name history.sqlite3 -print -quit 2>/dev/null)
-  [ -n "$db" ] || { echo 0; return; }
-  sqlite3 -readonly "$db" "select (select count(*) from run_points) + (select count(*) from worker_points)" 2>/dev/null || echo "?"
-}
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
+rows() { soak_rows "$(find "$work" -name history.sqlite3 -print -quit 2>/dev/null)"; }
 
 echo "soak: $workers-worker GoSGD run recorded by the app for $seconds s, a sample every $interval s"
 printf '%8s %10s %10s %14s\n' "t (s)" "RSS (MB)" "rows" "GUI stall (ms)"
@@ -51,7 +46,7 @@ start=$SECONDS
 while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 60)) ]; do
   sleep "$interval"
   kill -0 "$pid" 2>/dev/null || break
-  t=$((SECONDS - start)); r=$(rss_kb); n=$(rows)
+  t=$((SECONDS - start)); r=$(soak_rss_kb "$pid"); n=$(rows)
   stall=$(sed -n 's/^gui-stall: .* max=\([0-9.]*\) ms.*/\1/p' "$work/app.log" | tail -1)
   printf '%8d %10d %10s %14s\n' "$t" $((r / 1024)) "$n" "${stall:-?}"
   samples+=("$t $r $n")

@@ -11,6 +11,7 @@
 #   INTERVAL=60 WORKERS=2 P=0.2 bench/soak_dist.sh 300 build/ci
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/soak_common.sh
 seconds=${1:-1800}
 build=${2:-build/ci}
 interval=${INTERVAL:-60}
@@ -39,11 +40,6 @@ pids+=($!)
 "$cli" run "${common[@]}" --rank 1 --no-record >"$work/rank1.log" 2>&1 &
 pids+=($!)
 
-rows() {
-  [ -f "$db" ] || { echo 0; return; }
-  sqlite3 -readonly "$db" "select (select count(*) from run_points) + (select count(*) from worker_points)" 2>/dev/null || echo "?"
-}
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 echo "soak_dist: 2 processes x $workers GoSGD workers (p = $p) on loopback for $seconds s, a sample every $interval s"
 printf '%8s %14s %14s %10s\n' "t (s)" "rank 0 RSS MB" "rank 1 RSS MB" "rows"
@@ -52,7 +48,7 @@ start=$SECONDS
 while kill -0 "${pids[0]}" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 120)) ]; do
   sleep "$interval"
   kill -0 "${pids[0]}" 2>/dev/null || break
-  t=$((SECONDS - start)); r0=$(rss_kb "${pids[0]}"); r1=$(rss_kb "${pids[1]}"); n=$(rows)
+  t=$((SECONDS - start)); r0=$(soak_rss_kb "${pids[0]}"); r1=$(soak_rss_kb "${pids[1]}"); n=$(soak_rows "$db")
   printf '%8d %14d %14d %10s\n' "$t" $((r0 / 1024)) $((r1 / 1024)) "$n"
   samples+=("$t $r0 $r1 $n")
 done
@@ -62,7 +58,7 @@ wait "${pids[1]}" || rc1=$?
 pids=()
 tail -3 "$work/rank0.log"
 echo "soak_dist: exit codes rank 0 $rc0, rank 1 $rc1; history integrity: $(sqlite3 -readonly "$db" 'pragma integrity_check' 2>&1)"
-echo "soak_dist: rows at the end: $(rows); run status: $(sqlite3 -readonly "$db" 'select status from runs' 2>&1 | tr '\n' ' ')"
+echo "soak_dist: rows at the end: $(soak_rows "$db"); run status: $(sqlite3 -readonly "$db" 'select status from runs' 2>&1 | tr '\n' ' ')"
 printf '%s\n' "${samples[@]}" | awk -v budget="$seconds" '
   { t[NR] = $1; a[NR] = $2; b[NR] = $3; rows[NR] = $4 }
   function flat(name, lo, hi) {

@@ -14,7 +14,7 @@ class TestWireFormat : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void theHeaderHasOneLayoutEverywhere() {
-        QCOMPARE(sizeof(WireHeader), size_t(64));
+        QCOMPARE(sizeof(WireHeader), size_t(96));
         QCOMPARE(offsetof(WireHeader, magic), size_t(0));
         QCOMPARE(offsetof(WireHeader, version), size_t(4));
         QCOMPARE(offsetof(WireHeader, type), size_t(6));
@@ -23,6 +23,10 @@ private Q_SLOTS:
         QCOMPARE(offsetof(WireHeader, payload_bytes), size_t(16));
         QCOMPARE(offsetof(WireHeader, value), size_t(24));
         QCOMPARE(offsetof(WireHeader, b), size_t(56));
+        QCOMPARE(offsetof(WireHeader, receiver), size_t(64));
+        QCOMPARE(offsetof(WireHeader, channel), size_t(68));
+        QCOMPARE(offsetof(WireHeader, counter), size_t(72));
+        QCOMPARE(offsetof(WireHeader, mac), size_t(80));
         const WireHeader h;
         QCOMPARE(h.magic, kMagic);
         QCOMPARE(h.version, kProtocolVersion);

@@ -18,6 +18,17 @@ namespace {
 
 SamplePoint at(int64_t i) { return {i, i * 16, 0.01 * double(i)}; }
 
+// The series' mean from drawn bucket means weighted by their counts, and the points they stand for.
+double countWeightedMean(const std::vector<double>& means, const std::vector<double>& counts, double* points) {
+    double weighted = 0;
+    *points = 0;
+    for (size_t i = 0; i < means.size(); ++i) {
+        weighted += means[i] * counts[i];
+        *points += counts[i];
+    }
+    return weighted / *points;
+}
+
 }  // namespace
 
 class TestPlotData : public QObject {
@@ -66,13 +77,10 @@ private Q_SLOTS:
         // Means weighted by their counts give back the exact mean.
         std::vector<double> ws;
         b.means(XAxis::Iterations, xs, ys, &ws);
-        double weighted = 0, count = 0;
-        for (size_t i = 0; i < ys.size(); ++i) {
-            weighted += ys[i] * ws[i];
-            count += ws[i];
-        }
+        double count = 0;
+        const double mean = countWeightedMean(ys, ws, &count);
         QCOMPARE(count, double(n));
-        QVERIFY(std::fabs(weighted / count - sum / n) < 1e-9);
+        QVERIFY(std::fabs(mean - sum / n) < 1e-9);
     }
 
     void aFrameDrawsAtMostTheBucketsAskedAndKeepsEveryExtreme() {
@@ -100,13 +108,10 @@ private Q_SLOTS:
         QCOMPARE(xs.back(), double(n - 1));
         b.means(XAxis::Iterations, xs, ys, &ws, 300);
         QVERIFY(ys.size() <= 300);
-        double weighted = 0, count = 0;
-        for (size_t i = 0; i < ys.size(); ++i) {
-            weighted += ys[i] * ws[i];
-            count += ws[i];
-        }
+        double count = 0;
+        const double mean = countWeightedMean(ys, ws, &count);
         QCOMPARE(count, double(n));
-        QVERIFY(std::fabs(weighted / count - sum / n) < 1e-9);
+        QVERIFY(std::fabs(mean - sum / n) < 1e-9);
         // The series keeps its resolution: 0 (a zoom, an export) draws every bucket.
         QCOMPARE(b.bucketCount(), held);
         b.means(XAxis::Iterations, xs, ys, nullptr, 0);
