@@ -157,6 +157,19 @@ private Q_SLOTS:
         QCOMPARE(toKeyValues(*back), toKeyValues(c));
     }
 
+    // Found by fuzz/fuzz_json: a learning rate written -0e-2 was kept as -0, written back as the
+    // literal -0, which a JSON reader takes for the integer 0: the file did not read back as written.
+    void negativeZeroReadsBackAsZero() {
+        std::vector<ConfigError> errors;
+        auto c = fromJson("{\"learning-rate\": -0e-2, \"momentum\": -0.0}", &errors);
+        QVERIFY2(c.has_value(), formatErrors(errors).c_str());
+        QVERIFY(!std::signbit(c->learning_rate));
+        QCOMPARE(toKeyValues(*c).at("learning-rate"), std::string("0"));
+        auto back = fromJson(toJson(*c), &errors);
+        QVERIFY2(back.has_value(), formatErrors(errors).c_str());
+        QCOMPARE(toKeyValues(*back), toKeyValues(*c));
+    }
+
     void badJsonIsReported() {
         std::vector<ConfigError> errors;
         QVERIFY(!fromJson("{\"workers\": ", &errors));
