@@ -9,19 +9,23 @@
 // --stall-every S: a 10 ms timer on the GUI thread measures how late each of its ticks comes (a
 // stall: the event loop busy with something else); every S seconds a line
 // "gui-stall: t=... max=... ms over-50ms=..." gives the longest stall of those S seconds
-// (bench/soak.sh reads them).
+// (bench/soak.sh reads them), and names the event that took longest in that time: its receiver's
+// class (and its parent's, for timers and the like), object name and event type ("slowest=...").
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTemporaryDir>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include "ui/live/live_view.h"
 #include "ui/live/run_controller.h"
@@ -32,10 +36,59 @@
 using namespace gossiplab;
 using namespace gossiplab::ui;
 
+namespace {
+
+// Times every event the GUI thread dispatches from its event loop (the outermost notify only: an
+// event handled inside another one is part of that one's time) and keeps the slowest, with a name
+// a developer can act on.
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (depth_ > 0 || QThread::currentThread() != thread()) return QApplication::notify(receiver, event);
+        ++depth_;
+        // What names the receiver is taken before the event: it may be deleted while handling it.
+        const QMetaObject* meta = receiver->metaObject();
+        const QMetaObject* parent_meta = receiver->parent() ? receiver->parent()->metaObject() : nullptr;
+        const QPointer<QObject> alive(receiver);
+        const int type = event->type();
+        QElapsedTimer timer;
+        timer.start();
+        const bool handled = QApplication::notify(receiver, event);
+        const double ms = double(timer.nsecsElapsed()) / 1e6;
+        --depth_;
+        if (ms > slowest_ms_) {
+            slowest_ms_ = ms;
+            slowest_ = std::string(meta->className()) + (parent_meta ? std::string("(in ") + parent_meta->className() + ")" : "");
+            if (alive && !alive->objectName().isEmpty()) slowest_ += " '" + alive->objectName().toStdString() + "'";
+            slowest_ += " event " + std::to_string(type);
+        }
+        return handled;
+    }
+
+    // The slowest event since the last call, as "Class(in ParentClass) 'name' event N 12.3 ms".
+    std::string takeSlowest() {
+        char figure[32];
+        std::snprintf(figure, sizeof figure, " %.1f ms", slowest_ms_);
+        std::string out = slowest_.empty() ? "none" : slowest_ + figure;
+        slowest_.clear();
+        slowest_ms_ = 0.0;
+        return out;
+    }
+
+private:
+    int depth_ = 0;
+    double slowest_ms_ = 0.0;
+    std::string slowest_;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
     const QCommandLineOption out("out", "PNG file (with --every: a prefix)", "FILE", "live-run.png");
@@ -154,7 +207,8 @@ int main(int argc, char** argv) {
             worst_ms = std::max(worst_ms, late_ms);
             if (late_ms > 50.0) ++over_50ms;
             if (since_start.elapsed() >= next_report) {
-                std::printf("gui-stall: t=%.0f max=%.1f ms over-50ms=%d\n", since_start.elapsed() / 1000.0, worst_ms, over_50ms);
+                std::printf("gui-stall: t=%.0f max=%.1f ms over-50ms=%d slowest=%s\n", since_start.elapsed() / 1000.0,
+                            worst_ms, over_50ms, app.takeSlowest().c_str());
                 std::fflush(stdout);
                 worst_ms = 0.0;
                 over_50ms = 0;

@@ -13,6 +13,7 @@
 #include "ui/model/run_data_store.h"
 #include "ui/plots/distance_panel.h"
 #include "ui/plots/eval_panel.h"
+#include "ui/plots/qcp.h"
 #include "ui/plots/worker_series_panel.h"
 
 using namespace gossiplab;
@@ -123,6 +124,35 @@ private Q_SLOTS:
         s.center_distance = std::nan("");
         data.add(s);
         QVERIFY(view.refreshNow() >= 1);
+    }
+
+    // One refresh, one drawing. A title that changes with the data (the alpha panel's held and
+    // waiting figures) queued a second replot of the same frame behind the live view's immediate
+    // one: every redraw of that panel cost twice.
+    void aRefreshDrawsOnce() {
+        RunData data;
+        DataFeed feed(data);
+        playRun(feed, 50);
+        LiveView view;
+        view.resize(1200, 800);
+        view.show();
+        view.setRunData(&data);
+        view.refreshNow();
+        QCoreApplication::processEvents();
+        WorkerSeriesPanel* panel = view.exchangePanel();
+        int drawn = 0;
+        connect(panel->customPlot(), &QCustomPlot::afterReplot, this, [&drawn] { ++drawn; });
+        RunSample r;
+        r.at = {1000, 16000, 10.0};
+        r.alpha_sum = 1.0;
+        r.alpha_held = 0.75;
+        r.alpha_waiting = 0.25;
+        data.add(r);
+        const QString before = panel->title();
+        QVERIFY(panel->refresh(false, true));
+        QVERIFY2(panel->title() != before, qPrintable(panel->title()));
+        for (int i = 0; i < 5; ++i) QCoreApplication::processEvents();
+        QCOMPARE(drawn, 1);
     }
 
     void hidingAWorkerHidesItOnEveryPanel() {

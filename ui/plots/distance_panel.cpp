@@ -203,10 +203,10 @@ void DistancePanel::resizeEvent(QResizeEvent* event) {
     PlotPanel::resizeEvent(event);
     heat_rect_->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);  // let the layout find the height first
     heat_rect_->setMinimumSize(0, 0);
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    requestReplot();
     QMetaObject::invokeMethod(this, [this] {
         keepHeatMapSquare();
-        plot_->replot(QCustomPlot::rpQueuedReplot);
+        requestReplot();
     }, Qt::QueuedConnection);
 }
 

@@ -79,7 +79,7 @@ void PlotPanel::showEvent(QShowEvent* event) {
     watching_screen_ = true;
     connect(handle, &QWindow::screenChanged, this, [this] {
         plot_->setBufferDevicePixelRatio(devicePixelRatioF());
-        plot_->replot(QCustomPlot::rpQueuedReplot);
+        requestReplot();
     });
 }
 
@@ -138,9 +138,11 @@ bool PlotPanel::refresh(bool force, bool immediate) {
     const uint64_t sig = signature();
     if (!force && sig == drawn_signature_) return false;
     const auto t0 = std::chrono::steady_clock::now();
+    refreshing_ = true;
     rebuild();
     syncMarkers();
     if (!user_view_) rescaleToData();
+    refreshing_ = false;
     drawn_signature_ = sig;
     last_rebuild_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     plot_->replot(immediate ? QCustomPlot::rpRefreshHint : QCustomPlot::rpQueuedReplot);
@@ -155,7 +157,7 @@ void PlotPanel::resetView() {
         return;
     }
     rescaleToData();
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    requestReplot();
 }
 
 void PlotPanel::takeUserView() {
@@ -188,7 +190,9 @@ void PlotPanel::setView(double x_lower, double x_upper, double y_lower, double y
         // A zoom: every bucket, not one per pixel of the whole run's width.
         user_view_ = true;
         ++settings_generation_;
+        refreshing_ = true;
         rebuild();
+        refreshing_ = false;
         drawn_signature_ = signature();
     }
     plot_->replot(QCustomPlot::rpRefreshHint);
@@ -235,8 +239,12 @@ void PlotPanel::applyTitle() {
         shown = shown.left(split) + QLatin1Char('\n') + shown.mid(split + separator.size());
     if (title_->text() != shown) {
         title_->setText(shown);
-        plot_->replot(QCustomPlot::rpQueuedReplot);
+        requestReplot();
     }
+}
+
+void PlotPanel::requestReplot() {
+    if (!refreshing_) plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void PlotPanel::resizeEvent(QResizeEvent* event) {

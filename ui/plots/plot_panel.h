@@ -104,6 +104,11 @@ protected:
     // 0 (all) once the user zoomed or panned, and for exports.
     size_t drawnBuckets() const;
     void setTitleText(const QString& text);
+    // A redraw for a change made outside the data (a new title's line break, the legend's wrap, a
+    // resize): queued, and skipped while refresh() rebuilds, whose own replot draws it. (QCustomPlot
+    // cannot take a queued replot back: one queued during an immediate refresh drew the same frame
+    // a second time, a third of the GUI thread's time in the soak.)
+    void requestReplot();
     QString xAxisLabel() const;
     void styleAxisRect(QCPAxisRect* rect);
     void syncMarkers();
@@ -136,6 +141,7 @@ private:
     QString placeholder_text_;
     QCPItemText* placeholder_ = nullptr;
     std::vector<QCPAbstractItem*> marker_items_;
+    bool refreshing_ = false;  // in refresh()/setView(): requestReplot() waits for their replot
     uint64_t drawn_signature_ = ~uint64_t(0);
     uint64_t markers_signature_ = ~uint64_t(0);
     bool user_view_ = false;

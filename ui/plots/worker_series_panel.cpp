@@ -117,7 +117,7 @@ void WorkerSeriesPanel::updateLegendWrap() {
     const int wrap = std::clamp(available / std::max(1, entry), 2, 9);
     if (plot_->legend->wrap() != wrap) {
         plot_->legend->setWrap(wrap);
-        plot_->replot(QCustomPlot::rpQueuedReplot);
+        requestReplot();
     }
 }
 
