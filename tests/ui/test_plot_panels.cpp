@@ -93,6 +93,12 @@ struct DataFeed final : RunObserver {
     void onSettingChange(const SettingChange& c) override { data.add(c); }
 };
 
+// A RunData holding a short run of `samples` samples.
+void playInto(RunData& data, int samples) {
+    DataFeed feed(data);
+    playRun(feed, samples);
+}
+
 }  // namespace
 
 class TestPlotPanels : public QObject {
@@ -100,8 +106,7 @@ class TestPlotPanels : public QObject {
 private Q_SLOTS:
     void panelsDrawWhatTheRunDataHolds() {
         RunData data;
-        DataFeed feed(data);
-        playRun(feed, 100);
+        playInto(data, 100);
         LiveView view;
         view.resize(1200, 800);
         view.show();
@@ -131,8 +136,7 @@ private Q_SLOTS:
     // one: every redraw of that panel cost twice.
     void aRefreshDrawsOnce() {
         RunData data;
-        DataFeed feed(data);
-        playRun(feed, 50);
+        playInto(data, 50);
         LiveView view;
         view.resize(1200, 800);
         view.show();
@@ -157,8 +161,7 @@ private Q_SLOTS:
 
     void hidingAWorkerHidesItOnEveryPanel() {
         RunData data;
-        DataFeed feed(data);
-        playRun(feed, 50);
+        playInto(data, 50);
         LiveView view;
         view.show();
         view.setSmoothing(0.0);  // one curve per worker
@@ -177,8 +180,7 @@ private Q_SLOTS:
 
     void xAxisLogYAndSmoothingAreViewSettings() {
         RunData data;
-        DataFeed feed(data);
-        playRun(feed, 60);
+        playInto(data, 60);
         LiveView view;
         view.show();
         view.setRunData(&data);
