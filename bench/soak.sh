@@ -8,7 +8,8 @@
 #   - resident memory flat within 5% after the first five minutes (max/min of those samples);
 #   - every sample recorded: the row count grows between consecutive samples while the run goes.
 #   - no GUI stall over 50 ms: the tool's 10 ms timer on the GUI thread reports, every INTERVAL,
-#     the longest delay of its ticks (--stall-every), and the slowest event it dispatched then.
+#     the longest delay of its ticks (--stall-every), the slowest event it dispatched then, and the
+#     process's major page faults in that interval (majflt).
 #   bench/soak.sh [SECONDS] [BUILD_DIR]     defaults: 3600, build/ci (needs gossiplab-ui-screenshot:
 #                                           a build with GOSSIPLAB_BUILD_BENCHMARKS=ON)
 #   INTERVAL=60 WORKERS=8 bench/soak.sh 300 build/ci
@@ -40,8 +41,9 @@ pid=$!
 rows() { soak_rows "$(find "$work" -name history.sqlite3 -print -quit 2>/dev/null)"; }
 
 echo "soak: $workers-worker GoSGD run recorded by the app for $seconds s, a sample every $interval s"
-printf '%8s %10s %10s %14s  %s\n' "t (s)" "RSS (MB)" "rows" "GUI stall (ms)" "slowest event"
+printf '%8s %10s %10s %14s %8s  %s\n' "t (s)" "RSS (MB)" "rows" "GUI stall (ms)" "majflt" "slowest event"
 samples=()
+last_faults=0
 start=$SECONDS
 while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 60)) ]; do
   sleep "$interval"
@@ -49,7 +51,8 @@ while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 60))
   t=$((SECONDS - start)); r=$(soak_rss_kb "$pid"); n=$(rows)
   stall=$(sed -n 's/^gui-stall: .* max=\([0-9.]*\) ms.*/\1/p' "$work/app.log" | tail -1)
   slowest=$(sed -n 's/^gui-stall: .* slowest=//p' "$work/app.log" | tail -1)
-  printf '%8d %10d %10s %14s  %s\n' "$t" $((r / 1024)) "$n" "${stall:-?}" "${slowest:-?}"
+  faults=$(soak_majflt "$pid"); new_faults=$((faults - last_faults)); last_faults=$faults
+  printf '%8d %10d %10s %14s %8d  %s\n' "$t" $((r / 1024)) "$n" "${stall:-?}" "$new_faults" "${slowest:-?}"
   samples+=("$t $r $n")
 done
 wait "$pid" 2>/dev/null || true

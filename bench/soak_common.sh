@@ -9,3 +9,7 @@ soak_rows() {
 
 # A process's resident memory in kB (0 once it is gone).
 soak_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Major page faults of process $1 so far (/proc/PID/stat field 12): code or data read back from
+# disk. A GUI stall longer than any event the app handled, in a minute with major faults, is the
+# machine's paging (e.g. a DAMON pageout scheme dropping idle library pages), not the app's work.
+soak_majflt() { awk '{print $12}' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -238,17 +238,22 @@ void LiveView::onTimer() {
     // The next panel in turn whose data changed, and only that one.
     const auto ps = panels();
     QElapsedTimer clock;
-    bool redrawn = false;
+    PlotPanel* redrawn = nullptr;
     for (size_t k = 0; k < ps.size() && !redrawn; ++k) {
         PlotPanel* p = ps[(next_panel_ + k) % ps.size()];
         clock.start();
         if (p->refresh(false, true)) {
-            redrawn = true;
+            redrawn = p;
             next_panel_ = (next_panel_ + k + 1) % ps.size();
         }
     }
     if (!redrawn) return;
     last_frame_ms_ = double(clock.nsecsElapsed()) / 1e6;
+    // A frame that holds the GUI thread this long is a stall the user sees: which panel, and how
+    // much of it was the rebuild (the rest is QCustomPlot's drawing).
+    if (last_frame_ms_ > 50.0)
+        qCDebug(lcUiPlot) << "slow frame:" << redrawn->objectName() << last_frame_ms_ << "ms, rebuild"
+                         << redrawn->lastRebuildMs() << "ms";
     frame_ms_average_ = frame_ms_average_ == 0.0 ? last_frame_ms_ : 0.8 * frame_ms_average_ + 0.2 * last_frame_ms_;
     const int interval = refreshIntervalMs();
     if (interval != timer_->interval()) {

@@ -176,8 +176,10 @@ void PlotPanel::setFullDetail(bool on) {
 
 size_t PlotPanel::drawnBuckets() const {
     if (user_view_ || full_detail_) return 0;
+    // One bucket per two pixels: a bucket's envelope is two points (its min and max), so this is
+    // still a point per pixel, and a redraw costs about half of one bucket per pixel.
     const double pixels = std::max(256, plot_->width()) * devicePixelRatioF();
-    return static_cast<size_t>(pixels);
+    return static_cast<size_t>(pixels / 2);
 }
 
 void PlotPanel::setView(double x_lower, double x_upper, double y_lower, double y_upper) {
