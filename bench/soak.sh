@@ -9,7 +9,9 @@
 #   - every sample recorded: the row count grows between consecutive samples while the run goes.
 #   - no GUI stall over 50 ms: the tool's 10 ms timer on the GUI thread reports, every INTERVAL,
 #     the longest delay of its ticks (--stall-every), the slowest event it dispatched then, and the
-#     process's major page faults in that interval (majflt).
+#     process's major page faults and the machine's steal time (a virtual machine's CPUs taken by
+#     its host) in that interval: a stall longer than the slowest event, in a minute with steal
+#     time, is the host's, not the app's.
 #   bench/soak.sh [SECONDS] [BUILD_DIR]     defaults: 3600, build/ci (needs gossiplab-ui-screenshot:
 #                                           a build with GOSSIPLAB_BUILD_BENCHMARKS=ON)
 #   INTERVAL=60 WORKERS=8 bench/soak.sh 300 build/ci
@@ -33,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The screenshot is taken (and the window closed) after the run's budget, with a margin to finish.
-TMPDIR=$work QT_QPA_PLATFORM=offscreen "$tool" --out "$work/end.png" --preset quick --algorithm gosgd \
+TMPDIR=$work QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES="gossiplab.ui.plot.debug=true" "$tool" --out "$work/end.png" --preset quick --algorithm gosgd \
   --workers "$workers" --dataset synthetic --model mlp --p 0.02 --seconds "$seconds" --at $((seconds + 120)) \
   --metrics-every 20 --stall-every "$interval" >"$work/app.log" 2>&1 &
 pid=$!
@@ -41,9 +43,10 @@ pid=$!
 rows() { soak_rows "$(find "$work" -name history.sqlite3 -print -quit 2>/dev/null)"; }
 
 echo "soak: $workers-worker GoSGD run recorded by the app for $seconds s, a sample every $interval s"
-printf '%8s %10s %10s %14s %8s  %s\n' "t (s)" "RSS (MB)" "rows" "GUI stall (ms)" "majflt" "slowest event"
+printf '%8s %10s %10s %14s %8s %10s  %s\n' "t (s)" "RSS (MB)" "rows" "GUI stall (ms)" "majflt" "steal (ms)" "slowest event"
 samples=()
 last_faults=0
+last_steal=$(soak_steal_ms)
 start=$SECONDS
 while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 60)) ]; do
   sleep "$interval"
@@ -52,12 +55,15 @@ while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt $((seconds + 60))
   stall=$(sed -n 's/^gui-stall: .* max=\([0-9.]*\) ms.*/\1/p' "$work/app.log" | tail -1)
   slowest=$(sed -n 's/^gui-stall: .* slowest=//p' "$work/app.log" | tail -1)
   faults=$(soak_majflt "$pid"); new_faults=$((faults - last_faults)); last_faults=$faults
-  printf '%8d %10d %10s %14s %8d  %s\n' "$t" $((r / 1024)) "$n" "${stall:-?}" "$new_faults" "${slowest:-?}"
+  steal=$(soak_steal_ms); new_steal=$((steal - last_steal)); last_steal=$steal
+  printf '%8d %10d %10s %14s %8d %10d  %s\n' "$t" $((r / 1024)) "$n" "${stall:-?}" "$new_faults" "$new_steal" "${slowest:-?}"
   samples+=("$t $r $n")
 done
 wait "$pid" 2>/dev/null || true
 pid=""
 grep -E "run ended|could not start|invalid" "$work/app.log" || true
+# The live view logs each frame over 50 ms with its panel (gossiplab.ui.plot): the five slowest.
+grep -h "slow frame" "$work/app.log" | sort -t' ' -k5 -g | tail -5 || true
 # The GUI thread's longest stall over the whole run, and how many 10 ms ticks came over 50 ms late.
 sed -n 's/^gui-stall: .* max=\([0-9.]*\) ms over-50ms=\([0-9]*\).*/\1 \2/p' "$work/app.log" | awk '
   { if ($1 > worst) worst = $1; late += $2; n++ }

@@ -13,3 +13,6 @@ soak_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo
 # disk. A GUI stall longer than any event the app handled, in a minute with major faults, is the
 # machine's paging (e.g. a DAMON pageout scheme dropping idle library pages), not the app's work.
 soak_majflt() { awk '{print $12}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Steal time of the whole machine so far, in ms (/proc/stat's cpu line, 8th value, in USER_HZ
+# ticks): time a virtual machine's CPUs were runnable but run by the host for someone else.
+soak_steal_ms() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {print int($9 * 1000 / hz)}' /proc/stat; }

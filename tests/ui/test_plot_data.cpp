@@ -84,7 +84,7 @@ private Q_SLOTS:
     }
 
     void aFrameDrawsAtMostTheBucketsAskedAndKeepsEveryExtreme() {
-        // What a live panel draws: about one bucket per pixel, whatever the run's length.
+        // What a live panel draws: a bucket per two pixels (two points each), whatever the run's length.
         SeriesBuffer b(2048);
         const int n = 5'000;
         double sum = 0;

@@ -153,7 +153,7 @@ void PlotPanel::resetView() {
     if (user_view_) {
         user_view_ = false;
         ++settings_generation_;
-        refresh(true);  // back to about a bucket per pixel, and to the data's ranges
+        refresh(true);  // back to a bucket per two pixels, and to the data's ranges
         return;
     }
     rescaleToData();

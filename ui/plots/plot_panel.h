@@ -61,7 +61,7 @@ public:
     void setView(double x_lower, double x_upper, double y_lower, double y_upper);
     // The user zoomed or panned: the view no longer follows the data.
     bool followsData() const { return !user_view_; }
-    // Every bucket of every series drawn (an export), instead of about one per pixel.
+    // Every bucket of every series drawn (an export), instead of one per two pixels.
     void setFullDetail(bool on);
 
     QString title() const;  // with its live details, on one line (the panel may wrap it)
@@ -99,7 +99,7 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
     uint64_t baseSignature() const;  // settings every panel shares (x axis, smoothing, ...)
-    // How many buckets a series draws (SeriesBuffer::envelope): about one per pixel of the plot's
+    // How many buckets a series draws (SeriesBuffer::envelope): one per two pixels of the plot's
     // width while the view follows the data, so that a redraw costs the same at any run length;
     // 0 (all) once the user zoomed or panned, and for exports.
     size_t drawnBuckets() const;
