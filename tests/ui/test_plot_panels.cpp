@@ -99,6 +99,13 @@ void playInto(RunData& data, int samples) {
     playRun(feed, samples);
 }
 
+// The live view at a usual size, shown, drawing `data`.
+void showRun(LiveView& view, const RunData& data) {
+    view.resize(1200, 800);
+    view.show();
+    view.setRunData(&data);
+}
+
 }  // namespace
 
 class TestPlotPanels : public QObject {
@@ -108,9 +115,7 @@ private Q_SLOTS:
         RunData data;
         playInto(data, 100);
         LiveView view;
-        view.resize(1200, 800);
-        view.show();
-        view.setRunData(&data);
+        showRun(view, data);
         QVERIFY(view.lossPanel()->plottedPointCount() >= kWorkers * 100 + 100);
         QVERIFY(view.exchangePanel()->hasData());
         QCOMPARE(view.distancePanel()->matrixSize(), kWorkers);
@@ -138,9 +143,7 @@ private Q_SLOTS:
         RunData data;
         playInto(data, 50);
         LiveView view;
-        view.resize(1200, 800);
-        view.show();
-        view.setRunData(&data);
+        showRun(view, data);
         view.refreshNow();
         QCoreApplication::processEvents();
         WorkerSeriesPanel* panel = view.exchangePanel();
