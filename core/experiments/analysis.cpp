@@ -57,6 +57,26 @@ LossCrossing timeToLoss(const std::vector<CurvePoint>& curve, double level) {
     return crossing;
 }
 
+double lossFallOverLastFifth(const std::vector<CurvePoint>& curve) {
+    std::vector<const CurvePoint*> finite;
+    for (const CurvePoint& point : curve)
+        if (std::isfinite(point.value) && std::isfinite(point.images)) finite.push_back(&point);
+    if (finite.size() < 2) return kNaN;
+    const CurvePoint& last = *finite.back();
+    const double at = 0.8 * last.images;
+    double before = finite.front()->value;  // a curve that starts after 0.8 E: its first value
+    for (size_t k = 1; k < finite.size(); ++k) {
+        const CurvePoint& a = *finite[k - 1];
+        const CurvePoint& b = *finite[k];
+        if (b.images < at) continue;
+        before = a.images >= at || b.images == a.images ? a.value
+                                                         : a.value + (at - a.images) / (b.images - a.images) * (b.value - a.value);
+        break;
+    }
+    if (!(before > 0.0)) return kNaN;
+    return (before - last.value) / before;
+}
+
 double defaultLossLevel(const ExperimentData& data) {
     double worst = kNaN;
     for (const RunData& run : data.runs) {
@@ -75,7 +95,7 @@ std::string labelWithoutSeed(const std::string& label) {
 
 std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table) {
     std::vector<SettingTimeToLoss> out;
-    struct Values { std::vector<double> images, wall, loss; };
+    struct Values { std::vector<double> images, wall, loss, fall; };
     std::vector<Values> values;
     for (const auto& row : table.rows) {
         const std::string label = labelWithoutSeed(row.label);
@@ -90,6 +110,7 @@ std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table)
         Values& v = values[static_cast<size_t>(it - out.begin())];
         ++it->runs;
         if (std::isfinite(row.final_loss)) v.loss.push_back(row.final_loss);
+        if (std::isfinite(row.last_fifth_fall)) v.fall.push_back(row.last_fifth_fall);
         if (row.crossing.reached) {
             ++it->reached;
             v.images.push_back(row.crossing.images);
@@ -110,6 +131,7 @@ std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table)
         summarize(values[k].images, out[k].images_mean, out[k].images_min, out[k].images_max);
         summarize(values[k].wall, out[k].wall_mean, out[k].wall_min, out[k].wall_max);
         summarize(values[k].loss, out[k].final_loss_mean, out[k].final_loss_min, out[k].final_loss_max);
+        summarize(values[k].fall, out[k].last_fifth_fall_mean, out[k].last_fifth_fall_min, out[k].last_fifth_fall_max);
         if (out[k].algorithm == Algorithm::Naive) {
             naive_images = out[k].images_mean;
             ++naive_settings;
@@ -209,6 +231,7 @@ TimeToLossTable timeToLossTable(const ExperimentData& data, std::optional<double
         row.seed = run.config.seed;
         row.status = run.status;
         row.final_loss = run.final_loss;
+        row.last_fifth_fall = lossFallOverLastFifth(run.loss_curve);
         row.crossing = timeToLoss(run.loss_curve, table.level);
         table.rows.push_back(row);
     }

@@ -70,6 +70,13 @@ struct LossCrossing {
 };
 LossCrossing timeToLoss(const std::vector<CurvePoint>& curve, double level);
 
+// Whether a run has settled: how much its loss fell over the last fifth of the images it recorded,
+// (L(0.8 E) - L(E)) / L(0.8 E), with E the images per worker at the last finite point and L(0.8 E)
+// interpolated linearly. 0.086: it still fell 8.6% (not converged); near 0: settled; negative: it
+// rose. NaN with fewer than two finite points or L(0.8 E) <= 0. The long Fig. 1 asks for naive's
+// to be below a few percent (the end of convergence the paper zooms on).
+double lossFallOverLastFifth(const std::vector<CurvePoint>& curve);
+
 struct TimeToLossRow {
     int position = 0;
     int64_t run_id = 0;
@@ -81,6 +88,7 @@ struct TimeToLossRow {
     uint64_t seed = 0;
     RunStatus status = RunStatus::Running;
     double final_loss = kNaN;
+    double last_fifth_fall = kNaN;  // lossFallOverLastFifth of its curve
     LossCrossing crossing;
 };
 
@@ -118,6 +126,7 @@ struct SettingTimeToLoss {
     double images_mean = kNaN, images_min = kNaN, images_max = kNaN;  // per worker
     double wall_mean = kNaN, wall_min = kNaN, wall_max = kNaN;
     double final_loss_mean = kNaN, final_loss_min = kNaN, final_loss_max = kNaN;
+    double last_fifth_fall_mean = kNaN, last_fifth_fall_min = kNaN, last_fifth_fall_max = kNaN;
     double images_vs_naive = kNaN;  // images_mean / naive's images_mean (naive: the one setting of that algorithm)
 };
 std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table);

@@ -164,16 +164,24 @@ std::string timeToLossBySettingText(const TimeToLossTable& table, TextStyle styl
         auto f = [&](double v) { return seconds ? formatSeconds(v) : formatCount(v); };
         return lo == hi ? f(mean) : f(mean) + " [" + f(lo) + ".." + f(hi) + "]";
     };
-    const Row header = {"setting", "reached", "images/worker to L", "wall time to L (s)", "images vs naive", "final loss"};
+    auto spread = [](double mean, double lo, double hi, const auto& format) {
+        if (!std::isfinite(mean)) return std::string("-");
+        return lo == hi ? format(mean) : format(mean) + " [" + format(lo) + ".." + format(hi) + "]";
+    };
+    auto value = [](double v) { return formatValue(v); };
+    auto percent = [](double v) {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * v);
+        return std::string(buffer);
+    };
+    const Row header = {"setting", "reached", "images/worker to L", "wall time to L (s)", "images vs naive", "final loss",
+                        "loss fell in last fifth"};
     std::vector<Row> rows;
     for (const auto& s : settings) {
-        const std::string loss = !std::isfinite(s.final_loss_mean) ? "-"
-                                 : s.final_loss_min == s.final_loss_max
-                                     ? formatValue(s.final_loss_mean)
-                                     : formatValue(s.final_loss_mean) + " [" + formatValue(s.final_loss_min) + ".." + formatValue(s.final_loss_max) + "]";
         rows.push_back({s.label, std::to_string(s.reached) + "/" + std::to_string(s.runs),
                         range(s.images_mean, s.images_min, s.images_max, false), range(s.wall_mean, s.wall_min, s.wall_max, true),
-                        formatValue(s.images_vs_naive, 3), loss});
+                        formatValue(s.images_vs_naive, 3), spread(s.final_loss_mean, s.final_loss_min, s.final_loss_max, value),
+                        spread(s.last_fifth_fall_mean, s.last_fifth_fall_min, s.last_fifth_fall_max, percent)});
     }
     out += render(header, rows, style);
     return out;

@@ -74,6 +74,35 @@ private Q_SLOTS:
         QVERIFY(std::abs(timeToLoss(noisy, 1.0).images - 100.0 * (1.0 / 1.1)) < 1e-9);  // the first crossing counts
     }
 
+    void lossFallOverTheLastFifthSaysWhetherARunSettled() {
+        // 2.0 - 0.1 k at 100 k images, k = 0..10: at 800 images 1.2, at the end 1.0: fell 1/6.
+        QVERIFY(std::abs(lossFallOverLastFifth(linearCurve(2.0, 0.1, 50.0)) - 0.2 / 1.2) < 1e-12);
+        // 0.8 E between points (E = 900: 720 images, between 1.3 and 1.2) and a NaN last point skipped.
+        std::vector<CurvePoint> curve = linearCurve(2.0, 0.1, 50.0);
+        curve.back().value = kNaN;
+        QVERIFY(std::abs(lossFallOverLastFifth(curve) - (1.28 - 1.1) / 1.28) < 1e-12);
+        // A flat end: 0; a rise: negative.
+        std::vector<CurvePoint> flat = {{0, 0, 2.0}, {500, 1, 0.5}, {800, 2, 0.4}, {1000, 3, 0.4}};
+        QVERIFY(std::abs(lossFallOverLastFifth(flat)) < 1e-12);
+        std::vector<CurvePoint> rising = {{0, 0, 2.0}, {800, 1, 0.4}, {1000, 2, 0.5}};
+        QVERIFY(std::abs(lossFallOverLastFifth(rising) + 0.25) < 1e-12);
+        // Too little to say.
+        QVERIFY(std::isnan(lossFallOverLastFifth({})));
+        QVERIFY(std::isnan(lossFallOverLastFifth({{100, 1, 1.0}, {200, 2, kNaN}})));
+        // By setting: the spread over the seeds, in the text as percent.
+        ExperimentData data;
+        data.runs.push_back(run(0, 1, Algorithm::Naive, 0, 1, linearCurve(2.0, 0.1, 50.0)));  // 16.7%
+        data.runs.push_back(run(1, 2, Algorithm::Naive, 0, 2, flat));                       // 0%
+        for (auto& r : data.runs) r.label += " seed=" + std::to_string(r.config.seed);
+        const auto table = timeToLossTable(data, 1.5);
+        const auto settings = timeToLossBySetting(table);
+        QCOMPARE(settings.size(), size_t{1});
+        QVERIFY(std::abs(settings[0].last_fifth_fall_mean - 0.1 / 1.2) < 1e-12);
+        QCOMPARE(settings[0].last_fifth_fall_min, 0.0);
+        const std::string text = timeToLossBySettingText(table, TextStyle::Plain);
+        QVERIFY2(text.find("8.3% [0.0%..16.7%]") != std::string::npos, text.c_str());
+    }
+
     void tableDefaultLevelAndRatios() {
         ExperimentData data;
         // GoSGD p=1 falls twice as fast per image as EAMSGD tau=1, at the same speed in images/s.
