@@ -1,5 +1,6 @@
 #include "core/data/zlib_api.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -41,14 +42,15 @@ public:
             done += static_cast<size_t>(got);
         }
     }
-    // Reads exactly n bytes into a new buffer that grows with what the file actually holds, so a
-    // header that claims terabytes costs a "truncated" error, not an allocation of that size.
+    // Reads exactly n bytes into a buffer that grows with what the file actually holds: each step
+    // reads as much as it holds already (64 KiB first, 16 MiB at most), so a header that claims
+    // terabytes costs a "truncated" error and at most twice the bytes the file holds, not an
+    // allocation of the claimed size.
     std::vector<uint8_t> readGrowing(size_t n, const std::string& what) {
         std::vector<uint8_t> out;
-        constexpr size_t kChunk = size_t(1) << 24;
-        out.reserve(std::min(n, kChunk));
+        constexpr size_t kFirstStep = size_t(1) << 16, kLargestStep = size_t(1) << 24;
         while (out.size() < n) {
-            const size_t done = out.size(), take = std::min(n - done, kChunk);
+            const size_t done = out.size(), take = std::min(n - done, std::clamp(done, kFirstStep, kLargestStep));
             out.resize(done + take);
             const int got = gzread(file_, out.data() + done, static_cast<unsigned>(take));
             if (got < 0) {

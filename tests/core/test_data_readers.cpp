@@ -88,6 +88,32 @@ private Q_SLOTS:
         QCOMPARE(findIdxFile(dir.path().toStdString(), "images-idx3-ubyte"), images);
     }
 
+    void aLargeIdxFileIsReadWholeAcrossTheReadersGrowthSteps() {
+        // 5 images of 256 x 256 (327,680 bytes): the reader's buffer grows 64 KiB, 64 KiB, 128 KiB,
+        // then the last 64 KiB; every byte must land where the header says, raw and gzipped.
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/large-idx3-ubyte").toStdString();
+        auto pixel = [](int n, int y, int x) { return (n * 7 + y * 3 + x) & 0xFF; };
+        {
+            std::ofstream out(path, std::ios::binary);
+            for (uint32_t v : {2051u, 5u, 256u, 256u}) writeBigEndian(out, v);
+            for (int n = 0; n < 5; ++n)
+                for (int y = 0; y < 256; ++y)
+                    for (int x = 0; x < 256; ++x) out.put(static_cast<char>(pixel(n, y, x)));
+        }
+        QCOMPARE(std::system(("gzip -k " + path).c_str()), 0);
+        torch::Tensor expected = torch::empty({5, 1, 256, 256}, torch::kUInt8);
+        auto e = expected.accessor<uint8_t, 4>();
+        for (int n = 0; n < 5; ++n)
+            for (int y = 0; y < 256; ++y)
+                for (int x = 0; x < 256; ++x) e[n][0][y][x] = static_cast<uint8_t>(pixel(n, y, x));
+        for (const std::string& file : {path, path + ".gz"}) {
+            const torch::Tensor t = readIdxImages(file);
+            QCOMPARE(t.sizes().vec(), (std::vector<int64_t>{5, 1, 256, 256}));
+            QVERIFY2(torch::equal(t, expected), file.c_str());
+        }
+    }
+
     void aTruncatedIdxFileNamesTheFile() {
         QTemporaryDir dir;
         const std::string path = writeIdxImages(dir.path(), "short-idx3-ubyte", 2);
