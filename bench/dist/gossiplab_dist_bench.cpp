@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/system_info.h"
 #include "core/dist/message_auth.h"
 #include "core/dist/wire.h"
 #include "core/models/models.h"
@@ -41,19 +42,6 @@ using namespace gossiplab;
 namespace {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-int freePort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
 
 pid_t spawnSelf(const std::vector<std::string>& extra) {
     std::vector<std::string> args = {"/proc/self/exe"};
@@ -224,7 +212,7 @@ std::vector<Timing> exchangeRanks(int rank, int port) {
 }
 
 void exchangeCost() {
-    const int port = freePort();
+    const int port = freeLocalPort();
     const pid_t child = spawnSelf({"--exchange-child", std::to_string(port)});
     const auto times = exchangeRanks(0, port);
     int status = 0;
@@ -337,7 +325,7 @@ void throughput(const std::string& workload, double seconds) {
                 "MB sent by rank 0");
     for (size_t k = 0; k < cells().size(); ++k) {
         const RunResult one = runToCompletion(cellConfig(workload, k, seconds, 2));
-        const int port = freePort();
+        const int port = freeLocalPort();
         const pid_t child = spawnSelf({"--train-child", std::to_string(port), workload, std::to_string(k), std::to_string(seconds)});
         Run run(cellConfig(workload, k, seconds, 1), nullptr, ranks(0, port));
         run.start();

@@ -7,45 +7,21 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
+#include "core/common/system_info.h"
 #include "core/train/run.h"
 
 #define QCOMPARE_NAMES(actual, expected) \
     QCOMPARE(QString::fromStdString(gossiplab::toString(actual)), QString::fromStdString(gossiplab::toString(expected)))
 
 namespace gossiplab::test {
-
-// A port nobody listens on now, for a test's rendezvous, so that tests can run in parallel. It is
-// drawn below Linux's ephemeral range (32768-60999), where the kernel never hands out ports to
-// other sockets (Gloo's connections, clients): a port taken from that range could be given to
-// another test's socket before this test's rendezvous binds it.
-inline int freePort() {
-    static std::mt19937 random(static_cast<unsigned>(getpid()) * 7919u +
-                               static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        const int port = std::uniform_int_distribution<int>(20000, 32000)(random);
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0) return 0;
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_ANY);
-        address.sin_port = htons(static_cast<uint16_t>(port));
-        const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-        close(fd);
-        if (free) return port;
-    }
-    return 0;
-}
 
 struct DistLog final : RunObserver {
     std::mutex mutex;

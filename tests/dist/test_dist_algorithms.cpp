@@ -47,7 +47,7 @@ struct TwoProcesses {
 };
 
 TwoProcesses runOverTwoProcesses(const RunConfig& c, int other) {
-    const int port = test::freePort();
+    const int port = freeLocalPort();
     QTemporaryDir home;
     test::DistLog log;
     Run run(c, &log, test::rankZero(2, port));

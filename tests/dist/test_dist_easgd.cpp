@@ -11,7 +11,7 @@ class TestDistEasgd : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void sumOfWorkersAndCenterIsConservedAcrossProcesses() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QVERIFY(port > 0);
         QTemporaryDir home;
         RunConfig c;

@@ -19,7 +19,7 @@ class TestDistFailures : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void killedRankFailsTheRunAndReportsTheLostAlpha() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         const QString db = home.filePath("history.sqlite3");
         auto opened = store::RunRecorder::open(db.toStdString());
@@ -68,7 +68,7 @@ private Q_SLOTS:
 
     // A process that hangs (stopped, its connections open) is found by its heartbeat alone.
     void frozenRankIsLostWithinThePeerTimeout() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         test::DistLog log;
         Run run(longConfig(1), &log, test::rankZero(2, port, 2.0));
@@ -105,7 +105,7 @@ private Q_SLOTS:
     // memory (a crash or heap corruption in a long-lived process); the heap is filled with a
     // pattern after the Session is freed so that such a use reads garbage.
     void heartbeatLeftInAFrozenStoreOutlivesTheSession() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         test::CliProcess zero(QStringList{"run"} + kLongFlags + test::distFlags(2, 0, port, 1, 2.0), home.path());
         test::DistLog log;
@@ -139,7 +139,7 @@ private Q_SLOTS:
     // A process that joins with another token is refused with a message that says so (on its side
     // and on rank 0's), and the run goes on: the process with the right token takes the rank.
     void aProcessWithAnotherTokenIsRefusedAndTheRunGoesOn() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         test::DistLog log;
         DistributedOptions zero = test::rankZero(2, port);
@@ -174,7 +174,7 @@ private Q_SLOTS:
     }
 
     void killedRankZeroStopsTheOthers() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         const QString db = home.filePath("history.sqlite3");
         test::CliProcess zero(QStringList{"run"} + kLongFlags + test::distFlags(2, 0, port, 1, 2.0) + QStringList{"--db", db}, home.path());

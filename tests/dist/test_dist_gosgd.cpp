@@ -61,7 +61,7 @@ void checkConservation(const FinalState& s, int workers) {
 
 // `processes` ranks with `per_process` workers each; rank 0 here.
 void consensusAcrossProcesses(int processes, int per_process) {
-    const int port = test::freePort();
+    const int port = freeLocalPort();
     QVERIFY(port > 0);
     QTemporaryDir home;
     const int m = processes * per_process;

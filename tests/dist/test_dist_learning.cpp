@@ -9,7 +9,7 @@ class TestDistLearning : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void twoProcessesLearnFashionMnistAsOneRun() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         const QString db = home.filePath("history.sqlite3");
         const QStringList training = {"--p", "0.1", "--lr", "0.1", "--batch-size", "32", "--images", "10000",

@@ -41,7 +41,7 @@ class TestDistLifecycle : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void rankThatNeverJoinsFailsWithinTheJoinTimeout() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         // Rank 1 is started first (it waits for rank 0's rendezvous); rank 2 never is.
         test::CliProcess one(QStringList{"run"} + kLongFlags + test::distFlags(3, 1, port, 1), home.path());
@@ -72,7 +72,7 @@ private Q_SLOTS:
     // a socket bound there is handed to the store); LibTorch 1.13's store listens on every
     // interface, as README says.
     void theRendezvousListensOnTheMasterAddress() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         DistributedOptions d = test::rankZero(2, port);
         d.join_timeout_s = 20;  // rank 1 never comes: the run is stopped once the port is seen
         test::DistLog log;
@@ -95,7 +95,7 @@ private Q_SLOTS:
     }
 
     void rankZeroThatIsNotThere() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         QString out;
         const auto t0 = std::chrono::steady_clock::now();
@@ -107,7 +107,7 @@ private Q_SLOTS:
     }
 
     void stopFromAnotherRankStopsEveryone() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         test::DistLog log;
         Run run(longConfig(1), &log, test::rankZero(2, port));
@@ -126,7 +126,7 @@ private Q_SLOTS:
     }
 
     void otherTrainingSettingsOnAnotherRankAreRefused() {
-        const int port = test::freePort();
+        const int port = freeLocalPort();
         QTemporaryDir home;
         Run run(longConfig(1), nullptr, test::rankZero(2, port));
         run.start();

@@ -10,8 +10,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
-#include <random>
 
 #include <QCoreApplication>
 #include <QDir>
@@ -122,24 +120,6 @@ QString otherRankCommand(const RunConfig& config, const DistributedSetup& setup,
     QStringList parts{shellQuote(program)};
     for (const QString& a : otherRankArguments(config, setup, rank, port)) parts << shellQuote(a);
     return parts.join(' ');
-}
-
-int freeLocalPort() {
-    static std::mt19937 random(static_cast<unsigned>(getpid()) * 7919u +
-                               static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        const int port = std::uniform_int_distribution<int>(20000, 32000)(random);
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0) return 0;
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_ANY);
-        address.sin_port = htons(static_cast<uint16_t>(port));
-        const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-        close(fd);
-        if (free) return port;
-    }
-    return 0;
 }
 
 std::string guessLocalAddress() {

@@ -61,9 +61,6 @@ QString otherRankCommand(const RunConfig& config, const DistributedSetup& setup,
                          const QString& program = QStringLiteral("gossiplab-cli"));
 QString shellQuote(const QString& argument);
 
-// A TCP port nobody listens on now, below Linux's ephemeral range (the kernel never hands those
-// out to other sockets meanwhile); 0 if none was found.
-int freeLocalPort();
 // This machine's first non-loopback IPv4 address (what other machines most likely reach it at),
 // or "" when it has none.
 std::string guessLocalAddress();

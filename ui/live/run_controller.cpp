@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/common/system_info.h"
 #include "core/store/run_recorder.h"
 #include "core/train/run.h"
 #include "ui/live/local_ranks.h"
