@@ -43,7 +43,7 @@ const char* kSweepHelp =
     "  --preset NAME            paper-fig1: the GoSGD paper's Fig. 1 (GoSGD p=1 vs EAMSGD tau=1 vs naive, GoSGD\n"
     "                           p=0.02 vs EAMSGD tau=50; M=8, batch 128, lr 0.01, wd 1e-4; Fashion-MNIST + LeNet,\n"
     "                           or CIFAR-10 + the EASGD net when its files are present)\n"
-    "                           paper-fig1-long: Fig. 1 to the end of convergence (10 epochs per worker, 2 seeds,\n"
+    "                           paper-fig1-long: Fig. 1 late in training (20 epochs per worker, 2 seeds,\n"
     "                           both readings of EAMSGD's moving rate)\n"
     "                           consensus-vs-p: GoSGD at p = 0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1\n"
     "                           algorithms: every algorithm (GoSGD and EAMSGD at two rates, naive, all-reduce,\n"
@@ -303,7 +303,7 @@ int sweepCommand(const std::vector<std::string>& raw) {
     std::vector<GridError> errors;
     if (!args.preset.empty()) {
         auto preset = experimentPresetByName(args.preset, data_dir);
-        if (!preset) errors.push_back({"--preset", args.preset, "unknown experiment preset; allowed: paper-fig1, paper-fig1-long, consensus-vs-p"});
+        if (!preset) errors.push_back({"--preset", args.preset, unknownPresetMessage()});
         else spec = *preset;
     }
     if (!args.file.empty()) {

@@ -113,8 +113,8 @@ bool isSettingName(const std::string& key);
 
 // ---- presets ----
 
-// "paper-fig1-long": the paper's Fig. 1 run to the end of convergence, to answer its claims
-// (README, "Experiments"): Fashion-MNIST, LeNet, M = 8, batch 128, lr 0.01, 10 epochs per worker,
+// "paper-fig1-long": the paper's Fig. 1 run late into training, to answer its claims (README,
+// "Experiments"): Fashion-MNIST, LeNet, M = 8, batch 128, lr 0.01, 20 epochs per worker,
 // seeds 1 and 2; GoSGD p = 1 and 0.02, EAMSGD tau = 1 and 50 with the summary's moving rate
 // (alpha 0.887 per worker) and with the EASGD paper's (beta = 0.9, alpha = 0.9 / M), naive, and
 // the control GoSGD p = 1 at lr 0.01 / 0.8 (the share of alpha held by workers at p = 1).
@@ -135,6 +135,8 @@ ExperimentSpec consensusVsPSpec();
 ExperimentSpec algorithmsSpec();
 std::optional<ExperimentSpec> experimentPresetByName(const std::string& name, const std::string& cifar_dir = {});
 std::vector<std::string> experimentPresetNames();
+// "unknown experiment preset; allowed: paper-fig1, ..." (every name of experimentPresetNames).
+std::string unknownPresetMessage();
 // True when the CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin) are in the folder
 // (empty: the default folder, RunConfig::effectiveDataDir for cifar10).
 bool cifar10FilesPresent(const std::string& folder = {});

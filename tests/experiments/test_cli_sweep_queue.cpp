@@ -45,7 +45,8 @@ private Q_SLOTS:
         QVERIFY2(unknown.err.contains("unknown flag --frobnicate"), qPrintable(unknown.err));
         const CliResult preset = inProcess(home, {"sweep", "--preset", "fig9"});
         QCOMPARE(preset.exit_code, 2);
-        QVERIFY2(preset.err.contains("--preset = fig9: unknown experiment preset"), qPrintable(preset.err));
+        QVERIFY2(preset.err.contains("--preset = fig9: unknown experiment preset; allowed: paper-fig1, paper-fig1-long, consensus-vs-p, algorithms"),
+                 qPrintable(preset.err));
         const CliResult resume = inProcess(home, {"sweep", "--resume", "1", "--grid-p", "1"});
         QCOMPARE(resume.exit_code, 2);
         QVERIFY2(resume.err.contains("--resume takes only --db, --skip-interrupted, --progress and --quiet"), qPrintable(resume.err));

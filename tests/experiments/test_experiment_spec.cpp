@@ -233,7 +233,7 @@ private Q_SLOTS:
         int eamsgd = 0;
         for (const auto& r : e.runs) {
             QCOMPARE(r.config.workers, 8);
-            QVERIFY(r.config.budget >= 10 * 60000);  // at least 10 epochs per worker
+            QCOMPARE(r.config.budget, 20.0 * 60000);  // 20 epochs per worker
             if (r.config.algorithm != Algorithm::Easgd) continue;
             ++eamsgd;
             QCOMPARE(r.config.momentum, 0.99);  // the per-algorithm settings reach the extra runs

@@ -60,7 +60,7 @@ NewExperimentDialog::NewExperimentDialog(std::function<RunConfig()> base_config,
     start_->addItem(tr("A grid over the run settings panel's current settings"));
     start_->addItem(tr("Preset: GoSGD paper, Fig. 1 (GoSGD vs EAMSGD vs naive)"));
     start_->addItem(tr("Preset: Consensus vs p (GoSGD, p from 0 to 1)"));
-    start_->addItem(tr("Preset: GoSGD paper, Fig. 1 to the end of convergence (long)"));
+    start_->addItem(tr("Preset: GoSGD paper, Fig. 1 late in training (20 epochs per worker)"));
     start_->setItemData(3, tr("M = 8, batch 128, lr 0.01, 600,000 images per worker, seeds 1 and 2; GoSGD p = 1 and 0.02, naive, "
                               "EAMSGD \u03C4 = 1 and 50 with \u03B1 = 0.887 and with \u03B2 = 0.9, and GoSGD p = 1 at lr 0.0125 "
                               "(the waiting-alpha control). Hours on a laptop's CPU: see README, Experiments."),
