@@ -135,6 +135,8 @@ int runCommand(const std::vector<std::string>& args) {
         if (distributed)
             std::printf("GossipLab: rank %d of %d, rendezvous at %s:%d\n", flags.dist.rank, flags.dist.world,
                         flags.dist.master_host.c_str(), flags.dist.master_port);
+        if (const std::string warning = openRunWarning(flags.dist); !warning.empty())
+            std::fprintf(stderr, "gossiplab-cli run: warning: %s\n", warning.c_str());
         std::fflush(stdout);
         // Ctrl+C asks the run to stop cleanly (it ends `stopped` and is recorded); a second one kills.
         // Installed before the run starts: a Ctrl+C during start() is then a stop too, not a kill.

@@ -19,6 +19,14 @@ std::string runToken(const DistributedOptions& options) {
     return env ? env : "";
 }
 
+std::string openRunWarning(const DistributedOptions& options) {
+    if (!options.enabled() || !runToken(options).empty()) return "";
+    const std::string& host = options.master_host;
+    if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0) return "";
+    return "no run token (--token or GOSSIPLAB_RUN_TOKEN): this run is open to anyone who reaches " + host + ":" +
+           std::to_string(options.master_port) + "; give every rank the same --token (README, \"Security and networks\")";
+}
+
 std::vector<ConfigError> validate(const DistributedOptions& o) {
     std::vector<ConfigError> errors;
     if (o.world > 1 && !multiProcessBuilt())

@@ -39,6 +39,12 @@ std::string multiProcessUnavailableReason();
 // The token this process uses: `options.token`, else the environment's GOSSIPLAB_RUN_TOKEN, else "".
 std::string runToken(const DistributedOptions& options);
 
+// What a process of a run over several processes says when it has no run token: "" when it has
+// one, when the run is not over several processes, or when rank 0's address is a loopback one
+// (every rank on this machine); otherwise that the run is open to anyone who reaches rank 0's
+// port, and how to close it.
+std::string openRunWarning(const DistributedOptions& options);
+
 // All violations at once, with flag names as field names (world, rank, master, ...).
 std::vector<ConfigError> validate(const DistributedOptions& options);
 // "HOST:PORT" or "[IPV6]:PORT" -> host and port (1..65535); false with a message otherwise.

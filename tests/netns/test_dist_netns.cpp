@@ -158,7 +158,8 @@ private Q_SLOTS:
         if (sh("ip", {"netns", "list"}, &out) != 0) QSKIP(qPrintable("ip netns does not work here: " + out));
     }
 
-    // Two hosts: a run over their link, recorded once, finished, in rank 0's history.
+    // Two hosts: a run over their link, recorded once, finished, in rank 0's history. Without a
+    // run token every rank says that the run is open to whoever reaches rank 0's port.
     void twoHostsRecordOneFinishedRun() {
         Hosts hosts(2);
         QVERIFY2(hosts.ok(), qPrintable(hosts.error()));
@@ -171,6 +172,10 @@ private Q_SLOTS:
         QVERIFY2(zero.finish(20000) == 0, qPrintable(zero.output()));
         const QString runs = cli({"runs", "--db", db}, home.path());
         QVERIFY2(runs.contains("1 run(s)") && runs.contains("finished"), qPrintable(runs));
+        for (Rank* rank : {&zero, &one})
+            QVERIFY2(rank->output().contains("warning: no run token (--token or GOSSIPLAB_RUN_TOKEN): this run is open to anyone "
+                                             "who reaches " + Hosts::address(0) + ":29511"),
+                     qPrintable(rank->output()));
     }
 
     // Three hosts; host 2's link goes down mid-run. Its heartbeat stops reaching rank 0's store
@@ -274,13 +279,13 @@ private Q_SLOTS:
     }
 
     // Bytes that are not the store's protocol, sent to the rendezvous port from another host
-    // before the ranks join: the run still starts and finishes.
+    // before the ranks join: the run still starts and finishes. (With a run token: no warning.)
     void garbageToTheRendezvousPortDoesNotCrashIt() {
         Hosts hosts(2);
         QVERIFY2(hosts.ok(), qPrintable(hosts.error()));
         QTemporaryDir home;
         const QString db = home.filePath("history.sqlite3");
-        const QStringList budget = {"--images", "800"};
+        const QStringList budget = QStringList{"--images", "800", "--token", "netns-test-token"};
         Rank zero(hosts, 0, QStringList{"run"} + kTraining + budget + distFlags(2, 0, 10) + QStringList{"--db", db}, home.path());
         int sent = 0;
         for (const QString& bytes : {QString("head -c 4096 /dev/urandom"), QString("printf 'GET / HTTP/1.0\\r\\n\\r\\n'"),
@@ -302,6 +307,7 @@ private Q_SLOTS:
         QVERIFY2(zero.finish(20000) == 0, qPrintable(zero.output()));
         const QString runs = cli({"runs", "--db", db}, home.path());
         QVERIFY2(runs.contains("1 run(s)") && runs.contains("finished"), qPrintable(runs));
+        QVERIFY2(!zero.output().contains("no run token") && !one.output().contains("no run token"), qPrintable(zero.output()));
     }
 };
 
