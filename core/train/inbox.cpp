@@ -15,7 +15,7 @@ void scaleAndAddFloats(float* __restrict x, float c1, const float* __restrict s,
 
 }  // namespace
 
-MergingInbox::MergingInbox(const torch::Tensor& like) : weighted_sum_(torch::zeros_like(like)) {}
+MergingInbox::MergingInbox(const torch::Tensor& like) { untagged_.mean = torch::zeros_like(like); }
 
 void MergingInbox::scaleAndAdd(torch::Tensor& x, double c1, const torch::Tensor& s, double c2) {
     if (!x.is_cpu() || !s.is_cpu() || !x.is_contiguous() || !s.is_contiguous() || x.scalar_type() != torch::kFloat32 ||
@@ -30,32 +30,32 @@ void MergingInbox::scaleAndAdd(torch::Tensor& x, double c1, const torch::Tensor&
     });
 }
 
-void MergingInbox::addTo(torch::Tensor& sum, const torch::Tensor& y, double b, bool first) {
-    if (first) at::mul_out(sum, y, b);
-    else sum.add_(y, b);
+void MergingInbox::addTo(Sums& sums, const torch::Tensor& y, double b) {
+    const double weight = sums.weight + b;
+    if (sums.messages == 0) sums.mean.copy_(y);
+    // The new mean: b / (B + b) of the way to y (0 when both weights are 0: nothing to mix).
+    else if (weight > 0.0) scaleAndAdd(sums.mean, sums.weight / weight, y, b / weight);
+    sums.weight = weight;
+    ++sums.messages;
 }
 
 void MergingInbox::merge(const torch::Tensor& y, double b, int64_t step) {
     // Cross-device pushes are copied before taking the lock, so the lock covers one pass.
-    const torch::Tensor local = y.device() == weighted_sum_.device() ? y : y.to(weighted_sum_.device());
+    const torch::Tensor local = y.device() == untagged_.mean.device() ? y : y.to(untagged_.mean.device());
     std::lock_guard lock(mutex_);
     if (step < 0) {
-        addTo(weighted_sum_, local, b, messages_ == 0);
-        weight_ += b;
-        ++messages_;
+        addTo(untagged_, local, b);
     } else {
         Sums& sums = tagged_[step];
-        if (!sums.weighted_sum.defined()) {
+        if (!sums.mean.defined()) {
             if (spare_.empty()) {
-                sums.weighted_sum = torch::empty_like(weighted_sum_);
+                sums.mean = torch::empty_like(untagged_.mean);
             } else {
-                sums.weighted_sum = std::move(spare_.back());
+                sums.mean = std::move(spare_.back());
                 spare_.pop_back();
             }
         }
-        addTo(sums.weighted_sum, local, b, sums.messages == 0);
-        sums.weight += b;
-        ++sums.messages;
+        addTo(sums, local, b);
         // One message per step: advance the run of tags that have all arrived.
         if (step == arrived_through_ + 1) {
             ++arrived_through_;
@@ -79,44 +79,36 @@ void MergingInbox::waitForMessage(std::chrono::microseconds at_most) {
 
 int64_t MergingInbox::drainLocked(torch::Tensor& x, double& a, int64_t last_step) {
     const auto end = tagged_.upper_bound(last_step);
-    double incoming = weight_;
-    int64_t merged = messages_;
+    double incoming = untagged_.weight;
+    int64_t merged = untagged_.messages;
     for (auto it = tagged_.begin(); it != end; ++it) {
         incoming += it->second.weight;
         merged += it->second.messages;
     }
     if (merged == 0) return 0;
     const double total = a + incoming;
-    // The first sum mixes x in the same pass; each further one (SGP with a delay) adds its own.
+    // x <- (a/total) x + sum_k (B_k/total) m_k: the first mean mixes x in the same pass; each
+    // further one (SGP with a delay) adds its own. A total of 0 (every weight 0) keeps x.
     bool first = true;
-    if (messages_ > 0) {
-        scaleAndAdd(x, a / total, weighted_sum_, 1.0 / total);
+    auto mix = [&](const Sums& sums) {
+        if (!(total > 0.0)) return;
+        scaleAndAdd(x, first ? a / total : 1.0, sums.mean, sums.weight / total);
         first = false;
-    }
+    };
+    if (untagged_.messages > 0) mix(untagged_);
     for (auto it = tagged_.begin(); it != end; ++it) {
-        scaleAndAdd(x, first ? a / total : 1.0, it->second.weighted_sum, 1.0 / total);
-        first = false;
-        if (spare_.size() < 4) spare_.push_back(std::move(it->second.weighted_sum));
+        mix(it->second);
+        if (spare_.size() < 4) spare_.push_back(std::move(it->second.mean));
     }
     tagged_.erase(tagged_.begin(), end);
     a = total;
-    weight_ = 0.0;
-    messages_ = 0;
+    untagged_.weight = 0.0;
+    untagged_.messages = 0;
     return merged;
 }
 
 int64_t MergingInbox::drainInto(torch::Tensor& x, double& a) {
     std::lock_guard lock(mutex_);
-    if (tagged_.empty()) {  // GoSGD: the untagged sums only
-        if (messages_ == 0) return 0;
-        const double total = a + weight_;
-        scaleAndAdd(x, a / total, weighted_sum_, 1.0 / total);
-        a = total;
-        const int64_t merged = messages_;
-        weight_ = 0.0;
-        messages_ = 0;
-        return merged;
-    }
     return drainLocked(x, a, std::numeric_limits<int64_t>::max());
 }
 
@@ -127,14 +119,14 @@ int64_t MergingInbox::drainThrough(torch::Tensor& x, double& a, int64_t last_ste
 
 double MergingInbox::pendingWeight() const {
     std::lock_guard lock(mutex_);
-    double weight = weight_;
+    double weight = untagged_.weight;
     for (const auto& [step, sums] : tagged_) weight += sums.weight;
     return weight;
 }
 
 int64_t MergingInbox::pendingMessages() const {
     std::lock_guard lock(mutex_);
-    int64_t messages = messages_;
+    int64_t messages = untagged_.messages;
     for (const auto& [step, sums] : tagged_) messages += sums.messages;
     return messages;
 }
@@ -146,9 +138,10 @@ int64_t MergingInbox::arrivedThrough() const {
 
 torch::Tensor MergingInbox::pendingWeightedSum() const {
     std::lock_guard lock(mutex_);
-    torch::Tensor sum = messages_ == 0 ? torch::zeros_like(weighted_sum_) : weighted_sum_.clone();
-    for (const auto& [step, sums] : tagged_) sum.add_(sums.weighted_sum);
-    return sum;
+    torch::Tensor sum = torch::zeros_like(untagged_.mean, torch::kFloat64);
+    if (untagged_.messages > 0) sum.add_(untagged_.mean.to(torch::kFloat64), untagged_.weight);
+    for (const auto& [step, sums] : tagged_) sum.add_(sums.mean.to(torch::kFloat64), sums.weight);
+    return sum.to(untagged_.mean.scalar_type());
 }
 
 }  // namespace gossiplab

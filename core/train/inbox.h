@@ -3,11 +3,19 @@
 //
 // Draining messages (y_k, b_k) one by one into (x, a) gives
 //     x <- (a x + sum_k b_k y_k) / (a + sum_k b_k),   a <- a + sum_k b_k
-// whatever their order, so the inbox keeps only S = sum_k b_k y_k and B = sum_k b_k: one
-// model-sized buffer however high p or M are, and the same result as a FIFO queue up to rounding.
-// Merge and drain are each one pass over memory: S += b y, and x <- (a/(a+B)) x + (1/(a+B)) S.
+// whatever their order, so the inbox keeps only their weighted mean m = sum_k b_k y_k / B and
+// B = sum_k b_k: one model-sized buffer however high p or M are, and the same result as a FIFO
+// queue up to rounding. Merge and drain are each one pass over memory: m <- m + (b/(B+b)) (y - m),
+// and x <- (a/(a+B)) x + (B/(a+B)) m.
 //
-// SGP tags each push with its sender's step j: the inbox keeps one (S, B) per step tag, so that a
+// Every coefficient is in [0, 1], whatever the scale of the weights. (The inbox kept S = sum b y
+// and mixed with 1/(a+B) before: with weights below float's range, S underflowed to 0 and
+// 1/(a+B) overflowed to infinity, and x became NaN. That happens at the end of a GoSGD run at
+// p = 1: a worker left training after the others finished halves its alpha every step and
+// receives nothing, 2^-126 after 126 steps.) Weights of exactly 0 (2^-1075 and below) mix
+// nothing: a message of weight 0 changes no model, and a receiver whose a + B is 0 keeps x.
+//
+// SGP tags each push with its sender's step j: the inbox keeps one (m, B) per step tag, so that a
 // worker can merge exactly the pushes of the steps before its own (drainThrough) and leave a fast
 // sender's later pushes for later. A message without a tag (kNow: GoSGD) goes to the untagged
 // sums, as before, at the same cost.
@@ -54,25 +62,23 @@ public:
     int64_t arrivedThrough() const;
     // Returns when a message is merged, or after `at_most` (SGP's wait for a late push).
     void waitForMessage(std::chrono::microseconds at_most);
-    // S = sum_k b_k y_k of the pending messages (every tag), for invariant checks.
+    // sum_k b_k y_k of the pending messages (every tag), for invariant checks.
     torch::Tensor pendingWeightedSum() const;
 
 private:
     struct Sums {
-        torch::Tensor weighted_sum;  // S
-        double weight = 0.0;         // B
+        torch::Tensor mean;   // m
+        double weight = 0.0;  // B
         int64_t messages = 0;
     };
-    void addTo(torch::Tensor& sum, const torch::Tensor& y, double b, bool first);
+    static void addTo(Sums& sums, const torch::Tensor& y, double b);
     int64_t drainLocked(torch::Tensor& x, double& a, int64_t last_step);  // last_step: every tag up to it
 
     mutable std::mutex mutex_;
     std::condition_variable merged_;
-    torch::Tensor weighted_sum_;  // S of the untagged messages
-    double weight_ = 0.0;         // B of the untagged messages
-    int64_t messages_ = 0;
+    Sums untagged_;               // GoSGD's messages (its mean: allocated once, reused)
     int64_t arrivals_ = 0;        // every message ever merged in (wakes waitForMessage)
-    std::map<int64_t, Sums> tagged_;    // SGP: the sums by step tag, waiting
+    std::map<int64_t, Sums> tagged_;    // SGP: the means by step tag, waiting
     std::vector<torch::Tensor> spare_;  // drained tags' buffers, for the next tags
     int64_t arrived_through_ = -1;      // see arrivedThrough()
     std::set<int64_t> arrived_ahead_;   // tags above arrived_through_ + 1 that have arrived

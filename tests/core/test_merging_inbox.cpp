@@ -149,6 +149,64 @@ private Q_SLOTS:
         QCOMPARE(inbox.pendingWeightedSum()[0].item<double>(), 0.75);
     }
 
+    // Weights below float's range: at the end of a GoSGD run at p = 1 a worker left training alone
+    // halves its alpha every step and receives nothing (2^-180 was seen after 20 epochs). The
+    // inbox kept sum b y in float, which underflowed to 0, and mixed with 1/(a+B), which
+    // overflowed: x became NaN (a "diverged" run, a test accuracy of 10%). The weighted mean is
+    // the same at any scale of the weights.
+    void tinyWeightsMixAsWellAsLargeOnes() {
+        torch::manual_seed(5);
+        const auto x0 = torch::randn({1000}), y1 = torch::randn({1000}), y2 = torch::randn({1000});
+        for (double scale : {1.0, 1e-30, 1e-50, 1e-200, std::ldexp(1.0, -1070)}) {
+            auto x = x0.clone();
+            double a = 2 * scale;
+            MergingInbox inbox(x);
+            inbox.merge(y1, scale);
+            inbox.merge(y2, scale);
+            QCOMPARE(inbox.drainInto(x, a), int64_t(2));
+            QCOMPARE(a, 4 * scale);
+            const auto expected = (2 * x0 + y1 + y2) / 4;
+            QVERIFY2(torch::allclose(x, expected, 1e-5, 1e-6), qPrintable(QString("weights of %1: %2 NaN")
+                                                                          .arg(scale).arg(x.isnan().sum().item<int64_t>())));
+        }
+    }
+
+    // Weights of exactly 0 (halved past 2^-1074) carry no mass: they change no model and make no NaN.
+    void zeroWeightsMixNothing() {
+        const auto x0 = torch::full({10}, 2.0), y = torch::full({10}, 7.0);
+        {
+            auto x = x0.clone();
+            double a = 0.5;
+            MergingInbox inbox(x);
+            inbox.merge(y, 0.0);
+            QCOMPARE(inbox.drainInto(x, a), int64_t(1));
+            QCOMPARE(a, 0.5);
+            QVERIFY(torch::equal(x, x0));
+        }
+        {
+            auto x = x0.clone();
+            double a = 0.0;
+            MergingInbox inbox(x);
+            inbox.merge(y, 0.0);
+            inbox.merge(y * 2, 0.0);
+            QCOMPARE(inbox.drainInto(x, a), int64_t(2));
+            QCOMPARE(a, 0.0);
+            QVERIFY(torch::equal(x, x0));
+        }
+        {
+            // A receiver of weight 0 takes the messages' weighted mean, zero-weight ones left out.
+            auto x = x0.clone();
+            double a = 0.0;
+            MergingInbox inbox(x);
+            inbox.merge(y * 100, 0.0);
+            inbox.merge(y, 0.25);
+            inbox.merge(y * 3, 0.25);
+            QCOMPARE(inbox.drainInto(x, a), int64_t(3));
+            QCOMPARE(a, 0.5);
+            QVERIFY(torch::allclose(x, y * 2));
+        }
+    }
+
     void memoryStaysOneBufferUnderManyMessages() {
         auto x = torch::zeros({100000});
         MergingInbox inbox(x);
