@@ -66,17 +66,17 @@ void exchangeCost(const std::string& device_name) {
     torch::NoGradGuard no_grad;
     const torch::Device device(device_name == "cpu" ? std::string("cpu") : device_name.substr(0, device_name.find(',')));
     std::printf("\n1. Exchange cost on %s (best of 20; GB/s of memory traffic: a copy moves 2N floats; the merge\n"
-                "   S += b y and the drain's mix x = (a x + S)/(a + B) move 3N each; unfused: mul_ then add_)\n", device.str().c_str());
+                "   m += (b/(B+b)) (y - m) and the drain's mix x = (a x + B m)/(a + B) move 3N each; unfused: mul_ then add_)\n", device.str().c_str());
     std::printf("   %-10s %12s %12s %12s %14s %14s\n", "N floats", "copy GB/s", "merge GB/s", "mix GB/s", "unfused GB/s", "mix / copy");
     for (int64_t n : {int64_t(1) << 20, int64_t(10) << 20}) {
         auto opts = torch::TensorOptions().device(device);
         auto x = torch::randn({n}, opts), y = torch::randn({n}, opts), dst = torch::empty({n}, opts);
         MergingInbox inbox(x);
-        inbox.merge(y, 0.25);  // later merges accumulate: S += b y
+        inbox.merge(y, 0.25);  // later merges update the weighted mean: m += (b/(B+b)) (y - m)
         auto sync = [&] { if (device.is_cuda()) dst.cpu(); };
         const double copy_s = bestTime(20, [&] { dst.copy_(x); sync(); });
         const double merge_s = bestTime(20, [&] { inbox.merge(y, 1e-3); sync(); });
-        // The drain's mix, x <- (a x + S) / (a + B), is one fused scale-and-add.
+        // The drain's mix, x <- (a/(a+B)) x + (B/(a+B)) m, is one fused scale-and-add.
         const double mix_s = bestTime(20, [&] { MergingInbox::scaleAndAdd(x, 0.5, y, 0.5); sync(); });
         const double unfused_s = bestTime(20, [&] { x.mul_(0.5).add_(y, 0.5); sync(); });
         const double bytes2 = 2.0 * 4 * n, bytes3 = 3.0 * 4 * n;

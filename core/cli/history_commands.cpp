@@ -205,17 +205,22 @@ bool hasPlotExporter() { return static_cast<bool>(plotExporter()); }
 int exportCommand(const std::vector<std::string>& raw) {
     const char* kUsage =
         "export RUN... [--csv FILE] [--runs-csv FILE] [--db FILE]\n"
-        "       gossiplab-cli export RUN... --plot loss|alpha|distance|accuracy|wait --png|--pdf|--svg FILE\n"
+        "       gossiplab-cli export RUN[=LABEL]... --plot loss|alpha|distance|accuracy|wait --png|--pdf|--svg FILE\n"
         "                     [--width PX] [--height PX] [--scale F] [--x-axis images|iterations|time]\n"
-        "                     [--x-range LO:HI] [--y-range LO:HI] [--force]";
+        "                     [--x-range LO:HI] [--y-range LO:HI] [--force]\n"
+        "       (RUN=LABEL: the run's name in the plot's legend, e.g. 12=\"gosgd p=1\"; default: its recorded name)";
     auto args = parseArgs(raw, {"csv", "runs-csv", "plot", "png", "pdf", "svg", "width", "height", "scale", "x-axis", "x-range", "y-range"}, {"force"});
     if (args.help) return printUsage(kUsage);
     if (!args.error.empty()) return usage("export", args.error, kUsage);
     std::vector<int64_t> ids;
+    std::vector<std::string> labels;  // RUN=LABEL: the legend's label ("" = the run's name)
     for (const auto& p : args.positional) {
+        const size_t eq = p.find('=');
         int64_t id = 0;
-        if (!parseId(p, &id)) return usage("export", "'" + p + "' is not a run id (a whole number > 0)", kUsage);
+        if (!parseId(p.substr(0, eq), &id)) return usage("export", "'" + p + "' is not a run id (a whole number > 0) or RUN=LABEL", kUsage);
         ids.push_back(id);
+        labels.push_back(eq == std::string::npos ? std::string() : p.substr(eq + 1));
+        if (labels.back().size() > 200) return usage("export", "the label of run " + std::to_string(id) + " is over 200 bytes", kUsage);
     }
     const auto csv = args.option("csv");
     const auto runs_csv = args.option("runs-csv");
@@ -223,6 +228,8 @@ int exportCommand(const std::vector<std::string>& raw) {
     if (ids.empty()) return usage("export", "give at least one run id", kUsage);
     if (!csv && !runs_csv && !plot)
         return usage("export", "give --csv FILE (every point), --runs-csv FILE (one row per run) and/or --plot NAME --png FILE", kUsage);
+    const bool labelled = std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); });
+    if (labelled && !plot) return usage("export", "RUN=LABEL names a run in a plot's legend: it goes with --plot", kUsage);
 
     PlotExportRequest request;
     if (plot) {
@@ -314,6 +321,7 @@ int exportCommand(const std::vector<std::string>& raw) {
     if (plot) {
         request.db = history->path();
         request.run_ids = ids;
+        request.labels = labels;
         if (const std::string error = plotExporter()(request); !error.empty()) {
             std::fprintf(stderr, "gossiplab-cli export: %s\n", error.c_str());
             return kExitFailed;

@@ -20,6 +20,7 @@ int importCommand(const std::vector<std::string>& args);
 struct PlotExportRequest {
     std::string db;                 // the history file
     std::vector<int64_t> run_ids;   // one run: its panel; several: the compare overlay
+    std::vector<std::string> labels;  // the legend's text after "#ID", one per run ("": the run's name)
     std::string plot;               // loss, alpha, distance, accuracy
     std::string format;             // png, pdf, svg
     std::string path;

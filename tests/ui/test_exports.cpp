@@ -353,6 +353,29 @@ private Q_SLOTS:
         QCOMPARE(exportCommand({"1", "--db", db, "--plot", "loss", "--png", out("r.png").toStdString(), "--x-range", "5:1"}, &err), 2);
         QVERIFY2(err.contains("--x-range is '5:1'"), qPrintable(err));
     }
+
+    // RUN=LABEL names a run in the legend of an overlay (the SVG keeps the legend as text); a run
+    // without a label keeps its recorded name.
+    void cliExportLabelsTheLegend() {
+        cli::setPlotExporter(&exportPlotForCli);
+        const std::string id0 = std::to_string(ids_[0]), id1 = std::to_string(ids_[1]), db = path_.toStdString();
+        const QString svg = out("cli-labelled.svg");
+        QString err;
+        QVERIFY2(exportCommand({id0 + "=naive, seed 1", id1, "--db", db, "--plot", "loss", "--svg", svg.toStdString()}, &err) == 0,
+                 qPrintable(err));
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(file.readAll());
+        // initTestCase named the runs 'big, "quoted" name' and 'easgd'.
+        QVERIFY2(text.contains(QStringLiteral("#%1 naive, seed 1").arg(ids_[0])), "the label is not in the legend");
+        QVERIFY2(!text.contains(QStringLiteral("big, ")), "the labelled run's name is still in the legend");
+        QVERIFY2(text.contains(QStringLiteral("#%1 easgd").arg(ids_[1])), "the unlabelled run lost its name");
+        // A label is for a plot's legend; a bad id before '=' is named.
+        QCOMPARE(exportCommand({id0 + "=x", "--db", db, "--csv", out("l.csv").toStdString()}, &err), 2);
+        QVERIFY2(err.contains("goes with --plot"), qPrintable(err));
+        QCOMPARE(exportCommand({"x=naive", "--db", db, "--plot", "loss", "--svg", out("l.svg").toStdString()}, &err), 2);
+        QVERIFY2(err.contains("'x=naive' is not a run id"), qPrintable(err));
+    }
 };
 
 QTEST_MAIN(TestExports)

@@ -62,13 +62,16 @@ std::string exportPlotForCli(const cli::PlotExportRequest& request) {
     std::vector<std::unique_ptr<RunData>> data;
     std::vector<CompareRun> runs;
     try {
-        for (int64_t id : request.run_ids) {
+        for (size_t i = 0; i < request.run_ids.size(); ++i) {
+            const int64_t id = request.run_ids[i];
             auto d = std::make_unique<RunData>();
             std::string error;
             if (!loadRunData(*history, id, *d, &error)) return error;
             const auto record = history->run(id);
-            runs.push_back({d.get(), QStringLiteral("#%1 %2").arg(id).arg(record ? QString::fromStdString(record->name) : QString()),
-                            palette::run(int(runs.size()))});
+            const std::string label = i < request.labels.size() && !request.labels[i].empty() ? request.labels[i]
+                                      : record                                                ? record->name
+                                                                                              : std::string();
+            runs.push_back({d.get(), QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(label)), palette::run(int(runs.size()))});
             data.push_back(std::move(d));
         }
     } catch (const std::exception& e) {
