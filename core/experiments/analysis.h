@@ -127,7 +127,12 @@ struct SettingTimeToLoss {
     double wall_mean = kNaN, wall_min = kNaN, wall_max = kNaN;
     double final_loss_mean = kNaN, final_loss_min = kNaN, final_loss_max = kNaN;
     double last_fifth_fall_mean = kNaN, last_fifth_fall_min = kNaN, last_fifth_fall_max = kNaN;
-    double images_vs_naive = kNaN;  // images_mean / naive's images_mean (naive: the one setting of that algorithm)
+    // Images to L against naive's (naive: the one setting of that algorithm), over the seeds where
+    // both reached L: the ratio of the mean images over those seeds, and the range of the per-seed
+    // ratios. When no seed of this setting has a naive run that reached L (other seeds): the
+    // ratio of the means over all seeds that reached it, and no range.
+    double images_vs_naive = kNaN, images_vs_naive_min = kNaN, images_vs_naive_max = kNaN;
+    int images_vs_naive_seeds = 0;  // the seeds paired with naive's (0: the unpaired fallback)
 };
 std::vector<SettingTimeToLoss> timeToLossBySetting(const TimeToLossTable& table);
 // "gosgd p=1 seed=2" -> "gosgd p=1".

@@ -174,13 +174,23 @@ std::string timeToLossBySettingText(const TimeToLossTable& table, TextStyle styl
         std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * v);
         return std::string(buffer);
     };
+    // Over the seeds both reached L; "(n seeds)" when fewer than this setting's runs that reached it.
+    auto vsNaive = [](const SettingTimeToLoss& s) {
+        if (!std::isfinite(s.images_vs_naive)) return std::string("-");
+        std::string text = formatValue(s.images_vs_naive, 3);
+        if (s.images_vs_naive_seeds > 0 && s.images_vs_naive_min != s.images_vs_naive_max)
+            text += " [" + formatValue(s.images_vs_naive_min, 3) + ".." + formatValue(s.images_vs_naive_max, 3) + "]";
+        if (s.images_vs_naive_seeds > 0 && s.images_vs_naive_seeds < s.reached)
+            text += " (" + std::to_string(s.images_vs_naive_seeds) + (s.images_vs_naive_seeds == 1 ? " seed)" : " seeds)");
+        return text;
+    };
     const Row header = {"setting", "reached", "images/worker to L", "wall time to L (s)", "images vs naive", "final loss",
                         "loss fell in last fifth"};
     std::vector<Row> rows;
     for (const auto& s : settings) {
         rows.push_back({s.label, std::to_string(s.reached) + "/" + std::to_string(s.runs),
                         range(s.images_mean, s.images_min, s.images_max, false), range(s.wall_mean, s.wall_min, s.wall_max, true),
-                        formatValue(s.images_vs_naive, 3), spread(s.final_loss_mean, s.final_loss_min, s.final_loss_max, value),
+                        vsNaive(s), spread(s.final_loss_mean, s.final_loss_min, s.final_loss_max, value),
                         spread(s.last_fifth_fall_mean, s.last_fifth_fall_min, s.last_fifth_fall_max, percent)});
     }
     out += render(header, rows, style);

@@ -201,6 +201,40 @@ private Q_SLOTS:
         QCOMPARE(labelWithoutSeed("naive"), std::string("naive"));
     }
 
+    // Against naive on the same seeds: naive's seeds reach L = 1.5 at 500 and 1000 images; GoSGD
+    // at 600 (seed 1, 1.2x naive's seed 1) and never (seed 2). The ratio of the means over all
+    // seeds (600 / 750 = 0.8) would call GoSGD faster than naive; on seed 1 it is 1.2x slower.
+    void imagesVersusNaiveComparesTheSameSeeds() {
+        ExperimentData data;
+        data.runs.push_back(run(0, 1, Algorithm::Naive, 0, 1, linearCurve(2.0, 0.1, 100.0)));   // 500
+        data.runs.push_back(run(1, 2, Algorithm::Naive, 0, 2, linearCurve(2.0, 0.05, 100.0)));  // 1000
+        data.runs.push_back(run(2, 3, Algorithm::GoSgd, 1, 1, linearCurve(2.0, 0.5 / 6, 100.0)));  // 600
+        data.runs.push_back(run(3, 4, Algorithm::GoSgd, 1, 2, linearCurve(2.0, 0.04, 100.0)));     // ends at 1.6
+        data.runs.push_back(run(4, 5, Algorithm::GoSgd, 0.5, 1, linearCurve(2.0, 0.125, 100.0)));  // 400
+        data.runs.push_back(run(5, 6, Algorithm::GoSgd, 0.5, 2, linearCurve(2.0, 0.0625, 100.0))); // 800
+        for (auto& r : data.runs) r.label += " seed=" + std::to_string(r.config.seed);
+        const auto table = timeToLossTable(data, 1.5);
+        const auto settings = timeToLossBySetting(table);
+        QCOMPARE(settings.size(), size_t{3});
+        QCOMPARE(settings[1].label, std::string("gosgd p=1"));
+        QCOMPARE(settings[1].reached, 1);
+        QVERIFY2(std::abs(settings[1].images_vs_naive - 1.2) < 1e-9, std::to_string(settings[1].images_vs_naive).c_str());
+        QCOMPARE(settings[1].images_vs_naive_seeds, 1);
+        // Both seeds: the ratio of the means over them (1200 / 1500) and the per-seed range (0.8 both).
+        QCOMPARE(settings[2].label, std::string("gosgd p=0.5"));
+        QVERIFY(std::abs(settings[2].images_vs_naive - 0.8) < 1e-9);
+        QVERIFY(std::abs(settings[2].images_vs_naive_min - 0.8) < 1e-9 && std::abs(settings[2].images_vs_naive_max - 0.8) < 1e-9);
+        QCOMPARE(settings[2].images_vs_naive_seeds, 2);
+        // Seeds naive does not have: the ratio of the means, unpaired.
+        data.runs.push_back(run(6, 7, Algorithm::Easgd, 1, 9, linearCurve(2.0, 0.1, 100.0)));  // 500
+        data.runs.back().label += " seed=9";
+        const auto with_other_seed = timeToLossBySetting(timeToLossTable(data, 1.5));
+        QCOMPARE(with_other_seed[3].images_vs_naive_seeds, 0);
+        QVERIFY(std::abs(with_other_seed[3].images_vs_naive - 500.0 / 750.0) < 1e-9);
+        const std::string text = timeToLossBySettingText(table, TextStyle::Plain);
+        QVERIFY2(text.find("1.2 ") != std::string::npos, text.c_str());
+    }
+
     void consensusFitRecoversAPowerLaw() {
         ExperimentData data;
         int position = 0;
