@@ -2,7 +2,24 @@
 // GoSGD/SGP pushes, live settings. The other jobs are in session_*.cpp (session_impl.h lists them).
 #include "core/dist/session_impl.h"
 
+#include <csignal>
+
 namespace gossiplab::dist {
+
+namespace {
+
+// Gloo writes to its peers' sockets with writev, which raises SIGPIPE when the peer is gone (a
+// killed rank). Its default action ends this process too, before the session can declare the
+// peer lost and end the run `failed` with the lost alpha. Python, where most users meet Gloo,
+// ignores SIGPIPE from its start; a C++ process has to do it itself. The write then fails with
+// EPIPE, which Gloo reports as an error that the session handles. (Seen on Debian 13's LibTorch
+// 2.6: test_dist_failures died of SIGPIPE once in many runs.)
+void ignoreBrokenPipes() {
+    static std::once_flag once;
+    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
+}
+
+}  // namespace
 
 template <typename Pred, typename Awaited>
 void Session::Impl::waitUntil(Pred pred, RunObserver* observer, Awaited awaited, Phase sent_at, const std::string& what) {
@@ -38,7 +55,7 @@ void Session::Impl::waitUntil(Pred pred, RunObserver* observer, Awaited awaited,
 
 // ---------------------------------------------------------------------------------------------
 
-Session::Session(const DistributedOptions& options) : impl_(std::make_shared<Impl>(options)) {}
+Session::Session(const DistributedOptions& options) : impl_(std::make_shared<Impl>(options)) { ignoreBrokenPipes(); }
 
 Session::~Session() { close(); }
 

@@ -31,6 +31,11 @@ private Q_SLOTS:
         observers.add(recorder.get());
         Run run(longConfig(1), &observers, test::rankZero(3, port, 2.0));
         run.start();
+        // Gloo's write to a killed peer raises SIGPIPE, whose default action would end this
+        // process (rank 0) too: a session ignores it (this test died of it on Debian 13, rarely).
+        struct sigaction pipe_action {};
+        QVERIFY(::sigaction(SIGPIPE, nullptr, &pipe_action) == 0);
+        QVERIFY2(pipe_action.sa_handler == SIG_IGN, "SIGPIPE is not ignored in a process that hosts a rank");
         test::CliProcess one(QStringList{"run"} + kLongFlags + test::distFlags(3, 1, port, 1, 2.0), home.path());
         test::CliProcess two(QStringList{"run"} + kLongFlags + test::distFlags(3, 2, port, 1, 2.0), home.path());
         QString why;
